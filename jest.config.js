@@ -1,0 +1,11 @@
+// `npm test` runs every project's tests in one Jest run, so one summary counts them all.
+const { readdirSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const projects = ['libs', 'services'].flatMap((dir) =>
+  readdirSync(join(__dirname, dir))
+    .map((name) => join(__dirname, dir, name))
+    .filter((root) => existsSync(join(root, 'jest.config.js'))),
+);
+
+module.exports = { projects, testTimeout: 60_000 };

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** Reusable environment fields, so every service spells the same setting the same way. */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Durations as `500ms`, `30s`, `15m`, `4h`, `7d` or plain milliseconds; parsed to milliseconds. */
+export const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 500ms, 30s, 15m, 4h or 7d' });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']);
+}
+
+/** Comma-separated list; blanks removed. */
+export const list = (fallback: string[] = []) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v.split(',').map((s) => s.trim()).filter(Boolean)));
+
+export const url = (fallback?: string) => (fallback === undefined ? z.url() : z.url().default(fallback));
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Fields that nearly every service shares. Spread them into a service schema. */
+export const commonFields = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: logLevel,
+  TORII_BRAND: z.string().regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes only').default('Torii'),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+};
+
+export const databaseFields = {
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .default('postgresql://postgres@127.0.0.1:5432/torii'),
+};
+
+export const storageFields = {
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY: z.string().default('S3RVER'),
+  S3_SECRET_KEY: z.string().default('S3RVER'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'not a valid bucket name').default('torii-mail'),
+};

@@ -1,0 +1,15 @@
+export { ConfigError, loadConfig, parseConfig, type Env } from './config';
+export {
+  bool,
+  commonFields,
+  databaseFields,
+  duration,
+  list,
+  logLevel,
+  parseDuration,
+  port,
+  positiveInt,
+  storageFields,
+  url,
+} from './fields';
+export { z } from 'zod';
