@@ -8,4 +8,5 @@ const projects = ['libs', 'services'].flatMap((dir) =>
     .filter((root) => existsSync(join(root, 'jest.config.js'))),
 );
 
+projects.push(join(__dirname, 'tools'));
 module.exports = { projects, testTimeout: 60_000 };

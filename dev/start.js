@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// `npm start`: runs the whole gateway on one machine with embedded defaults.
+// - Postgres and NATS are expected on localhost (found, or clearly reported with how to start them).
+// - With no S3_ENDPOINT, a development S3 server is started (data in .torii/s3).
+// - The demo tenant's "mail server" is a development SMTP sink on 2526 that keeps each message as an
+//   .eml file in .torii/sink and logs one line per message.
+// - Each service runs as its own process with its default ports; migrations apply at boot.
+'use strict';
+const { spawn } = require('node:child_process');
+const net = require('node:net');
+const path = require('node:path');
+const fs = require('node:fs');
+
+const root = path.resolve(__dirname, '..');
+const state = path.join(root, '.torii');
+const env = { ...process.env };
+env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/torii';
+env.NATS_URL ??= 'nats://127.0.0.1:4222';
+env.TORII_SEED ??= path.join(root, 'dev', 'seed.example.yaml');
+env.LOG_LEVEL ??= 'info';
+
+/** Services in start order; `ready` is the HTTP port polled before the next one starts. */
+const SERVICES = [{ name: 'tenant', port: 3001 }].filter((s) =>
+  fs.existsSync(path.join(root, 'services', s.name, 'dist', 'main.js')),
+);
+
+const children = [];
+let stopping = false;
+
+function say(line) {
+  process.stdout.write(`[torii] ${line}\n`);
+}
+
+function reachable(host, port, timeoutMs = 1500) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function requireService(label, url, defaultPort, hint) {
+  const { hostname, port } = new URL(url);
+  if (await reachable(hostname, Number(port || defaultPort))) return;
+  say(`${label} is not reachable at ${hostname}:${port || defaultPort}.`);
+  say(`  ${hint}`);
+  process.exit(1);
+}
+
+async function ensureDatabase() {
+  const { Client } = require('pg');
+  const target = new URL(env.DATABASE_URL);
+  const dbName = decodeURIComponent(target.pathname.slice(1)) || 'torii';
+  const admin = new URL(env.DATABASE_URL);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [dbName]);
+    if (!rowCount) {
+      await client.query(`create database "${dbName.replace(/"/g, '""')}"`);
+      say(`created database ${dbName}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+function startChild({ name }) {
+  const cwd = path.join(root, 'services', name);
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `${name.padEnd(10)} | `;
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream.on('data', (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) process.stdout.write(prefix + line + '\n');
+    });
+  }
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    say(`${name} exited (${signal ?? code}); stopping everything`);
+    void shutdown(1);
+  });
+  children.push({ name, child });
+  return child;
+}
+
+async function waitForHttp(port, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.ok) return true;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return false;
+}
+
+let devS3;
+let sink;
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await sink?.close();
+  await devS3?.close();
+  process.exit(code);
+}
+
+async function main() {
+  await requireService('PostgreSQL', env.DATABASE_URL, 5432,
+    'Start it (Debian: pg_ctlcluster <version> main start) or set DATABASE_URL.');
+  await requireService('NATS', env.NATS_URL, 4222,
+    'Start nats-server with JetStream (nats-server -js -sd /var/lib/nats-server) or set NATS_URL.');
+  await ensureDatabase();
+
+  const testing = require(path.join(root, 'libs', 'testing'));
+  fs.mkdirSync(state, { recursive: true });
+  if (!env.S3_ENDPOINT) {
+    devS3 = await testing.startS3Server({ port: Number(env.DEV_S3_PORT ?? 9000), directory: path.join(state, 's3') });
+    env.S3_ENDPOINT = devS3.endpoint;
+    say(`development S3 server on ${devS3.endpoint} (data in .torii/s3)`);
+  }
+  sink = await testing.startSmtpSink({
+    port: Number(env.DEV_SINK_PORT ?? 2526),
+    directory: path.join(state, 'sink'),
+    log: true,
+  });
+  say(`development mail server (the demo tenant's) on 127.0.0.1:${sink.port}, messages in .torii/sink`);
+
+  for (const service of SERVICES) {
+    startChild(service);
+    if (!(await waitForHttp(service.port))) {
+      say(`${service.name} did not become healthy on port ${service.port}`);
+      return shutdown(1);
+    }
+    say(`${service.name} ready: http://127.0.0.1:${service.port} (API docs at /docs)`);
+  }
+  say('Torii is up. Ctrl-C stops it.');
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+main().catch((error) => {
+  say(`start failed: ${error.stack ?? error}`);
+  void shutdown(1);
+});
