@@ -1,0 +1,12 @@
+export { InvalidObjectKeyError, ObjectNotFoundError, ObjectStoreError } from './errors';
+export { assertValidKey, messageKey, messagePrefix, parseMessageKey, type MessageKeyParts } from './keys';
+export {
+  DEFAULT_S3_ENDPOINT,
+  ObjectStore,
+  type ListedObject,
+  type ObjectStat,
+  type ObjectStoreConfig,
+  type PutOptions,
+  type PutResult,
+  type StorageEnv,
+} from './object-store';
