@@ -1,0 +1,138 @@
+import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { TemporaryError } from '@torii/errors';
+import request from 'supertest';
+import { z } from 'zod';
+import { ApiProblemResponse, ApiZodResponse, ProblemException, createServiceApp, createZodDto } from '../src';
+
+const AddressCreateSchema = z.object({
+  address: z.email(),
+  displayName: z.string().min(1).max(64).optional(),
+  quota: z.object({ messagesPerDay: z.number().int().positive() }),
+});
+class AddressCreateDto extends createZodDto(AddressCreateSchema) {}
+
+const AddressResponseSchema = AddressCreateSchema.extend({ id: z.uuid() });
+class AddressResponseDto extends createZodDto(AddressResponseSchema) {}
+
+class AddressListQueryDto extends createZodDto(z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) })) {}
+
+@Controller('addresses')
+class AddressController {
+  @Post()
+  @ApiZodResponse(201, AddressResponseDto)
+  @ApiProblemResponse(409, 'address-limit-reached')
+  create(@Body() body: AddressCreateDto) {
+    if (body.address.startsWith('full@')) {
+      throw new ProblemException({ status: 409, code: 'address-limit-reached', detail: 'The tenant has 10 addresses.', extensions: { limit: 10 } });
+    }
+    return { ...body, id: '4f9c1b1e-3f5d-4a8e-9b1a-2c3d4e5f6a7b' };
+  }
+
+  @Get()
+  list(@Query() query: AddressListQueryDto) {
+    return { limit: query.limit };
+  }
+
+  @Get('boom')
+  boom() {
+    throw new Error('database password is hunter2');
+  }
+
+  @Get('unavailable')
+  unavailable() {
+    throw new TemporaryError('nats down');
+  }
+}
+
+@Module({ controllers: [AddressController] })
+class AddressModule {}
+
+describe('createServiceApp', () => {
+  let app: NestExpressApplication;
+
+  beforeAll(async () => {
+    app = await createServiceApp({ name: 'http-test', module: AddressModule, openapi: { title: 'Test', version: '1' }, logger: false });
+    await app.init();
+  });
+  afterAll(() => app.close());
+
+  it('validates and parses the body with the DTO schema', async () => {
+    const body = { address: 'a@example.com', quota: { messagesPerDay: 5 }, extra: 'dropped' };
+    const res = await request(app.getHttpServer()).post('/addresses').send(body).expect(201);
+    expect(res.body).toEqual({ address: 'a@example.com', quota: { messagesPerDay: 5 }, id: expect.any(String) });
+  });
+
+  it('answers invalid input with 400 problem details naming each field', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/addresses')
+      .send({ address: 'not-an-address', quota: { messagesPerDay: -1 } })
+      .expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ type: 'urn:torii:problem:validation-failed', status: 400, code: 'validation-failed', instance: '/addresses' });
+    expect(res.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/address', '/quota/messagesPerDay']);
+    expect(res.body.errors[0].in).toBe('body');
+  });
+
+  it('coerces and defaults query parameters', async () => {
+    await request(app.getHttpServer()).get('/addresses').expect(200, { limit: 20 });
+    await request(app.getHttpServer()).get('/addresses?limit=7').expect(200, { limit: 7 });
+    const res = await request(app.getHttpServer()).get('/addresses?limit=1000').expect(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ in: 'query', pointer: '/limit' })]);
+  });
+
+  it('answers a ProblemException with its stable code and extensions', async () => {
+    const res = await request(app.getHttpServer()).post('/addresses').send({ address: 'full@example.com', quota: { messagesPerDay: 1 } }).expect(409);
+    expect(res.body).toMatchObject({
+      type: 'urn:torii:problem:address-limit-reached',
+      title: 'Conflict',
+      status: 409,
+      code: 'address-limit-reached',
+      detail: 'The tenant has 10 addresses.',
+      limit: 10,
+    });
+  });
+
+  it('hides unknown errors behind a generic 500 carrying the trace id', async () => {
+    const res = await request(app.getHttpServer()).get('/addresses/boom').set('x-request-id', 'req-123').expect(500);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 500, title: 'Internal Server Error', traceId: 'req-123' });
+    expect(JSON.stringify(res.body)).not.toContain('hunter2');
+  });
+
+  it('answers a TemporaryError with 503', async () => {
+    await request(app.getHttpServer()).get('/addresses/unavailable').expect(503);
+  });
+
+  it('answers unknown routes and bad JSON as problem details', async () => {
+    const missing = await request(app.getHttpServer()).get('/nowhere').expect(404);
+    expect(missing.body).toMatchObject({ status: 404, title: 'Not Found', type: 'about:blank' });
+    const bad = await request(app.getHttpServer()).post('/addresses').set('content-type', 'application/json').send('{"address":').expect(400);
+    expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('serves health and metrics', async () => {
+    await request(app.getHttpServer()).get('/healthz').expect(200);
+    await request(app.getHttpServer()).get('/readyz').expect(200);
+    await request(app.getHttpServer()).get('/metrics').expect(200);
+  });
+
+  it('publishes the DTO schemas in the OpenAPI document', async () => {
+    const res = await request(app.getHttpServer()).get('/docs-json').expect(200);
+    const { components, paths } = res.body;
+    expect(components.schemas.AddressCreateDto).toMatchObject({
+      type: 'object',
+      required: ['address', 'quota'],
+      properties: {
+        address: { type: 'string', format: 'email' },
+        quota: { type: 'object', properties: { messagesPerDay: { type: 'integer' } } },
+      },
+    });
+    expect(components.schemas.AddressResponseDto.required).toContain('id');
+    expect(paths['/addresses'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AddressCreateDto' });
+    expect(paths['/addresses'].post.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AddressResponseDto' });
+    expect(paths['/addresses'].post.responses['409'].content['application/problem+json']).toBeDefined();
+    expect(paths['/addresses'].get.parameters).toEqual([expect.objectContaining({ name: 'limit', in: 'query', required: false })]);
+    await request(app.getHttpServer()).get('/docs').expect(200);
+  });
+});
