@@ -1,0 +1,20 @@
+export { jsonCodec, type Codec } from './codec';
+export { connectNats, type NatsConnectionOptions } from './connection';
+export { JetStreamContext } from './context';
+export {
+  consumerConfigFor,
+  ensureConsumer,
+  ensureStreams,
+  streamConfigFor,
+  type ConsumerSpec,
+  type StreamSpec,
+} from './declarations';
+export { KvStore, type KvChange, type KvValue, type KvWatch } from './kv';
+export { silentLogger, type MessagingLogger } from './logger';
+export { KvStores, MessagingModule, NATS_CONNECTION, type MessagingModuleOptions } from './module';
+export { JetStreamPublisher, TYPE_HEADER, type PublishOptions, type PublishResult } from './publisher';
+export { DEFAULT_RETRY, decideOnFailure, retryDelayMs, type FailureDecision, type RetryPolicy } from './retry';
+export { DeadLetterHeaders, JetStreamConsumerRunner, type ConsumerRunnerOptions, type MessageHandler } from './runner';
+export { DEAD_LETTER_STREAM, JetStreamExceptionFilter, JetStreamServer, type JetStreamServerOptions } from './server';
+export { deadLetterSubject, subjectMatches } from './subjects';
+export { extractTraceContext, injectTraceContext } from './trace';

@@ -1,0 +1,33 @@
+import { PermanentError, TemporaryError } from '@torii/errors';
+import { decideOnFailure, retryDelayMs } from './retry';
+
+const policy = { baseMs: 100, maxMs: 1_000 };
+
+describe('retryDelayMs', () => {
+  it.each([
+    [1, 100],
+    [2, 200],
+    [3, 400],
+    [4, 800],
+    [5, 1_000],
+    [50, 1_000],
+  ])('after delivery %i waits %i ms', (deliveries, expected) => {
+    expect(retryDelayMs(deliveries, policy)).toBe(expected);
+  });
+});
+
+describe('decideOnFailure', () => {
+  it.each([
+    ['temporary, deliveries left', new TemporaryError('db down'), 1, 3, { action: 'retry', delayMs: 100 }],
+    ['unknown error counts as temporary', new Error('boom'), 2, 3, { action: 'retry', delayMs: 200 }],
+    ['last delivery', new TemporaryError('db down'), 3, 3, { action: 'dead-letter', reason: 'max-deliveries' }],
+    ['permanent on first delivery', new PermanentError('bad input'), 1, 3, { action: 'dead-letter', reason: 'permanent' }],
+  ])('%s', (_name, error, deliveries, maxDeliver, expected) => {
+    expect(decideOnFailure(error, deliveries, maxDeliver, policy)).toMatchObject(expected);
+  });
+
+  it('keeps the error text for the dead letter', () => {
+    const decision = decideOnFailure(new PermanentError('bad', { cause: new Error('why') }), 1, 5, policy);
+    expect(decision).toEqual({ action: 'dead-letter', reason: 'permanent', error: 'PermanentError: bad ← Error: why' });
+  });
+});

@@ -1,0 +1,39 @@
+import { describeError, isPermanent } from '@torii/errors';
+
+export interface RetryPolicy {
+  /** Delay before the first redelivery after a temporary failure. */
+  baseMs: number;
+  /** Upper bound of the exponential delay. */
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1_000, maxMs: 60_000 };
+
+/** Exponential back-off: base · 2^(n-1) after the n-th failed delivery, capped at max. */
+export function retryDelayMs(deliveryCount: number, policy: RetryPolicy): number {
+  const exponent = Math.max(0, deliveryCount - 1);
+  return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(exponent, 30));
+}
+
+export type DeadLetterReason = 'permanent' | 'max-deliveries';
+
+export type FailureDecision =
+  | { action: 'retry'; delayMs: number }
+  | { action: 'dead-letter'; reason: DeadLetterReason; error: string };
+
+/**
+ * What to do with a message whose handler failed: a permanent error, or the last allowed delivery, goes to
+ * the dead letters; anything else is redelivered later (unknown errors count as temporary).
+ */
+export function decideOnFailure(
+  error: unknown,
+  deliveryCount: number,
+  maxDeliver: number,
+  policy: RetryPolicy,
+): FailureDecision {
+  if (isPermanent(error)) return { action: 'dead-letter', reason: 'permanent', error: describeError(error) };
+  if (deliveryCount >= maxDeliver) {
+    return { action: 'dead-letter', reason: 'max-deliveries', error: describeError(error) };
+  }
+  return { action: 'retry', delayMs: retryDelayMs(deliveryCount, policy) };
+}
