@@ -1,0 +1,38 @@
+import type { DomainDirectory } from '@torii/contracts';
+
+/** What the edge answers to one inbound RCPT TO. Pure: no Haraka, no NATS. */
+export type RecipientDecision =
+  | { kind: 'accept'; tenantId: string; domain: string }
+  /** The domain is no tenant's: 550 5.7.1 Relaying denied. */
+  | { kind: 'relay-denied' }
+  /** Spam filtering is subscribed and the address is not registered (SPAM2): 550 5.1.1 User unknown. */
+  | { kind: 'unknown-user' }
+  /** The domain's tenant is suspended: 450 4.7.1, the sender retries later. */
+  | { kind: 'suspended' }
+  /** Another tenant than the transaction's first recipient: 452 4.5.3, the sender retries it separately. */
+  | { kind: 'other-tenant' }
+  /** The directory was never loaded: 451 4.3.0, never a 5xx for a fact we do not know. */
+  | { kind: 'directory-unavailable' };
+
+export interface RecipientInput {
+  localPart: string;
+  /** The recipient's domain snapshot, undefined when the domain is not in the directory. */
+  directory: DomainDirectory | undefined;
+  directoryLoaded: boolean;
+  /** Tenant of recipients already accepted in this transaction (one tenant per transaction). */
+  transactionTenantId?: string;
+}
+
+export function decideInboundRecipient(input: RecipientInput): RecipientDecision {
+  const { directory } = input;
+  if (!input.directoryLoaded) return { kind: 'directory-unavailable' };
+  if (!directory) return { kind: 'relay-denied' };
+  if (!directory.active) return { kind: 'suspended' };
+  if (input.transactionTenantId !== undefined && input.transactionTenantId !== directory.tenantId)
+    return { kind: 'other-tenant' };
+  if (directory.services?.spam?.subscribed) {
+    const local = input.localPart.toLowerCase();
+    if (!directory.addresses.some((a) => a.localPart.toLowerCase() === local)) return { kind: 'unknown-user' };
+  }
+  return { kind: 'accept', tenantId: directory.tenantId, domain: directory.domain };
+}
