@@ -38,3 +38,4 @@ export {
   type StreamName,
 } from './streams';
 export { DIRECTORY_BUCKET, directoryKey } from './directory';
+export { isMessageId, messageIdTime, newMessageId } from './ids';
