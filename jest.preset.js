@@ -14,7 +14,7 @@ const swcOptions = {
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.[cm]?[tj]s$': ['@swc/jest', swcOptions] },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@nats-io|@bufbuild|file-type|strtok3|token-types|@tokenizer|uint8array-extras)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@nats-io|@bufbuild|file-type|strtok3|token-types|@tokenizer|uint8array-extras|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper: { '^@torii/([a-z0-9-]+)$': '<rootDir>/../../libs/$1/src/index.ts' },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
