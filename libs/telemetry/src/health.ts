@@ -14,7 +14,10 @@ export interface ReadinessReport {
 export const DEFAULT_CHECK_TIMEOUT_MS = 3_000;
 
 /** Runs every check at once and reports each one; `unavailable` as soon as any failed. */
-export async function checkReadiness(checks: HealthChecks, timeoutMs = DEFAULT_CHECK_TIMEOUT_MS): Promise<ReadinessReport> {
+export async function checkReadiness(
+  checks: HealthChecks,
+  timeoutMs = DEFAULT_CHECK_TIMEOUT_MS,
+): Promise<ReadinessReport> {
   const names = Object.keys(checks);
   const results = await Promise.all(names.map((name) => runCheck(checks[name], timeoutMs)));
   const report: ReadinessReport = { status: 'ok', checks: {} };

@@ -7,7 +7,8 @@ function capture() {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -63,11 +64,20 @@ describe('PinoNestLogger', () => {
     nest.error('boom', 'Error: boom\n    at handler (x.ts:1:1)', 'ExceptionsHandler');
     nest.verbose({ detail: 1 });
     nest.error(new Error('failed'));
-    expect(lines[0]).toMatchObject({ level: 'info', msg: 'Mapped {/healthz, GET} route', context: 'RouterExplorer', service: 'nest-spec' });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'Mapped {/healthz, GET} route',
+      context: 'RouterExplorer',
+      service: 'nest-spec',
+    });
     expect(lines[1]).toMatchObject({ level: 'error', msg: 'boom', context: 'ExceptionsHandler' });
     expect(lines[1]['stack']).toContain('at handler');
     expect(lines[2]).toMatchObject({ level: 'trace', detail: 1 });
-    expect(lines[3]).toMatchObject({ level: 'error', msg: 'failed', err: { message: 'failed', type: 'Error' } });
+    expect(lines[3]).toMatchObject({
+      level: 'error',
+      msg: 'failed',
+      err: { message: 'failed', type: 'Error' },
+    });
   });
 
   it('maps Nest log levels to one pino threshold', () => {

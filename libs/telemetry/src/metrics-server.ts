@@ -25,7 +25,10 @@ export interface MetricsServer {
  * `/metrics`, `/healthz` and `/readyz` on a plain node:http server, for processes that are not Nest
  * applications (the Haraka edge).
  */
-export async function startMetricsServer(port: number, options: MetricsServerOptions = {}): Promise<MetricsServer> {
+export async function startMetricsServer(
+  port: number,
+  options: MetricsServerOptions = {},
+): Promise<MetricsServer> {
   const checks = options.checks ?? {};
   const routes: Record<string, RouteHandler> = {
     ...options.extraRoutes,
@@ -39,7 +42,8 @@ export async function startMetricsServer(port: number, options: MetricsServerOpt
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const route = routes[path];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: 'method not allowed' });
     if (!route) return sendJson(res, 404, { error: 'not found' });
     Promise.resolve()
       .then(() => route(req, res))

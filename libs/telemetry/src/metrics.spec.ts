@@ -7,7 +7,9 @@ describe('metric helpers', () => {
     const a = counter('torii_spec_messages_total', 'Messages seen', ['direction']);
     const b = counter('torii_spec_messages_total', 'Messages seen', ['direction']);
     expect(b).toBe(a);
-    expect(histogram('torii_spec_seconds', 'Time', [], [0.1, 1])).toBe(histogram('torii_spec_seconds', 'Time'));
+    expect(histogram('torii_spec_seconds', 'Time', [], [0.1, 1])).toBe(
+      histogram('torii_spec_seconds', 'Time'),
+    );
     expect(gauge('torii_spec_depth', 'Depth')).toBe(gauge('torii_spec_depth', 'Depth'));
   });
 

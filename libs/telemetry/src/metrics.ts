@@ -42,12 +42,28 @@ function declare<M extends Metric>(name: string, kind: Kind<M>, create: () => M)
  * Declares (or returns the already declared) counter. Declaring at import time is fine: a second
  * declaration of the same name returns the same metric instead of throwing as prom-client would.
  */
-export function counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
-  return declare(name, Counter<L>, () => new Counter<L>({ name, help, labelNames, registers: [metricsRegistry] }));
+export function counter<L extends string = string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+): Counter<L> {
+  return declare(
+    name,
+    Counter<L>,
+    () => new Counter<L>({ name, help, labelNames, registers: [metricsRegistry] }),
+  );
 }
 
-export function gauge<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-  return declare(name, Gauge<L>, () => new Gauge<L>({ name, help, labelNames, registers: [metricsRegistry] }));
+export function gauge<L extends string = string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+): Gauge<L> {
+  return declare(
+    name,
+    Gauge<L>,
+    () => new Gauge<L>({ name, help, labelNames, registers: [metricsRegistry] }),
+  );
 }
 
 /** Buckets default to prom-client's (seconds, 5 ms to 10 s): name durations `*_seconds`. */
@@ -60,7 +76,14 @@ export function histogram<L extends string = string>(
   return declare(
     name,
     Histogram<L>,
-    () => new Histogram<L>({ name, help, labelNames, registers: [metricsRegistry], ...(buckets ? { buckets } : {}) }),
+    () =>
+      new Histogram<L>({
+        name,
+        help,
+        labelNames,
+        registers: [metricsRegistry],
+        ...(buckets ? { buckets } : {}),
+      }),
   );
 }
 

@@ -32,7 +32,10 @@ describe('startMetricsServer (plain node:http, over a real socket)', () => {
     healthy = false;
     const res = await fetch(url('/readyz'));
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'unavailable', checks: { queue: { status: 'failed', error: 'Error: queue unreachable' } } });
+    expect(await res.json()).toEqual({
+      status: 'unavailable',
+      checks: { queue: { status: 'failed', error: 'Error: queue unreachable' } },
+    });
     healthy = true;
     expect(await (await fetch(url('/status'))).text()).toBe('edge up');
     expect((await fetch(url('/nothing'))).status).toBe(404);

@@ -33,7 +33,10 @@ describe('HealthModule and MetricsModule in a Nest app', () => {
 
   it('GET /readyz is 200 when every check passes', async () => {
     const res = await request(app.getHttpServer()).get('/readyz').expect(200);
-    expect(res.body).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, broker: { status: 'ok' } } });
+    expect(res.body).toEqual({
+      status: 'ok',
+      checks: { database: { status: 'ok' }, broker: { status: 'ok' } },
+    });
   });
 
   it('GET /readyz is 503 and names the failed check when one throws', async () => {

@@ -1,4 +1,14 @@
-import { Controller, Get, HttpCode, HttpException, HttpStatus, Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+} from '@nestjs/common';
 import { checkReadiness, liveness, type HealthChecks, type ReadinessReport } from '../health';
 
 const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
