@@ -45,10 +45,10 @@ export const S3RVER_SECRET_KEY = 'S3RVER';
  * streamed upload to look for one to resume; we answer it with an empty list so multipart uploads work.
  */
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
-  /* eslint-disable @typescript-eslint/no-require-imports -- s3rver ships no types; typed above */
+  // s3rver ships no types (the interfaces above describe what we use); loaded lazily so importing
+  // @torii/testing for a database helper does not load Koa.
   const S3rver = require('s3rver') as S3rverConstructor;
   const accounts = require('s3rver/lib/models/account') as S3rverAccounts;
-  /* eslint-enable @typescript-eslint/no-require-imports */
   for (const key of options.accessKeys ?? []) accounts.DUMMY_ACCOUNT.createKeyPair(key, key);
 
   const host = options.host ?? '127.0.0.1';
