@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { AuthUnavailableError } from './errors';
+import { ROLES, type Principal } from './principal';
+import { parseApiKey } from './secrets';
+
+/** Turns an API key into a Principal, or null when the key is unknown or revoked. */
+export abstract class ApiKeyVerifier {
+  abstract verify(key: string): Promise<Principal | null>;
+}
+
+export interface HttpApiKeyVerifierOptions {
+  /** e.g. http://127.0.0.1:3001 (TENANT_URL). */
+  tenantUrl: string;
+  /** How long a valid key is trusted without asking again (a revocation takes this long to bite). */
+  positiveTtlMs?: number;
+  /** How long an unknown key is refused without asking again. */
+  negativeTtlMs?: number;
+  timeoutMs?: number;
+  maxEntries?: number;
+  now?: () => number;
+}
+
+const VerifyResponse = z.object({
+  subject: z.string(),
+  role: z.enum(ROLES),
+  tenantId: z.string().optional(),
+  address: z.string().optional(),
+});
+
+interface CacheEntry {
+  principal: Principal | null;
+  expiresAt: number;
+}
+
+/**
+ * Asks the tenant service (POST /internal/v1/api-keys/verify) and caches the answer, 60 s for a valid key
+ * and 10 s for a refused one, keyed by the key's hash so no secret sits in memory longer than a request.
+ * Concurrent checks of one key share a request. An unreachable tenant service is an AuthUnavailableError.
+ */
+export class HttpApiKeyVerifier extends ApiKeyVerifier {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly inFlight = new Map<string, Promise<Principal | null>>();
+  private readonly url: string;
+  private readonly now: () => number;
+
+  constructor(private readonly options: HttpApiKeyVerifierOptions) {
+    super();
+    this.url = new URL('/internal/v1/api-keys/verify', options.tenantUrl).toString();
+    this.now = options.now ?? Date.now;
+  }
+
+  async verify(key: string): Promise<Principal | null> {
+    if (!parseApiKey(key)) return null;
+    const cacheKey = createHash('sha256').update(key).digest('base64url');
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.expiresAt > this.now()) return cached.principal;
+    const pending = this.inFlight.get(cacheKey);
+    if (pending) return pending;
+    const request = this.ask(key).then((principal) => {
+      const ttl = principal ? (this.options.positiveTtlMs ?? 60_000) : (this.options.negativeTtlMs ?? 10_000);
+      this.remember(cacheKey, { principal, expiresAt: this.now() + ttl });
+      return principal;
+    });
+    this.inFlight.set(cacheKey, request);
+    try {
+      return await request;
+    } finally {
+      this.inFlight.delete(cacheKey);
+    }
+  }
+
+  private async ask(key: string): Promise<Principal | null> {
+    let response: Response;
+    try {
+      response = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
+      });
+    } catch (error) {
+      throw new AuthUnavailableError(`tenant service unreachable at ${this.url}`, { cause: error });
+    }
+    if (response.status === 401 || response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new AuthUnavailableError(`tenant service answered ${response.status} to an API key check`);
+    }
+    const parsed = VerifyResponse.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) throw new AuthUnavailableError('tenant service gave a malformed API key answer', { cause: parsed.error });
+    const { subject, role, tenantId, address } = parsed.data;
+    return { subject, role, ...(tenantId !== undefined && { tenantId }), ...(address !== undefined && { address }), via: 'api-key' };
+  }
+
+  private remember(cacheKey: string, entry: CacheEntry): void {
+    // Bounded: drop the oldest entry (Map keeps insertion order) rather than grow without limit.
+    if (this.cache.size >= (this.options.maxEntries ?? 10_000)) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.delete(cacheKey);
+    this.cache.set(cacheKey, entry);
+  }
+}

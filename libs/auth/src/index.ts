@@ -1,0 +1,11 @@
+export { ROLES, isRole, type Role, type Principal } from './principal';
+export { canAccessTenant, canAccessAddress, decideAccess, type AccessDecision, type AccessRequest } from './access';
+export { Public, Roles, CurrentPrincipal, PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './decorators';
+export { AuthModule, DEFAULT_PUBLIC_PATHS, type AuthModuleOptions, type ProviderSpec } from './auth.module';
+export { AuthGuard, extractCredential } from './auth.guard';
+export { ApiKeyVerifier, HttpApiKeyVerifier, type HttpApiKeyVerifierOptions } from './api-key.verifier';
+export { JwtVerifier, principalFromClaims, type JwksOption, type JwtVerifierOptions } from './jwt';
+export { IpAllowList, IpAllowListGuard, IpAllowListSource } from './ip-allow-list.guard';
+export { ipInRanges, clientIp, type TrustedProxies } from './ip';
+export { hashSecret, verifySecret, generateApiKey, parseApiKey, looksLikeApiKey, type GeneratedApiKey } from './secrets';
+export { InvalidCredentialsError, AuthUnavailableError } from './errors';
