@@ -1,0 +1,149 @@
+/**
+ * Failure DSNs (RFC 3464 multipart/report with message/delivery-status; RFC 3461 NOTIFY/RET/ENVID/ORCPT),
+ * hand-written so every byte is under our control and covered by a golden test. Pure: the caller supplies
+ * ids, clock and the returned content.
+ */
+import { rfc5322Date } from '@torii/mime';
+
+export interface DsnRecipient {
+  address: string;
+  /** NOTIFY conditions in lowercase ("success", "failure", "delay", "never"); empty = the default (failure). */
+  notify: readonly string[];
+  /** ORCPT as given, e.g. "rfc822;User@Example.com"; empty when absent. */
+  orcpt: string;
+  /** RFC 3463 status, e.g. "5.1.1". */
+  status: string;
+  /** `dns;mx.example.com`-style host the reply came from; empty when no server answered. */
+  remoteMta: string;
+  /** The remote reply as one line, e.g. "550 5.1.1 User unknown"; empty when there was none. */
+  diagnostic: string;
+  lastAttemptAt: Date;
+}
+
+export type DsnReturnMode = 'full' | 'hdrs' | 'unspecified';
+
+export interface DsnInput {
+  /** Our host name: Reporting-MTA and the MAILER-DAEMON address. */
+  reportingMta: string;
+  /** The envelope sender of the failed message; empty for `<>` (never answered). */
+  mailFrom: string;
+  envid: string;
+  ret: DsnReturnMode;
+  arrivalDate: Date;
+  recipients: readonly DsnRecipient[];
+  /** Message-ID of the DSN itself (without brackets) and the MIME boundary seed. */
+  dsnId: string;
+  now: Date;
+  brand: string;
+}
+
+/** Whether a failure of this recipient is reported (RFC 3461 §4.1). */
+export function wantsFailureNotice(notify: readonly string[]): boolean {
+  if (notify.length === 0) return true;
+  if (notify.includes('never')) return false;
+  return notify.includes('failure');
+}
+
+/**
+ * Which recipients a failure DSN reports, or none at all: never for the null sender (RFC 3461 §6.2, no
+ * bounce loops), never for NOTIFY=NEVER, and not when NOTIFY was given without FAILURE.
+ */
+export function failureDsnRecipients(mailFrom: string, recipients: readonly DsnRecipient[]): DsnRecipient[] {
+  if (mailFrom.trim() === '') return [];
+  return recipients.filter((r) => wantsFailureNotice(r.notify));
+}
+
+/** RET=FULL returns the whole message unless it is larger than this; then headers only. */
+export const DEFAULT_FULL_RETURN_LIMIT = 1024 * 1024;
+
+/** What the DSN returns of the original: headers only unless RET=FULL and small enough. */
+export function returnMode(ret: DsnReturnMode, size: number, fullLimit = DEFAULT_FULL_RETURN_LIMIT): 'full' | 'headers' {
+  return ret === 'full' && size <= fullLimit ? 'full' : 'headers';
+}
+
+export type ReturnedContent = { type: 'full'; message: Buffer } | { type: 'headers'; headers: Buffer };
+
+const CRLF = '\r\n';
+
+/** The DSN as a complete RFC 5322 message (CRLF line ends), or null when nothing may be sent. */
+export function composeFailureDsn(input: DsnInput, returned: ReturnedContent): Buffer | null {
+  const recipients = failureDsnRecipients(input.mailFrom, input.recipients);
+  if (recipients.length === 0) return null;
+  const boundary = `=_torii_dsn_${input.dsnId.replace(/[^A-Za-z0-9]/g, '')}`;
+  const daemon = `MAILER-DAEMON@${input.reportingMta}`;
+
+  const head = [
+    `From: Mail Delivery System <${daemon}>`,
+    `To: <${input.mailFrom}>`,
+    `Subject: Undelivered Mail Returned to Sender`,
+    `Date: ${rfc5322Date(input.now)}`,
+    `Message-ID: <${input.dsnId}@${input.reportingMta}>`,
+    `Auto-Submitted: auto-replied`,
+    `MIME-Version: 1.0`,
+    `Content-Type: multipart/report; report-type=delivery-status;${CRLF}\tboundary="${boundary}"`,
+  ];
+
+  const human = [
+    `This is the mail system at host ${input.reportingMta}.`,
+    ``,
+    `Your message could not be delivered to one or more recipients.`,
+    `It was not accepted by the receiving server, or could not be delivered at all.`,
+    ``,
+    ...recipients.map((r) => `<${r.address}>: ${r.diagnostic || `status ${r.status}`}`),
+    ``,
+    `-- ${input.brand} mail gateway`,
+  ];
+
+  const perMessage = [
+    `Reporting-MTA: dns;${input.reportingMta}`,
+    ...(input.envid ? [`Original-Envelope-Id: ${input.envid}`] : []),
+    `Arrival-Date: ${rfc5322Date(input.arrivalDate)}`,
+  ];
+  const perRecipient = recipients.map((r) =>
+    [
+      `Final-Recipient: rfc822;${r.address}`,
+      ...(r.orcpt ? [`Original-Recipient: ${normaliseOrcpt(r.orcpt)}`] : []),
+      `Action: failed`,
+      `Status: ${r.status}`,
+      ...(r.remoteMta ? [`Remote-MTA: dns;${r.remoteMta}`] : []),
+      ...(r.diagnostic ? [`Diagnostic-Code: smtp;${r.diagnostic}`] : []),
+      `Last-Attempt-Date: ${rfc5322Date(r.lastAttemptAt)}`,
+    ].join(CRLF),
+  );
+
+  const chunks: Buffer[] = [
+    Buffer.from(head.join(CRLF) + CRLF + CRLF),
+    Buffer.from(`This is a MIME-encapsulated message.${CRLF}${CRLF}`),
+    Buffer.from(`--${boundary}${CRLF}Content-Type: text/plain; charset=us-ascii${CRLF}Content-Description: Notification${CRLF}${CRLF}`),
+    Buffer.from(human.join(CRLF) + CRLF + CRLF),
+    Buffer.from(`--${boundary}${CRLF}Content-Type: message/delivery-status${CRLF}Content-Description: Delivery report${CRLF}${CRLF}`),
+    Buffer.from([perMessage.join(CRLF), ...perRecipient].join(CRLF + CRLF) + CRLF + CRLF),
+  ];
+  if (returned.type === 'full') {
+    chunks.push(Buffer.from(`--${boundary}${CRLF}Content-Type: message/rfc822${CRLF}Content-Description: Undelivered Message${CRLF}${CRLF}`));
+    chunks.push(returned.message);
+  } else {
+    chunks.push(
+      Buffer.from(`--${boundary}${CRLF}Content-Type: text/rfc822-headers${CRLF}Content-Description: Undelivered Message Headers${CRLF}${CRLF}`),
+    );
+    chunks.push(returned.headers);
+  }
+  const last = chunks[chunks.length - 1];
+  const endsWithNewline = last.length > 0 && last[last.length - 1] === 0x0a;
+  chunks.push(Buffer.from(`${endsWithNewline ? '' : CRLF}${CRLF}--${boundary}--${CRLF}`));
+  return Buffer.concat(chunks);
+}
+
+/** `rfc822;addr` stays as given (RFC 3464 §2.3.1 wants the original); a bare address gets the type. */
+function normaliseOrcpt(orcpt: string): string {
+  return orcpt.includes(';') ? orcpt : `rfc822;${orcpt}`;
+}
+
+/** The header section of a raw message (up to and including the blank line), for RET=HDRS. */
+export function headerSection(raw: Buffer): Buffer {
+  const crlf = raw.indexOf('\r\n\r\n');
+  if (crlf !== -1) return raw.subarray(0, crlf + 2);
+  const lf = raw.indexOf('\n\n');
+  if (lf !== -1) return raw.subarray(0, lf + 1);
+  return raw;
+}

@@ -1,0 +1,2 @@
+// placeholder until the app module lands
+export {};
