@@ -29,12 +29,20 @@ export class ObjectStoreError extends TemporaryError {}
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound']);
 
 export function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && NOT_FOUND_CODES.has((error as { code?: unknown }).code as string);
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    NOT_FOUND_CODES.has((error as { code?: unknown }).code as string)
+  );
 }
 
 /** Maps an error of the S3 client to ours, keeping it as `cause`. */
 export function toStorageError(operation: string, key: string, error: unknown): Error {
-  if (error instanceof ObjectNotFoundError || error instanceof InvalidObjectKeyError || error instanceof ObjectStoreError)
+  if (
+    error instanceof ObjectNotFoundError ||
+    error instanceof InvalidObjectKeyError ||
+    error instanceof ObjectStoreError
+  )
     return error;
   if (isNotFound(error)) return new ObjectNotFoundError(key, { cause: error });
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;

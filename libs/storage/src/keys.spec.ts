@@ -22,7 +22,9 @@ describe('messageKey', () => {
   });
 
   it('refuses an invalid date', () => {
-    expect(() => messageKey({ tenantId: 't', receivedAt: new Date('nope'), messageId: 'm' })).toThrow(InvalidObjectKeyError);
+    expect(() => messageKey({ tenantId: 't', receivedAt: new Date('nope'), messageId: 'm' })).toThrow(
+      InvalidObjectKeyError,
+    );
   });
 
   it('gives the prefix of a tenant and of a day', () => {
@@ -43,7 +45,9 @@ describe('parseMessageKey', () => {
 });
 
 describe('assertValidKey', () => {
-  it.each(['a', 'mail/t/2024/01/01/x.eml', 'a..b', 'dir/'])('accepts %j', (key) => expect(() => assertValidKey(key)).not.toThrow());
+  it.each(['a', 'mail/t/2024/01/01/x.eml', 'a..b', 'dir/'])('accepts %j', (key) =>
+    expect(() => assertValidKey(key)).not.toThrow(),
+  );
   it.each(['', '/abs', '../x', 'a/../b', 'a/./b', 'a\\b', 'a\nb', 'x'.repeat(1025)])('refuses %j', (key) =>
     expect(() => assertValidKey(key)).toThrow(InvalidObjectKeyError),
   );

@@ -37,15 +37,18 @@ export interface MessageKeyParts {
  * expired or exported by prefix. `mail/<tenantId>/<YYYY>/<MM>/<DD>/<messageId>.eml`.
  */
 export function messageKey({ tenantId, receivedAt, messageId }: MessageKeyParts): string {
-  if (!ID.test(tenantId)) throw new InvalidObjectKeyError(tenantId, 'tenant id must be letters, digits, - or _');
-  if (!ID.test(messageId)) throw new InvalidObjectKeyError(messageId, 'message id must be letters, digits, - or _');
+  if (!ID.test(tenantId))
+    throw new InvalidObjectKeyError(tenantId, 'tenant id must be letters, digits, - or _');
+  if (!ID.test(messageId))
+    throw new InvalidObjectKeyError(messageId, 'message id must be letters, digits, - or _');
   if (Number.isNaN(receivedAt.getTime())) throw new InvalidObjectKeyError(String(receivedAt), 'invalid date');
   return `${messagePrefix(tenantId, receivedAt)}${messageId}.eml`;
 }
 
 /** The folder of one tenant (and optionally one UTC day), for list(). */
 export function messagePrefix(tenantId: string, day?: Date): string {
-  if (!ID.test(tenantId)) throw new InvalidObjectKeyError(tenantId, 'tenant id must be letters, digits, - or _');
+  if (!ID.test(tenantId))
+    throw new InvalidObjectKeyError(tenantId, 'tenant id must be letters, digits, - or _');
   if (!day) return `mail/${tenantId}/`;
   const yyyy = String(day.getUTCFullYear()).padStart(4, '0');
   const mm = String(day.getUTCMonth() + 1).padStart(2, '0');
@@ -53,7 +56,8 @@ export function messagePrefix(tenantId: string, day?: Date): string {
   return `mail/${tenantId}/${yyyy}/${mm}/${dd}/`;
 }
 
-const MESSAGE_KEY = /^mail\/([A-Za-z0-9][A-Za-z0-9_-]{0,127})\/(\d{4})\/(\d{2})\/(\d{2})\/([A-Za-z0-9][A-Za-z0-9_-]{0,127})\.eml$/;
+const MESSAGE_KEY =
+  /^mail\/([A-Za-z0-9][A-Za-z0-9_-]{0,127})\/(\d{4})\/(\d{2})\/(\d{2})\/([A-Za-z0-9][A-Za-z0-9_-]{0,127})\.eml$/;
 
 /** The parts of a key made by messageKey(), or null for any other key (or an impossible date). */
 export function parseMessageKey(key: string): MessageKeyParts | null {

@@ -185,7 +185,8 @@ export class ObjectStore {
   /** Streams `length` bytes from `offset` (to the end when `length` is omitted). */
   async getRange(key: string, offset: number, length?: number): Promise<Readable> {
     assertValidKey(key);
-    if (!Number.isInteger(offset) || offset < 0) throw new InvalidObjectKeyError(key, `bad range offset ${offset}`);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new InvalidObjectKeyError(key, `bad range offset ${offset}`);
     try {
       return await this.client.getPartialObject(this.bucket, key, offset, length);
     } catch (error) {
@@ -249,6 +250,7 @@ export class ObjectStore {
 
 function objectHeaders({ contentType, metadata }: PutOptions): Record<string, string> {
   const headers: Record<string, string> = { 'Content-Type': contentType ?? 'application/octet-stream' };
-  for (const [name, value] of Object.entries(metadata ?? {})) headers[`x-amz-meta-${name.toLowerCase()}`] = value;
+  for (const [name, value] of Object.entries(metadata ?? {}))
+    headers[`x-amz-meta-${name.toLowerCase()}`] = value;
   return headers;
 }

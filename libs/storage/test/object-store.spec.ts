@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3Server, uniqueName, type S3Server } from '@torii/testing';
+import {
+  S3RVER_ACCESS_KEY,
+  S3RVER_SECRET_KEY,
+  startS3Server,
+  uniqueName,
+  type S3Server,
+} from '@torii/testing';
 import { InvalidObjectKeyError, ObjectNotFoundError, ObjectStore, ObjectStoreError } from '../src/index';
 
 /** `total` pseudo-random bytes in 64 KiB chunks, never held in memory at once; hashes what it emits. */
@@ -74,7 +80,11 @@ describe('ObjectStore against s3rver', () => {
     expect(result.sha256).toBe(createHash('sha256').update(body).digest('hex'));
     expect(result.size).toBe(body.length);
     const stat = await store.stat('small/a.eml');
-    expect(stat).toMatchObject({ size: body.length, contentType: 'message/rfc822', metadata: { tenant: 't1' } });
+    expect(stat).toMatchObject({
+      size: body.length,
+      contentType: 'message/rfc822',
+      metadata: { tenant: 't1' },
+    });
     expect(stat?.lastModified).toBeInstanceOf(Date);
     expect((await drain(await store.getRange('small/a.eml', 0, 7))).size).toBe(7);
   });
@@ -98,7 +108,8 @@ describe('ObjectStore against s3rver', () => {
   });
 
   it('lists by prefix with dates', async () => {
-    for (const key of ['list/a/1', 'list/a/2', 'list/b/1']) await store.put(key, Readable.from([Buffer.from(key)]));
+    for (const key of ['list/a/1', 'list/a/2', 'list/b/1'])
+      await store.put(key, Readable.from([Buffer.from(key)]));
     const listed = [];
     for await (const item of store.list('list/a/')) listed.push(item);
     expect(listed.map((i) => i.key)).toEqual(['list/a/1', 'list/a/2']);
@@ -130,7 +141,13 @@ describe('ObjectStore against s3rver', () => {
   });
 
   it('reports an unreachable store as a temporary ObjectStoreError', async () => {
-    const down = new ObjectStore({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', accessKey: 'S3RVER', secretKey: 'S3RVER', bucket: 'nope' });
+    const down = new ObjectStore({
+      endpoint: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+      accessKey: 'S3RVER',
+      secretKey: 'S3RVER',
+      bucket: 'nope',
+    });
     const error = await down.stat('x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ObjectStoreError);
     expect((error as ObjectStoreError).permanent).toBe(false);

@@ -3,7 +3,13 @@ import { fixture, fixtureNames, fixturePath } from './index';
 
 describe('fixtures', () => {
   it('lists the hand-written messages', () => {
-    expect(fixtureNames()).toEqual(['html-only', 'japanese-iso2022jp', 'multipart-attachment', 'plain', 'with-auth-results']);
+    expect(fixtureNames()).toEqual([
+      'html-only',
+      'japanese-iso2022jp',
+      'multipart-attachment',
+      'plain',
+      'with-auth-results',
+    ]);
   });
 
   it.each(fixtureNames())('%s is CRLF mail with a Message-ID that parses', async (name) => {
@@ -23,7 +29,9 @@ describe('fixtures', () => {
 
   it('has an attachment in the multipart message and no text part in the HTML one', async () => {
     const multipart = await simpleParser(fixture('multipart-attachment.eml'));
-    expect(multipart.attachments.map((a) => [a.filename, a.contentType])).toEqual([['invoice-2024-0117.pdf', 'application/pdf']]);
+    expect(multipart.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+      ['invoice-2024-0117.pdf', 'application/pdf'],
+    ]);
     expect(multipart.text).toContain('€1,240.00');
     const html = await simpleParser(fixture('html-only'));
     expect(html.html).toContain('Spring sale');

@@ -8,11 +8,13 @@ const FIXTURES = join(__dirname, '..', 'fixtures');
  * The hand-written messages in libs/testing/fixtures (CRLF, byte-exact):
  * plain, multipart-attachment, japanese-iso2022jp, html-only, with-auth-results.
  */
-export type FixtureName = 'plain' | 'multipart-attachment' | 'japanese-iso2022jp' | 'html-only' | 'with-auth-results';
+export type FixtureName =
+  'plain' | 'multipart-attachment' | 'japanese-iso2022jp' | 'html-only' | 'with-auth-results';
 
 /** Path of a fixture; the `.eml` suffix is optional. */
 export function fixturePath(name: FixtureName | (string & {})): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new Error(`bad fixture name ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.'))
+    throw new Error(`bad fixture name ${JSON.stringify(name)}`);
   return join(FIXTURES, name.endsWith('.eml') ? name : `${name}.eml`);
 }
 

@@ -1,7 +1,13 @@
 export { fixture, fixtureNames, fixturePath, type FixtureName } from './fixtures';
 export { TEST_NATS_URL, TEST_PG_URL, uniqueName } from './names';
 export { createTestDatabase, type TestDatabase } from './postgres';
-export { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3Server, type S3Server, type S3ServerOptions } from './s3-server';
+export {
+  S3RVER_ACCESS_KEY,
+  S3RVER_SECRET_KEY,
+  startS3Server,
+  type S3Server,
+  type S3ServerOptions,
+} from './s3-server';
 export {
   sendMail,
   smtpDialog,
@@ -10,4 +16,10 @@ export {
   type SmtpDialogOptions,
   type SmtpReply,
 } from './smtp-client';
-export { headerMessageId, startSmtpSink, type SinkMessage, type SmtpSink, type SmtpSinkOptions } from './smtp-sink';
+export {
+  headerMessageId,
+  startSmtpSink,
+  type SinkMessage,
+  type SmtpSink,
+  type SmtpSinkOptions,
+} from './smtp-sink';

@@ -1,5 +1,11 @@
-import { mkdtemp } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +25,10 @@ export interface S3ServerOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   host?: string;
-  /** Where objects live; a fresh temporary folder when omitted. Pass a fixed folder to keep data. */
+  /**
+   * Where objects live. When omitted, a fresh temporary folder that close() removes; a folder given here
+   * is kept (e.g. `.torii/s3` for `npm start`).
+   */
   directory?: string;
   /** s3rver logs every request unless silent; silent by default. */
   silent?: boolean;
@@ -81,7 +90,10 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     directory,
-    close: () => closeServer(server, app),
+    close: async () => {
+      await closeServer(server, app);
+      if (options.directory === undefined) await rm(directory, { recursive: true, force: true });
+    },
   };
 }
 

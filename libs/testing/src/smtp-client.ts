@@ -50,7 +50,10 @@ export async function sendMail(options: SendMailOptions): Promise<SendMailResult
         ? { envelope: { from: options.from, to: options.to }, raw: options.raw }
         : options.message
           ? { ...options.message, from: options.from, to: options.to }
-          : { envelope: { from: options.from, to: options.to }, raw: madeUpMessage(options.from, options.to, options.size) };
+          : {
+              envelope: { from: options.from, to: options.to },
+              raw: madeUpMessage(options.from, options.to, options.size),
+            };
     const info = (await transport.sendMail(mail)) as {
       response: string;
       accepted: (string | Mail.Address)[];
@@ -77,7 +80,8 @@ function madeUpMessage(from: string, to: string[], size = 0): string {
     `Content-Type: text/plain; charset=utf-8\r\n\r\n`;
   let body = 'Hello from the Torii tests.\r\n';
   const line = `${'x'.repeat(76)}\r\n`;
-  if (size > head.length + body.length) body += line.repeat(Math.ceil((size - head.length - body.length) / line.length));
+  if (size > head.length + body.length)
+    body += line.repeat(Math.ceil((size - head.length - body.length) / line.length));
   return head + body;
 }
 

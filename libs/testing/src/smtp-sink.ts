@@ -2,7 +2,12 @@ import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SMTPServer, type SMTPServerError, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerError,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
 
 export interface SinkMessage {
   /** 1, 2, 3… in order of arrival since start (not reset by clear()). */
@@ -87,7 +92,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   let server: SMTPServer | undefined;
   if (options.directory) await mkdir(options.directory, { recursive: true });
 
-  const reply = (answer: Answer): SMTPServerError => Object.assign(new Error(answer.text), { responseCode: answer.code });
+  const reply = (answer: Answer): SMTPServerError =>
+    Object.assign(new Error(answer.text), { responseCode: answer.code });
 
   const record = async (raw: Buffer, session: SMTPServerSession): Promise<void> => {
     const { envelope } = session;
@@ -140,7 +146,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       stream.on('end', () => {
         const finish = () => {
           if (stream.sizeExceeded) {
-            return callback(reply({ code: 552, text: `5.3.4 Message size exceeds fixed limit of ${options.size} bytes` }));
+            return callback(
+              reply({ code: 552, text: `5.3.4 Message size exceeds fixed limit of ${options.size} bytes` }),
+            );
           }
           if (dataAnswer && dataAnswer.remaining > 0) {
             dataAnswer.remaining--;
@@ -150,7 +158,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           }
           record(Buffer.concat(chunks), session).then(
             () => callback(null, `2.0.0 Ok: queued as ${seq}`),
-            (error: unknown) => callback(reply({ code: 451, text: `4.3.0 Sink could not store the message: ${String(error)}` })),
+            (error: unknown) =>
+              callback(
+                reply({ code: 451, text: `4.3.0 Sink could not store the message: ${String(error)}` }),
+              ),
           );
         };
         if (dataDelayMs > 0) setTimeout(finish, dataDelayMs);

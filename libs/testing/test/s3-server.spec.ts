@@ -34,11 +34,17 @@ describe('startS3Server', () => {
     expect(stat.size).toBe(12 * 1024 * 1024);
     const hash = createHash('sha256');
     for await (const data of await client.getObject(bucket, 'streamed/x')) hash.update(data as Buffer);
-    expect(hash.digest('hex')).toBe(createHash('sha256').update(Buffer.concat(Array(12).fill(chunk))).digest('hex'));
+    expect(hash.digest('hex')).toBe(
+      createHash('sha256')
+        .update(Buffer.concat(Array(12).fill(chunk)))
+        .digest('hex'),
+    );
   });
 
   it('says NoSuchBucket when listing uploads of a missing bucket', async () => {
-    await expect(client.putObject('missing-bucket', 'x', Readable.from([Buffer.from('x')]))).rejects.toMatchObject({ code: 'NoSuchBucket' });
+    await expect(
+      client.putObject('missing-bucket', 'x', Readable.from([Buffer.from('x')])),
+    ).rejects.toMatchObject({ code: 'NoSuchBucket' });
   });
 
   it('keeps its data in the directory and restarts on it', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, sendMail, smtpDialog, startSmtpSink, type SmtpSink } from '../src/index';
@@ -15,15 +15,26 @@ describe('SmtpSink with sendMail and smtpDialog', () => {
     sink.reset();
     sink.clear();
   });
-  afterAll(() => sink.close());
+  afterAll(async () => {
+    await sink.close();
+    await rm(directory, { recursive: true, force: true });
+  });
 
   it('records envelope and the raw bytes exactly, and writes the .eml', async () => {
     const raw = fixture('japanese-iso2022jp');
-    const result = await sendMail({ port: sink.port, from: 'sato@example.jp', to: ['tanaka@example.com', 'b@example.com'], raw });
+    const result = await sendMail({
+      port: sink.port,
+      from: 'sato@example.jp',
+      to: ['tanaka@example.com', 'b@example.com'],
+      raw,
+    });
     expect(result.accepted).toEqual(['tanaka@example.com', 'b@example.com']);
     expect(result.response).toMatch(/^250 /);
     const [message] = await sink.waitFor(1);
-    expect(message.envelope).toEqual({ mailFrom: 'sato@example.jp', rcptTo: ['tanaka@example.com', 'b@example.com'] });
+    expect(message.envelope).toEqual({
+      mailFrom: 'sato@example.jp',
+      rcptTo: ['tanaka@example.com', 'b@example.com'],
+    });
     expect(message.raw.equals(raw)).toBe(true);
     expect(message.messageId).toBe('20240314023000.A1B2C3@example.jp');
     expect(message.heloName).toBe('client.torii.test');
@@ -55,20 +66,32 @@ describe('SmtpSink with sendMail and smtpDialog', () => {
 
   it('reports partial rejection to sendMail', async () => {
     sink.rejectRcpt('nobody@example.com');
-    const result = await sendMail({ port: sink.port, from: 'a@x.test', to: ['nobody@example.com', 'ok@example.com'] });
+    const result = await sendMail({
+      port: sink.port,
+      from: 'a@x.test',
+      to: ['nobody@example.com', 'ok@example.com'],
+    });
     expect(result).toMatchObject({ accepted: ['ok@example.com'], rejected: ['nobody@example.com'] });
   });
 
   it('fails DATA as programmed, for a number of transactions', async () => {
     sink.failData(451, '4.3.0 Try again', 1);
-    await expect(sendMail({ port: sink.port, from: 'a@x.test', to: ['b@x.test'] })).rejects.toMatchObject({ responseCode: 451 });
+    await expect(sendMail({ port: sink.port, from: 'a@x.test', to: ['b@x.test'] })).rejects.toMatchObject({
+      responseCode: 451,
+    });
     await sendMail({ port: sink.port, from: 'a@x.test', to: ['b@x.test'] });
     expect(sink.messages).toHaveLength(1);
   });
 
   it('refuses a message over the size limit with 552 5.3.4', async () => {
     const big = `Subject: big\r\n\r\n${'y'.repeat(70 * 1024)}\r\n.`;
-    const replies = await smtpDialog('127.0.0.1', sink.port, ['HELO c', 'MAIL FROM:<a@x.test>', 'RCPT TO:<b@x.test>', 'DATA', big]);
+    const replies = await smtpDialog('127.0.0.1', sink.port, [
+      'HELO c',
+      'MAIL FROM:<a@x.test>',
+      'RCPT TO:<b@x.test>',
+      'DATA',
+      big,
+    ]);
     expect(replies.map((r) => r.code)).toEqual([220, 250, 250, 250, 354, 552]);
     expect(replies[5].text).toMatch(/^5\.3\.4 /);
     expect(sink.messages).toHaveLength(0);
@@ -78,7 +101,9 @@ describe('SmtpSink with sendMail and smtpDialog', () => {
     const port = sink.port;
     await sink.down();
     expect(sink.isUp).toBe(false);
-    await expect(sendMail({ port, from: 'a@x.test', to: ['b@x.test'], timeoutMs: 2_000 })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(sendMail({ port, from: 'a@x.test', to: ['b@x.test'], timeoutMs: 2_000 })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
     await expect(smtpDialog('127.0.0.1', port, [])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await sink.up();
     expect(sink.port).toBe(port);
@@ -99,7 +124,13 @@ describe('SmtpSink with STARTTLS', () => {
   afterAll(() => sink.close());
 
   it('accepts mail over STARTTLS from nodemailer', async () => {
-    await sendMail({ port: sink.port, from: 'a@x.test', to: ['b@x.test'], tls: 'require', message: { subject: 'secret', text: 'hi' } });
+    await sendMail({
+      port: sink.port,
+      from: 'a@x.test',
+      to: ['b@x.test'],
+      tls: 'require',
+      message: { subject: 'secret', text: 'hi' },
+    });
     const [message] = await sink.waitFor(1);
     expect(message.secure).toBe(true);
     expect(message.raw.toString()).toContain('Subject: secret');
