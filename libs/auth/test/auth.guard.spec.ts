@@ -6,6 +6,7 @@ import request from 'supertest';
 import {
   ApiKeyVerifier,
   AuthModule,
+  AuthUnavailableError,
   CurrentPrincipal,
   IpAllowList,
   IpAllowListSource,
@@ -53,7 +54,9 @@ class ProbeController {
 @Injectable()
 class StubApiKeyVerifier extends ApiKeyVerifier {
   static readonly adminKey = `torii_${'0'.repeat(16)}_${'a'.repeat(48)}`;
+  static readonly unreachableKey = `torii_${'9'.repeat(16)}_${'c'.repeat(48)}`;
   verify(key: string): Promise<Principal | null> {
+    if (key === StubApiKeyVerifier.unreachableKey) return Promise.reject(new AuthUnavailableError('tenant service down'));
     return Promise.resolve(key === StubApiKeyVerifier.adminKey ? { subject: 'key-1', role: 'admin', tenantId: 'A', via: 'api-key' } : null);
   }
 }
@@ -159,6 +162,8 @@ describe('AuthModule in a service', () => {
     await get('/tenants/A/settings', StubApiKeyVerifier.adminKey).expect(200);
     await get('/tenants/B/settings', StubApiKeyVerifier.adminKey).expect(404);
     await get('/tenants/A/settings').set('x-api-key', `torii_${'1'.repeat(16)}_${'b'.repeat(48)}`).expect(401);
+    const unavailable = await get('/tenants/A/settings').set('x-api-key', StubApiKeyVerifier.unreachableKey).expect(503);
+    expect(unavailable.body).toMatchObject({ status: 503, code: 'auth-unavailable' });
   });
 
   it('limits @IpAllowList routes to the tenant source ranges, through a trusted proxy', async () => {

@@ -91,12 +91,14 @@ export function httpExceptionToProblem(exception: HttpException, instance?: stri
   if (typeof body === 'string') {
     problem.detail = body;
   } else if (body && typeof body === 'object') {
-    const message = (body as { message?: unknown }).message;
+    const { message, statusCode: _statusCode, error: _error, ...rest } = body as Record<string, unknown>;
     if (typeof message === 'string') problem.detail = message;
     else if (Array.isArray(message)) {
       problem.detail = 'The request is not valid.';
       problem.errors = message.map((m) => ({ pointer: '', detail: String(m) }));
     }
+    // Other fields (e.g. the failed checks of a readiness report) stay as extensions; standard members win.
+    for (const [key, value] of Object.entries(rest)) if (!(key in problem) && key !== 'errors') problem[key] = value;
   }
   if (instance !== undefined) problem.instance = instance;
   return problem;
