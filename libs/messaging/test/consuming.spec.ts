@@ -68,12 +68,14 @@ describe('consuming: concurrency and shutdown', () => {
     const handled = new Map<number, number>();
     const count = (n: number) => handled.set(n, (handled.get(n) ?? 0) + 1);
 
-    // First run: odd jobs finish at once, even ones take longer than the shutdown allows.
+    // First run: odd jobs finish at once, even ones outlast the shutdown (until released at the end).
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const first = runner(
       consumer,
       async (job) => {
         if (job.n % 2 === 0) {
-          await sleep(3_000); // abandoned by close(): must not be acked, so not counted either
+          await released; // abandoned by close(): must not be acked, so not counted either
           return;
         }
         count(job.n);
@@ -96,5 +98,6 @@ describe('consuming: concurrency and shutdown', () => {
     await eventually(() => settled(bus.jsm, consumer.stream, consumer.durable));
     expect([...handled.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     await second.close();
+    release();
   });
 });
