@@ -39,6 +39,8 @@ export const edgeConfigSchema = z.object({
   SHUTDOWN_GRACE: duration('30s'),
   /** Maximum recipients per transaction (RFC 5321 requires at least 100). */
   MAX_RECIPIENTS: positiveInt(100),
+  /** Put in front of published subjects (tests give each run its own stream, e.g. `t_abc.`). */
+  SUBJECT_PREFIX: z.string().regex(/^([A-Za-z0-9_-]+\.)*$/).default(''),
 });
 
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;

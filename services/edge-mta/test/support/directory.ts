@@ -22,7 +22,7 @@ export function directoryEntry(fixture: DirectoryFixture): DomainDirectory {
     services: { spam: { subscribed: fixture.spam ?? false } },
     addresses: (fixture.addresses ?? []).map((localPart) => ({ localPart, kind: AddressKind.MAILBOX })),
     server: { hostname: fixture.hostname ?? `mail.${fixture.domain}`, ips: fixture.ips ?? [], port: 25 },
-    limits: { maxMessageBytes: fixture.maxMessageBytes ?? 0 },
-    revision: 1,
+    limits: { maxMessageBytes: BigInt(fixture.maxMessageBytes ?? 0) },
+    revision: 1n,
   });
 }

@@ -1,0 +1,17 @@
+import { DSN } from './haraka-types';
+
+/** Every refusal the edge gives, in one place, so tests and docs quote the same text. */
+export const Replies = {
+  relayDenied: () => new DSN(550, '5.7.1', 'Relaying denied'),
+  relayNotAuthorized: () => new DSN(550, '5.7.1', 'Relay access denied: not a registered server of this sender domain'),
+  userUnknown: () => new DSN(550, '5.1.1', 'User unknown'),
+  suspended: () => new DSN(450, '4.7.1', 'Domain temporarily not accepting mail'),
+  otherTenant: () => new DSN(452, '4.5.3', 'Too many recipients: send recipients of this domain in a separate transaction'),
+  tooManyRecipients: () => new DSN(452, '4.5.3', 'Too many recipients'),
+  directoryUnavailable: () => new DSN(451, '4.3.0', 'Directory temporarily unavailable, try again later'),
+  dnsFailure: () => new DSN(451, '4.4.3', 'Temporary DNS failure, try again later'),
+  tooBig: () => new DSN(552, '5.3.4', 'Message size exceeds fixed maximum message size'),
+  queueFailed: () => new DSN(451, '4.3.0', 'Temporary storage failure, try again later'),
+  hookTimeout: () => new DSN(451, '4.3.0', 'Temporary local problem, try again later'),
+  queued: (id: string) => new DSN(250, '2.0.0', `Ok queued as ${id}`),
+} as const;

@@ -1,0 +1,102 @@
+// Haraka plugin: the claim check. Streams the message into the object store, publishes MailReceived and
+// waits for the ack; 250 only after both, 451 4.3.0 otherwise (O4).
+import { PassThrough } from 'node:stream';
+import { BodyType, Direction, DsnReturn } from '@torii/contracts';
+import { denySoft, ok, runGuarded } from '../haraka/guarded-hook';
+import type { HarakaConnection, HarakaNext } from '../haraka/haraka-types';
+import { Replies } from '../haraka/replies';
+import { decodeXtext, transactionState, type TransactionState } from '../haraka/session';
+import { countRefusal, edgeMetrics } from '../observability/edge-metrics';
+import { newMessageId } from '../queue/message-id';
+import { QueueAttempt, type MailReceivedFacts } from '../queue/queue.service';
+import { edgeRuntime } from '../runtime';
+
+export function hook_queue(next: HarakaNext, connection: HarakaConnection): void {
+  queue(next, connection);
+}
+
+export function hook_queue_outbound(next: HarakaNext, connection: HarakaConnection): void {
+  queue(next, connection);
+}
+
+function queue(next: HarakaNext, connection: HarakaConnection): void {
+  const runtime = edgeRuntime();
+  const transaction = connection.transaction;
+  if (!transaction) return next();
+  const state = transactionState(transaction, runtime.config.MAX_MESSAGE_BYTES);
+  const attempt = new QueueAttempt();
+  const started = process.hrtime.bigint();
+  runtime.inFlight++;
+  runGuarded(
+    (code, reply) => {
+      runtime.inFlight--;
+      next(code, reply);
+    },
+    async () => {
+      const direction = state.direction ?? Direction.INBOUND;
+      if (!state.tenantId || !state.domain) throw new Error('transaction has no tenant');
+      const messageId = newMessageId();
+      const message = new PassThrough();
+      transaction.message_stream.pipe(message);
+      try {
+        await runtime.queue.enqueue(messageId, new Date(), message, eventFacts(connection, state, direction), attempt);
+      } catch (error) {
+        connection.logerror(`queue failed: ${String(error)}`);
+        countRefusal('queue-failed');
+        return denySoft(Replies.queueFailed());
+      }
+      const label = direction === Direction.OUTBOUND ? 'out' : 'in';
+      edgeMetrics.accepted.inc({ direction: label });
+      edgeMetrics.acceptLatency.observe({ direction: label }, Number(process.hrtime.bigint() - started) / 1e9);
+      connection.loginfo(`queued as ${messageId}`);
+      return ok(Replies.queued(messageId));
+    },
+    {
+      timeoutMs: runtime.config.QUEUE_TIMEOUT,
+      log: (m) => connection.logwarn(m),
+      onTimeout: () => {
+        attempt.aborted = true;
+        countRefusal('timeout');
+      },
+    },
+  );
+}
+
+function eventFacts(connection: HarakaConnection, state: TransactionState, direction: Direction): MailReceivedFacts {
+  const params = state.mailParams;
+  const ret = (params.RET ?? '').toUpperCase();
+  const body = (params.BODY ?? '').toUpperCase();
+  const from = connection.transaction?.mail_from;
+  return {
+    tenantId: state.tenantId ?? '',
+    domain: state.domain ?? '',
+    direction,
+    envelope: {
+      mailFrom: from && !from.isNull() ? from.address : '',
+      rcptTo: state.recipients,
+      ret: ret === 'FULL' ? DsnReturn.FULL : ret === 'HDRS' ? DsnReturn.HDRS : DsnReturn.UNSPECIFIED,
+      envid: params.ENVID ? decodeXtext(params.ENVID) : '',
+      declaredSize: BigInt(Number(params.SIZE ?? 0) || 0),
+      bodyType: body === '8BITMIME' ? BodyType.EIGHT_BIT_MIME : body === '7BIT' ? BodyType.SEVEN_BIT : body === 'BINARYMIME' ? BodyType.BINARY_MIME : BodyType.UNSPECIFIED,
+      smtputf8: 'SMTPUTF8' in params,
+    },
+    client: {
+      ip: connection.remote.ip,
+      port: connection.remote.port,
+      helo: connection.hello.host ?? '',
+      ptr: connectionPtr(connection),
+      tls: {
+        enabled: connection.tls.enabled,
+        version: connection.tls.cipher.version ?? '',
+        cipher: connection.tls.cipher.standardName ?? connection.tls.cipher.name ?? '',
+      },
+      proxiedFrom: connection.proxy.ip ?? '',
+    },
+    auth: { ...(state.auth ?? {}), spf: state.auth?.spf ?? state.spf } as MailReceivedFacts['auth'],
+  };
+}
+
+function connectionPtr(connection: HarakaConnection): string {
+  const notes = connection.notes as { torii?: { ptrNames?: string[] } };
+  return notes.torii?.ptrNames?.[0] ?? '';
+}

@@ -1,0 +1,74 @@
+// Haraka plugin: RCPT TO. Inbound: the recipient rules (tenant domain, SPAM2 unknown users, one tenant per
+// transaction). Outbound: any recipient, up to MAX_RECIPIENTS. Records the DSN parameters for the event.
+import { Direction, NotifyCondition } from '@torii/contracts';
+import { HookResult, type HarakaAddress, type HarakaConnection, type HarakaNext } from '../haraka/haraka-types';
+import { Replies } from '../haraka/replies';
+import { decodeXtext, transactionState } from '../haraka/session';
+import { countRefusal } from '../observability/edge-metrics';
+import { decideInboundRecipient } from '../policy/recipient-policy';
+import { edgeRuntime } from '../runtime';
+import { limitFor } from './torii_relay';
+
+const NOTIFY: Record<string, NotifyCondition> = {
+  SUCCESS: NotifyCondition.SUCCESS,
+  FAILURE: NotifyCondition.FAILURE,
+  DELAY: NotifyCondition.DELAY,
+  NEVER: NotifyCondition.NEVER,
+};
+
+export function hook_rcpt(next: HarakaNext, connection: HarakaConnection, params: [HarakaAddress, Record<string, string | null>]): void {
+  const runtime = edgeRuntime();
+  const transaction = connection.transaction;
+  if (!transaction) return next();
+  const state = transactionState(transaction, runtime.config.MAX_MESSAGE_BYTES);
+  const [rcpt, rcptParams] = params;
+  if (state.recipients.length >= runtime.config.MAX_RECIPIENTS) {
+    countRefusal('too-many-recipients');
+    return next(HookResult.DENYSOFT, Replies.tooManyRecipients());
+  }
+
+  if (state.direction === Direction.INBOUND) {
+    const directory = runtime.directory.current.domain(rcpt.host ?? '');
+    const decision = decideInboundRecipient({
+      localPart: rcpt.user ?? '',
+      directory,
+      directoryLoaded: runtime.directory.isLoaded,
+      transactionTenantId: state.tenantId,
+    });
+    switch (decision.kind) {
+      case 'accept':
+        if (state.tenantId === undefined) {
+          state.tenantId = decision.tenantId;
+          state.domain = decision.domain;
+          state.limit = limitFor(runtime.config.MAX_MESSAGE_BYTES, directory);
+        }
+        break;
+      case 'relay-denied':
+        countRefusal('relay-denied');
+        return next(HookResult.DENY, Replies.relayDenied());
+      case 'unknown-user':
+        countRefusal('unknown-user');
+        return next(HookResult.DENY, Replies.userUnknown());
+      case 'suspended':
+        countRefusal('suspended');
+        return next(HookResult.DENYSOFT, Replies.suspended());
+      case 'other-tenant':
+        countRefusal('other-tenant');
+        return next(HookResult.DENYSOFT, Replies.otherTenant());
+      case 'directory-unavailable':
+        countRefusal('directory-unavailable');
+        return next(HookResult.DENYSOFT, Replies.directoryUnavailable());
+    }
+  }
+
+  const notify = (rcptParams?.NOTIFY ?? '')
+    .split(',')
+    .map((n) => NOTIFY[n.trim().toUpperCase()])
+    .filter((n): n is NotifyCondition => n !== undefined);
+  state.recipients.push({
+    address: `${rcpt.user ?? ''}@${(rcpt.host ?? '').toLowerCase()}`,
+    notify,
+    orcpt: rcptParams?.ORCPT ? decodeXtext(rcptParams.ORCPT) : '',
+  });
+  next(HookResult.OK);
+}

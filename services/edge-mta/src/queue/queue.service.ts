@@ -1,0 +1,117 @@
+import type { Readable } from 'node:stream';
+import {
+  AuthResultsSchema,
+  Direction,
+  EnvelopeSchema,
+  MailReceivedSchema,
+  SmtpClientSchema,
+  Subjects,
+  create,
+  timestampFromDate,
+  type MailReceived,
+  type MessageInitShape,
+} from '@torii/contracts';
+import { describeError } from '@torii/errors';
+import type { Logger } from '@torii/telemetry';
+import { messageKey } from '@torii/storage';
+import type { AbortJournal } from './abort-journal';
+
+/** What the SMTP session learned; the queue adds ids, hashes and the object key. */
+export interface MailReceivedFacts {
+  tenantId: string;
+  domain: string;
+  direction: Direction;
+  envelope: MessageInitShape<typeof EnvelopeSchema>;
+  client: MessageInitShape<typeof SmtpClientSchema>;
+  auth: MessageInitShape<typeof AuthResultsSchema>;
+}
+
+/** The object store as the queue needs it (the @torii/storage ObjectStore fits). */
+export interface MessageStore {
+  readonly bucket: string;
+  put(key: string, stream: Readable): Promise<{ size: number; sha256: string }>;
+  delete(key: string): Promise<void>;
+}
+
+/** JetStream as the queue needs it: resolves once the stream acknowledged (the JetStreamPublisher fits). */
+export interface MailEventPublisher {
+  publish(subject: string, event: MailReceived, msgId: string): Promise<void>;
+}
+
+/** Thrown when the message could not be stored durably; the client gets 451 4.3.0 and retries. */
+export class QueueFailedError extends Error {
+  constructor(
+    readonly step: 'store' | 'publish' | 'aborted',
+    options?: { cause?: unknown },
+  ) {
+    super(`queueing failed at ${step}`, options);
+    this.name = 'QueueFailedError';
+  }
+}
+
+/** Lets the SMTP side abandon a queue attempt whose client already got an answer (a timeout). */
+export class QueueAttempt {
+  aborted = false;
+}
+
+/**
+ * The claim check (O4): raw message into the object store, then MailReceived on JetStream; only when both
+ * acknowledged may the client hear 250. If the publish fails the stored object is deleted, so nothing is
+ * left that reconciliation could deliver after the client was told to retry.
+ */
+export class QueueService {
+  constructor(
+    private readonly store: MessageStore,
+    private readonly publisher: MailEventPublisher,
+    private readonly journal: AbortJournal,
+    private readonly receivedBy: string,
+    private readonly logger: Logger,
+    /** Tests put their own stream in front of the subjects. */
+    private readonly subjectPrefix = '',
+  ) {}
+
+  async enqueue(
+    messageId: string,
+    receivedAt: Date,
+    message: Readable,
+    facts: MailReceivedFacts,
+    attempt: QueueAttempt = new QueueAttempt(),
+  ): Promise<MailReceived> {
+    const key = messageKey({ tenantId: facts.tenantId, messageId, receivedAt });
+    let stored: { size: number; sha256: string };
+    try {
+      stored = await this.store.put(key, message);
+    } catch (cause) {
+      // The store aborts a failed multipart upload itself; a single PUT that failed left nothing.
+      throw new QueueFailedError('store', { cause });
+    }
+    const event = create(MailReceivedSchema, {
+      ...facts,
+      messageId,
+      receivedAt: timestampFromDate(receivedAt),
+      receivedBy: this.receivedBy,
+      size: BigInt(stored.size),
+      sha256: stored.sha256,
+      bucket: this.store.bucket,
+      objectKey: key,
+    });
+    try {
+      if (attempt.aborted) throw new QueueFailedError('aborted');
+      await this.publisher.publish(this.subjectPrefix + Subjects.mailReceived(facts.direction), event, messageId);
+    } catch (cause) {
+      await this.undo(key, cause);
+      throw cause instanceof QueueFailedError ? cause : new QueueFailedError('publish', { cause });
+    }
+    return event;
+  }
+
+  private async undo(key: string, cause: unknown): Promise<void> {
+    this.logger.warn({ key, err: describeError(cause) }, 'queue: publish failed, deleting the stored object');
+    try {
+      await this.store.delete(key);
+    } catch (error) {
+      this.logger.warn({ key, err: describeError(error) }, 'queue: delete failed');
+      await this.journal.record(key);
+    }
+  }
+}
