@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Direction } from '@torii/contracts';
+import { ObjectStore, messagePrefix } from '@torii/storage';
+import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, TEST_NATS_URL, startS3Server, uniqueName, type S3Server } from '@torii/testing';
+import { directoryEntry } from './support/directory';
+import { dialog, queuedId, startEdge, type EdgeProcess } from './support/edge';
+import { createTestNats, type TestNats } from './support/nats';
+
+const LIMIT = 50_000;
+
+/** A message exactly as the store must keep it; a line starting with a dot exercises dot-stuffing. */
+function message(subject: string, body = 'Hello.\r\n.leading dot line\r\n..two dots\r\nend\r\n'): string {
+  return `From: <sender@outside.test>\r\nTo: <alice@filtered.test>\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@outside.test>\r\n\r\n${body}`;
+}
+
+/** The DATA payload on the wire: dot-stuffed, terminated by the lone dot (dialog adds the last CRLF). */
+function wire(raw: string): string {
+  return raw.replace(/(^|\r\n)\./g, '$1..') + '.';
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
+  let nats: TestNats;
+  let s3: S3Server;
+  let store: ObjectStore;
+  let edge: EdgeProcess;
+  const name = uniqueName('edge');
+  const s3Bucket = `mail-${name.replace(/_/g, '-')}`;
+
+  beforeAll(async () => {
+    nats = await createTestNats(TEST_NATS_URL, name);
+    s3 = await startS3Server();
+    store = new ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', accessKey: S3RVER_ACCESS_KEY, secretKey: S3RVER_SECRET_KEY, bucket: s3Bucket });
+    await nats.putDomain(
+      directoryEntry({ domain: 'filtered.test', tenantId: 't_filtered', spam: true, addresses: ['alice'], hostname: 'mx.filtered.test', ips: ['127.0.0.2'] }),
+    );
+    await nats.putDomain(directoryEntry({ domain: 'open.test', tenantId: 't_open', hostname: 'mx.open.test', ips: ['127.0.0.3'] }));
+    edge = await startEdge(
+      {
+        NATS_URL: TEST_NATS_URL,
+        DIRECTORY_BUCKET: nats.bucket,
+        SUBJECT_PREFIX: nats.subjectPrefix,
+        S3_ENDPOINT: s3.endpoint,
+        S3_BUCKET: s3Bucket,
+        MAX_MESSAGE_BYTES: String(LIMIT),
+      },
+      {
+        dns: {
+          PTR: { '127.0.0.2': ['mx.filtered.test'], '127.0.0.3': ['dsl-3.isp.test'] },
+          A: { 'mx.filtered.test': ['127.0.0.2'], 'dsl-3.isp.test': ['127.0.0.3'] },
+        },
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await edge?.stop();
+    await nats?.close();
+    await s3?.close();
+  });
+
+  const inbound = (lines: string[]) => dialog(edge.inboundPort, ['EHLO client.outside.test', ...lines, 'QUIT']);
+
+  it('advertises SIZE, STARTTLS and DSN', async () => {
+    const [, ehlo] = await inbound([]);
+    expect(ehlo.code).toBe(250);
+    expect(ehlo.text).toContain(`SIZE ${LIMIT}`);
+    expect(ehlo.text).toContain('STARTTLS');
+    expect(ehlo.text).toContain('DSN');
+  });
+
+  it('refuses an unregistered address of a spam-filtered domain with 550 5.1.1 (SPAM2)', async () => {
+    const replies = await inbound(['MAIL FROM:<sender@outside.test>', 'RCPT TO:<nobody@filtered.test>']);
+    expect(replies[3]).toEqual({ code: 550, text: '5.1.1 User unknown' });
+  });
+
+  it('refuses a domain that is no tenant’s with 550 5.7.1', async () => {
+    const replies = await inbound(['MAIL FROM:<sender@outside.test>', 'RCPT TO:<someone@elsewhere.test>']);
+    expect(replies[3]).toEqual({ code: 550, text: '5.7.1 Relaying denied' });
+  });
+
+  it('accepts any address of a domain without spam filtering', async () => {
+    const replies = await inbound(['MAIL FROM:<sender@outside.test>', 'RCPT TO:<whoever@open.test>']);
+    expect(replies[3].code).toBe(250);
+  });
+
+  it('keeps one tenant per transaction: 452 4.5.3 for recipients of another', async () => {
+    const replies = await inbound(['MAIL FROM:<s@outside.test>', 'RCPT TO:<alice@filtered.test>', 'RCPT TO:<x@open.test>']);
+    expect(replies[3].code).toBe(250);
+    expect(replies[4]).toMatchObject({ code: 452, text: expect.stringMatching(/^4\.5\.3 /) });
+  });
+
+  it('stores an accepted message byte for byte and publishes MailReceived before 250', async () => {
+    const raw = message('stored');
+    const replies = await inbound([
+      'MAIL FROM:<sender@outside.test> RET=HDRS ENVID=abc+2Bdef',
+      'RCPT TO:<Alice@Filtered.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice@filtered.test',
+      'DATA',
+      wire(raw),
+    ]);
+    expect(replies[5].code).toBe(250);
+    const id = queuedId(replies[5]);
+
+    const events = await nats.events();
+    const found = events.find((e) => e.msgId === id);
+    expect(found).toBeDefined();
+    const { event, subject } = found!;
+    expect(subject).toBe(`${nats.subjectPrefix}mail.received.in`);
+    expect(event).toMatchObject({ messageId: id, tenantId: 't_filtered', domain: 'filtered.test', direction: Direction.INBOUND, bucket: s3Bucket });
+    expect(event.envelope?.mailFrom).toBe('sender@outside.test');
+    expect(event.envelope?.envid).toBe('abc+def');
+    expect(event.envelope?.rcptTo).toEqual([expect.objectContaining({ address: 'Alice@filtered.test', notify: [1, 2], orcpt: 'rfc822;alice@filtered.test' })]);
+    expect(event.client?.ip).toBe('127.0.0.1');
+    expect(event.client?.helo).toBe('client.outside.test');
+    expect(event.sha256).toBe(sha256(raw));
+    expect(Number(event.size)).toBe(Buffer.byteLength(raw));
+    expect(event.objectKey).toContain(`${messagePrefix('t_filtered')}`);
+
+    const stored = await readAll(await store.get(event.objectKey));
+    expect(stored.toString()).toBe(raw);
+    expect(sha256(stored)).toBe(event.sha256);
+  });
+
+  it('refuses a declared SIZE above the limit with 552 5.3.4', async () => {
+    const replies = await inbound([`MAIL FROM:<sender@outside.test> SIZE=${LIMIT + 1}`]);
+    expect(replies[2]).toEqual({ code: 552, text: '5.3.4 Message size exceeds fixed maximum message size' });
+  });
+
+  it('refuses a message larger than the limit without SIZE (or with a lying SIZE) at the end of DATA, storing nothing', async () => {
+    const big = message('big', `${'x'.repeat(76)}\r\n`.repeat(Math.ceil(LIMIT / 78) + 10));
+    for (const mail of ['MAIL FROM:<sender@outside.test>', 'MAIL FROM:<sender@outside.test> SIZE=1000']) {
+      const replies = await inbound([mail, 'RCPT TO:<alice@filtered.test>', 'DATA', wire(big)]);
+      expect(replies[5]).toEqual({ code: 552, text: '5.3.4 Message size exceeds fixed maximum message size' });
+    }
+    const events = await nats.events();
+    expect(events.filter((e) => e.event.envelope?.rcptTo.length && e.event.size > BigInt(LIMIT))).toHaveLength(0);
+  });
+
+  describe('outbound relay (P4), from 127.0.0.x source addresses', () => {
+    const relay = (from: string, lines: string[]) => dialog(edge.relayPort, ['EHLO mx.filtered.test', ...lines, 'QUIT'], from);
+
+    it('relays from the registered server with the right PTR and its own sender domain', async () => {
+      const raw = message('outbound');
+      const replies = await relay('127.0.0.2', ['MAIL FROM:<alice@filtered.test>', 'RCPT TO:<friend@gmail.test>', 'DATA', wire(raw)]);
+      expect(replies[2].code).toBe(250);
+      expect(replies[3].code).toBe(250);
+      const id = queuedId(replies[5]);
+      const found = (await nats.events()).find((e) => e.msgId === id);
+      expect(found?.subject).toBe(`${nats.subjectPrefix}mail.received.out`);
+      expect(found?.event).toMatchObject({ direction: Direction.OUTBOUND, tenantId: 't_filtered', domain: 'filtered.test' });
+      expect(found?.event.client?.ptr).toBe('mx.filtered.test');
+    });
+
+    it('also relays from the registered server on the inbound port', async () => {
+      const replies = await dialog(edge.inboundPort, ['EHLO mx.filtered.test', 'MAIL FROM:<alice@filtered.test>', 'RCPT TO:<friend@gmail.test>', 'QUIT'], '127.0.0.2');
+      expect(replies[3].code).toBe(250);
+    });
+
+    it.each([
+      ['an unregistered IP', '127.0.0.5', 'MAIL FROM:<alice@filtered.test>'],
+      ['a registered IP whose PTR is not the registered host name', '127.0.0.3', 'MAIL FROM:<bob@open.test>'],
+      ['a foreign MAIL FROM', '127.0.0.2', 'MAIL FROM:<someone@gmail.test>'],
+      ['another tenant’s MAIL FROM', '127.0.0.2', 'MAIL FROM:<bob@open.test>'],
+    ])('refuses %s with 550 5.7.1', async (_case, source, mailFrom) => {
+      const replies = await relay(source, [mailFrom]);
+      expect(replies[2]).toMatchObject({ code: 550, text: expect.stringMatching(/^5\.7\.1 /) });
+    });
+
+    it('does not relay for an unregistered IP on the inbound port either', async () => {
+      const replies = await dialog(edge.inboundPort, ['EHLO x', 'MAIL FROM:<alice@filtered.test>', 'RCPT TO:<friend@gmail.test>', 'QUIT'], '127.0.0.5');
+      expect(replies[3]).toEqual({ code: 550, text: '5.7.1 Relaying denied' });
+    });
+  });
+
+  it('applies directory changes from KV without a restart', async () => {
+    const before = await inbound(['MAIL FROM:<s@outside.test>', 'RCPT TO:<x@new.test>']);
+    expect(before[3].code).toBe(550);
+    await nats.putDomain(directoryEntry({ domain: 'new.test', tenantId: 't_new' }));
+    let code = 0;
+    for (let i = 0; i < 50 && code !== 250; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      code = (await inbound(['MAIL FROM:<s@outside.test>', 'RCPT TO:<x@new.test>']))[3].code;
+    }
+    expect(code).toBe(250);
+    await nats.kv.delete('new.test');
+    for (let i = 0; i < 50 && code === 250; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      code = (await inbound(['MAIL FROM:<s@outside.test>', 'RCPT TO:<x@new.test>']))[3].code;
+    }
+    expect(code).toBe(550);
+  });
+});
