@@ -51,6 +51,7 @@ CREATE TABLE "recipient" (
     "remote_host" TEXT,
     "remote_ip" TEXT,
     "first_failed_at" TIMESTAMPTZ(3),
+    "dsn_pending" BOOLEAN NOT NULL DEFAULT false,
     "updated_at" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "recipient_pkey" PRIMARY KEY ("id")
@@ -106,6 +107,9 @@ CREATE INDEX "message_evaluate_at_idx" ON "message"("evaluate_at");
 
 -- CreateIndex
 CREATE INDEX "recipient_state_next_attempt_at_idx" ON "recipient"("state", "next_attempt_at");
+
+-- CreateIndex
+CREATE INDEX "recipient_dsn_pending_idx" ON "recipient"("dsn_pending");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "recipient_message_id_address_key" ON "recipient"("message_id", "address");

@@ -1,0 +1,26 @@
+import { nextRetry, type RetrySchedule } from '../retry/retry-schedule.rules';
+
+export type DeferralDecision = { action: 'retry'; at: Date } | { action: 'give-up' };
+
+/**
+ * The hand-off point for temporary failures. Today delivery retries locally on its own schedule; when the
+ * secondary spool service (SEC) takes deferred mail over, an implementation that publishes
+ * `delivery.deferred` and lets spool send `delivery.retry` replaces this one, without touching the rest.
+ */
+export interface DeferralHandler {
+  onTemporaryFailure(input: { attempt: number; firstFailedAt: Date; now: Date }): DeferralDecision;
+}
+
+export const DEFERRAL_HANDLER = Symbol('DEFERRAL_HANDLER');
+
+export class LocalRetryDeferralHandler implements DeferralHandler {
+  constructor(
+    private readonly schedule: RetrySchedule,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  onTemporaryFailure(input: { attempt: number; firstFailedAt: Date; now: Date }): DeferralDecision {
+    const decision = nextRetry(this.schedule, input.attempt, input.firstFailedAt.getTime(), input.now.getTime(), this.random());
+    return decision.action === 'retry' ? { action: 'retry', at: new Date(decision.at) } : decision;
+  }
+}

@@ -1,0 +1,138 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { describeError } from '@torii/errors';
+import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
+import { DeliveryRepository, type MessageWithRecipients, type OutboxEvent, type RecipientRow, type RecipientUpdate } from '../persistence/delivery.repository';
+import { RouterService, type Route } from '../routing/router.service';
+import { classifyReply, connectionFailure, formatReply, type SmtpReply } from '../smtp/smtp-reply.rules';
+import { sendSmtpTransaction, type SmtpTransactionResult } from '../smtp/smtp.sender';
+import type { DeliverTreatment } from '../verdicts/verdict-join.rules';
+import { DEFERRAL_HANDLER, type DeferralHandler } from './deferral.handler';
+import { MessageContent } from './message-content';
+import { domainOf, groupRecipients } from './recipient-grouping.rules';
+import { statusEvent } from './status-events';
+
+type Claimed = Omit<RecipientRow, 'treatment'> & { treatment: DeliverTreatment };
+
+/** Delivers the claimed recipients of one message: one SMTP transaction per destination and treatment. */
+@Injectable()
+export class DeliveryExecutor {
+  private readonly logger = new Logger(DeliveryExecutor.name);
+
+  constructor(
+    private readonly repository: DeliveryRepository,
+    private readonly router: RouterService,
+    private readonly content: MessageContent,
+    @Inject(DEFERRAL_HANDLER) private readonly deferral: DeferralHandler,
+    @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
+  ) {}
+
+  async deliver(message: MessageWithRecipients): Promise<void> {
+    const claimed: Claimed[] = message.recipients.map((r) => ({
+      ...r,
+      treatment: (r.treatment as unknown as DeliverTreatment | null) ?? { headers: [] },
+    }));
+    const inbound = message.direction === 'inbound';
+    const groups = groupRecipients(claimed, (r) => (inbound ? message.domain : domainOf(r.address)));
+    for (const group of groups) {
+      try {
+        await this.deliverGroup(message, group.destination, group.treatment, group.recipients, inbound);
+      } catch (error) {
+        // Our own failure (database, object store): the lease runs out and the group is tried again.
+        this.logger.error(`message ${message.id} to ${group.destination}: ${describeError(error)}`);
+      }
+    }
+  }
+
+  private async deliverGroup(
+    message: MessageWithRecipients,
+    destination: string,
+    treatment: DeliverTreatment,
+    recipients: Claimed[],
+    inbound: boolean,
+  ): Promise<void> {
+    const route: Route = inbound ? await this.router.tenantServer(destination) : await this.router.recipientDomain(destination);
+    const addresses = recipients.map((r) => r.address);
+    let replies = new Map<string, SmtpReply>();
+    let host = '';
+    let ip = '';
+    if (route.kind === 'failed') {
+      for (const a of addresses) replies.set(a, route.reply);
+    } else {
+      let result: SmtpTransactionResult | undefined;
+      for (const hop of route.hops) {
+        const attemptId = await this.repository.startAttempt(message.id, addresses, hop.host, hop.ip);
+        this.logger.log(`attempt ${attemptId} start message=${message.id} host=${hop.host} ip=${hop.ip} rcpts=${addresses.length}`);
+        result = await sendSmtpTransaction({
+          host: hop.host,
+          ip: hop.ip,
+          port: hop.port,
+          ehloName: this.config.GATEWAY_HOSTNAME,
+          mailFrom: (message.envelope as { mailFrom?: string }).mailFrom ?? '',
+          recipients: addresses,
+          openMessage: () => this.content.open(message, treatment, addresses),
+          connectTimeoutMs: this.config.SMTP_CONNECT_TIMEOUT,
+          socketTimeoutMs: this.config.SMTP_SOCKET_TIMEOUT,
+        });
+        const summary = summarise(result);
+        await this.repository.finishAttempt(attemptId, summary, result.dataReply ? { code: result.dataReply.code, text: formatReply(result.dataReply) } : undefined);
+        this.logger.log(`attempt ${attemptId} end message=${message.id} outcome=${summary}`);
+        host = hop.host;
+        ip = hop.ip;
+        if (result.connected) break;
+      }
+      replies = result?.replies ?? new Map(addresses.map((a) => [a, connectionFailure('no host to try')]));
+    }
+    await this.record(message, recipients, replies, host, ip);
+  }
+
+  private async record(message: MessageWithRecipients, recipients: Claimed[], replies: Map<string, SmtpReply>, host: string, ip: string) {
+    const now = new Date();
+    const updates: RecipientUpdate[] = [];
+    const events: OutboxEvent[] = [];
+    for (const r of recipients) {
+      const reply = replies.get(r.address) ?? connectionFailure('no reply recorded');
+      const remote = { host, ip, code: reply.code, enhanced: reply.enhanced, text: reply.text };
+      let update: RecipientUpdate;
+      switch (classifyReply(reply)) {
+        case 'success':
+          update = { id: r.id, state: 'delivered', reason: 'remote-accepted', reply: remote };
+          break;
+        case 'permanent':
+          update = { id: r.id, state: 'bounced', reason: 'remote-permanent', reply: remote, dsnPending: true };
+          break;
+        case 'temporary': {
+          const firstFailedAt = r.firstFailedAt ?? now;
+          const decision = this.deferral.onTemporaryFailure({ attempt: r.attempts, firstFailedAt, now });
+          update =
+            decision.action === 'retry'
+              ? { id: r.id, state: 'deferred', reason: 'remote-temporary', reply: remote, nextAttemptAt: decision.at, firstFailedAt }
+              : { id: r.id, state: 'bounced', reason: 'expired', reply: remote, firstFailedAt, dsnPending: true };
+          break;
+        }
+      }
+      updates.push(update);
+      const event = statusEvent({
+        messageId: message.id,
+        tenantId: message.tenantId,
+        direction: message.direction,
+        recipient: r.address,
+        state: update.state,
+        attempt: r.attempts,
+        reason: update.reason,
+        remote: reply.code || host ? remote : undefined,
+        nextAttemptAt: update.nextAttemptAt ?? undefined,
+        now,
+      });
+      if (event) events.push(event);
+    }
+    await this.repository.applyDeliveryOutcome(updates, events);
+  }
+}
+
+function summarise(result: SmtpTransactionResult): string {
+  if (!result.connected) return 'failed';
+  const classes = new Set([...result.replies.values()].map(classifyReply));
+  if (classes.size > 1) return 'partial';
+  const [only] = [...classes];
+  return only === 'success' ? 'delivered' : only === 'permanent' ? 'bounced' : 'deferred';
+}

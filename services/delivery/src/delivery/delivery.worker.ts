@@ -1,0 +1,97 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { describeError } from '@torii/errors';
+import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
+import { DsnService } from '../dsn/dsn.service';
+import { OutboxRelay } from '../messaging/outbox.relay';
+import { DeliveryRepository } from '../persistence/delivery.repository';
+import { JoinService } from '../verdicts/join.service';
+import { DeliveryExecutor } from './delivery.executor';
+
+/**
+ * The one loop that moves recipients along, driven by the database (the source of truth), so a restart
+ * picks up exactly where the rows say: joins that are due, recipients due for an attempt (including a
+ * crashed worker's, once their lease expired), DSNs owed. Event handlers only nudge it.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private nudged = false;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly repository: DeliveryRepository,
+    private readonly join: JoinService,
+    private readonly executor: DeliveryExecutor,
+    private readonly dsn: DsnService,
+    private readonly outbox: OutboxRelay,
+    @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Something changed (a message, a verdict): look now instead of at the next poll. */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.nudged = false;
+      let busy = false;
+      try {
+        busy = await this.step();
+      } catch (error) {
+        this.logger.warn(`worker: ${describeError(error)}`);
+      }
+      if (!busy && !this.nudged && !this.stopped) await this.sleep(this.config.WORKER_POLL);
+    }
+  }
+
+  private async step(): Promise<boolean> {
+    const evaluated = await this.repository.evaluateDue(100, (message, verdicts) => this.join.decide(message, verdicts));
+    if (evaluated > 0) this.outbox.nudge();
+    let claimedAny = false;
+    const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
+    if (free > 0) {
+      const claimed = await this.repository.claimDue(free, this.config.DELIVERY_LEASE);
+      claimedAny = claimed.length > 0;
+      for (const message of claimed) {
+        const task: Promise<void> = this.executor
+          .deliver(message)
+          .catch((error: unknown) => this.logger.error(`deliver ${message.id}: ${describeError(error)}`))
+          .finally(() => {
+            this.inFlight.delete(task);
+            this.outbox.nudge();
+            this.nudge();
+          });
+        this.inFlight.add(task);
+      }
+    }
+    const dsns = await this.dsn.sendPending();
+    if (dsns > 0) this.outbox.nudge();
+    return evaluated > 0 || (claimedAny && this.inFlight.size < this.config.DELIVERY_CONCURRENCY);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => (this.wake = undefined));
+  }
+}

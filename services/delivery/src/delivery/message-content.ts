@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { Codecs, timestampDate, type MailReceived } from '@torii/contracts';
+import { HeaderRewriter, authservId, formatReceived, stampDeliveryHeaders, type HeaderBlock } from '@torii/mime';
+import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
+import type { MessageRow } from '../persistence/delivery.repository';
+import { MessageObjects } from '../persistence/message-objects';
+import type { DeliverTreatment } from '../verdicts/verdict-join.rules';
+
+/** The bytes that leave the gateway: the stored object streamed through our header edits, body untouched. */
+@Injectable()
+export class MessageContent {
+  private readonly authservId: string;
+
+  constructor(
+    private readonly objects: MessageObjects,
+    @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
+  ) {
+    this.authservId = config.AUTHSERV_ID ?? config.GATEWAY_HOSTNAME;
+  }
+
+  async open(message: MessageRow, treatment: DeliverTreatment, recipients: string[]): Promise<Readable> {
+    const source = await this.objects.open(message.objectKey);
+    const rewriter = new HeaderRewriter((headers) => this.edit(headers, message, treatment, recipients));
+    source.on('error', (error) => rewriter.destroy(error));
+    return source.pipe(rewriter);
+  }
+
+  private edit(headers: HeaderBlock, message: MessageRow, treatment: DeliverTreatment, recipients: string[]): void {
+    if (treatment.subjectTag) {
+      const subject = headers.values('Subject')[0] ?? '';
+      headers.remove('Subject');
+      headers.prepend('Subject', `${treatment.subjectTag} ${subject}`.trim());
+    }
+    for (const header of [...treatment.headers].reverse()) {
+      headers.remove(header.name);
+      headers.prepend(header.name, header.value);
+    }
+    const forOne = recipients.length === 1 ? recipients[0] : undefined;
+    if (message.origin === 'received') {
+      const event = Codecs.mailReceived.decode(Buffer.from(JSON.stringify(message.event)));
+      stampDeliveryHeaders(headers, {
+        authservId: this.authservId,
+        authenticationResults: this.authenticationResults(event),
+        received: this.received(event, message, forOne),
+      });
+    } else {
+      stampDeliveryHeaders(headers, {
+        authservId: this.authservId,
+        received: formatReceived({
+          fromHelo: 'localhost',
+          fromIp: '127.0.0.1',
+          by: this.config.GATEWAY_HOSTNAME,
+          with: 'ESMTP',
+          id: message.id,
+          for: forOne,
+          date: message.receivedAt,
+        }),
+      });
+    }
+  }
+
+  private received(event: MailReceived, message: MessageRow, forOne: string | undefined): string {
+    const client = event.client;
+    const tls = client?.tls?.enabled ? [client.tls.version, client.tls.cipher].filter(Boolean).join(' ') || 'TLS' : undefined;
+    return formatReceived({
+      fromHelo: client?.helo || 'unknown',
+      fromPtr: client?.ptr || undefined,
+      fromIp: client?.ip || '0.0.0.0',
+      by: event.receivedBy || this.config.GATEWAY_HOSTNAME,
+      with: tls ? 'ESMTPS' : 'ESMTP',
+      id: message.id,
+      for: forOne,
+      tls,
+      date: event.receivedAt ? timestampDate(event.receivedAt) : message.receivedAt,
+    });
+  }
+
+  /** The edge's results under our authserv-id (RFC 8601: ours is the only one a reader may trust). */
+  private authenticationResults(event: MailReceived): string {
+    const auth = event.auth;
+    const given = auth?.authenticationResultsHeader?.trim();
+    if (given) {
+      if (authservId(given) === this.authservId.toLowerCase()) return given;
+      const rest = given.includes(';') ? given.slice(given.indexOf(';') + 1).trim() : 'none';
+      return `${this.authservId}; ${rest}`;
+    }
+    const parts: string[] = [];
+    if (auth?.spf?.result) parts.push(`spf=${auth.spf.result}${auth.spf.domain ? ` smtp.mailfrom=${auth.spf.domain}` : ''}`);
+    for (const d of auth?.dkim ?? []) parts.push(`dkim=${d.result}${d.domain ? ` header.d=${d.domain}` : ''}${d.selector ? ` header.s=${d.selector}` : ''}`);
+    if (auth?.dmarc?.result) parts.push(`dmarc=${auth.dmarc.result}${auth.dmarc.domain ? ` header.from=${auth.dmarc.domain}` : ''}`);
+    if (auth?.arc?.result) parts.push(`arc=${auth.arc.result}`);
+    return `${this.authservId}; ${parts.length ? parts.join(';\r\n\t') : 'none'}`;
+  }
+}

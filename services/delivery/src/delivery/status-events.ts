@@ -1,0 +1,61 @@
+import {
+  Codecs,
+  DeliveryState,
+  DeliveryStatusSchema,
+  Direction,
+  Subjects,
+  create,
+  timestampFromDate,
+} from '@torii/contracts';
+import type { OutboxEvent, RecipientStateName } from '../persistence/delivery.repository';
+
+const STATES: Partial<Record<RecipientStateName, DeliveryState>> = {
+  delivered: DeliveryState.DELIVERED,
+  deferred: DeliveryState.DEFERRED,
+  bounced: DeliveryState.BOUNCED,
+  dropped: DeliveryState.DROPPED,
+  quarantined: DeliveryState.QUARANTINED,
+  held: DeliveryState.HELD,
+};
+
+export interface StatusFacts {
+  messageId: string;
+  tenantId: string;
+  direction: 'inbound' | 'outbound';
+  recipient: string;
+  state: RecipientStateName;
+  attempt: number;
+  reason: string;
+  remote?: { host: string; ip: string; code: number; enhanced: string; text: string };
+  nextAttemptAt?: Date;
+  now: Date;
+}
+
+/**
+ * The DeliveryStatus event of one transition, or undefined for internal states (pending, delivering).
+ * Its Nats-Msg-Id (message + recipient + status + attempt) makes a republished outbox row a no-op.
+ */
+export function statusEvent(f: StatusFacts): OutboxEvent | undefined {
+  const status = STATES[f.state];
+  if (status === undefined) return undefined;
+  const event = create(DeliveryStatusSchema, {
+    messageId: f.messageId,
+    tenantId: f.tenantId,
+    recipient: f.recipient,
+    status,
+    attempt: f.attempt,
+    reason: f.reason,
+    occurredAt: timestampFromDate(f.now),
+    direction: f.direction === 'inbound' ? Direction.INBOUND : Direction.OUTBOUND,
+    ...(f.remote
+      ? { remote: { host: f.remote.host, ip: f.remote.ip, code: f.remote.code, enhancedCode: f.remote.enhanced, text: f.remote.text } }
+      : {}),
+    ...(f.nextAttemptAt ? { nextAttemptAt: timestampFromDate(f.nextAttemptAt) } : {}),
+  });
+  return {
+    subject: Subjects.delivery(status),
+    msgId: `${f.messageId}:${f.recipient}:${f.state}:${f.attempt}`,
+    typeName: Codecs.deliveryStatus.typeName,
+    payload: Codecs.deliveryStatus.encode(event),
+  };
+}

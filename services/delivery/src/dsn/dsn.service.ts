@@ -1,0 +1,107 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Codecs, Direction, MailSubmitSchema, NotifyCondition, Subjects, create, timestampFromDate } from '@torii/contracts';
+import { describeError } from '@torii/errors';
+import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
+import { DeliveryRepository, type MessageWithRecipients } from '../persistence/delivery.repository';
+import { MessageObjects } from '../persistence/message-objects';
+import { statusCode } from '../smtp/smtp-reply.rules';
+import { composeFailureDsn, headerSection, returnMode, type DsnRecipient, type DsnReturnMode } from './dsn.rules';
+
+const HEADER_PEEK_BYTES = 256 * 1024;
+
+/**
+ * Sends the failure DSNs owed for bounced recipients: composes the report, stores it, and hands it to
+ * `mail.submit` (through the outbox) to be delivered like any other message. Deterministic ids make a
+ * retry after a crash overwrite the same object and publish the same submission.
+ */
+@Injectable()
+export class DsnService {
+  private readonly logger = new Logger(DsnService.name);
+
+  constructor(
+    private readonly repository: DeliveryRepository,
+    private readonly objects: MessageObjects,
+    @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
+  ) {}
+
+  async sendPending(limit = 20): Promise<number> {
+    const messages = await this.repository.pendingDsns(limit);
+    for (const message of messages) {
+      try {
+        await this.sendFor(message);
+      } catch (error) {
+        this.logger.warn(`DSN for ${message.id}: ${describeError(error)}`);
+      }
+    }
+    return messages.length;
+  }
+
+  private async sendFor(message: MessageWithRecipients): Promise<void> {
+    const envelope = message.envelope as { mailFrom?: string; ret?: string; envid?: string };
+    const mailFrom = envelope.mailFrom ?? '';
+    const ids = message.recipients.map((r) => r.id);
+    const recipients: DsnRecipient[] = message.recipients.map((r) => ({
+      address: r.address,
+      notify: r.notify,
+      orcpt: r.orcpt,
+      status: statusCode({ code: r.lastCode ?? 550, enhanced: r.lastEnhanced ?? '', text: r.lastText ?? '' }).replace(/^4/, '5'),
+      remoteMta: r.remoteHost ?? '',
+      diagnostic: r.lastCode ? [r.lastCode, r.lastEnhanced, r.lastText].filter(Boolean).join(' ') : (r.lastText ?? ''),
+      lastAttemptAt: r.updatedAt,
+    }));
+    const dsnId = `dsn-${message.id}-${ids[0]}`.replace(/[^A-Za-z0-9_-]/g, '');
+    const ret = (envelope.ret ?? 'unspecified') as DsnReturnMode;
+    const mode = returnMode(ret, Number(message.size), this.config.DSN_FULL_MAX_BYTES);
+    const returned =
+      mode === 'full'
+        ? { type: 'full' as const, message: await this.objects.readWhole(message.objectKey) }
+        : { type: 'headers' as const, headers: headerSection(await this.objects.head(message.objectKey, HEADER_PEEK_BYTES)) };
+    const now = new Date();
+    const raw = composeFailureDsn(
+      {
+        reportingMta: this.config.GATEWAY_HOSTNAME,
+        mailFrom,
+        envid: envelope.envid ?? '',
+        ret,
+        arrivalDate: message.receivedAt,
+        recipients,
+        dsnId,
+        now,
+        brand: this.config.TORII_BRAND,
+      },
+      returned,
+    );
+    if (!raw) {
+      await this.repository.completeDsn(ids, undefined);
+      return;
+    }
+    const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
+    const key = `submit/${message.tenantId}/${day}/${dsnId}.eml`;
+    const stored = await this.objects.put(key, raw);
+    // The DSN goes back the way the message came: an inbound message's sender is on the Internet.
+    const direction = message.direction === 'inbound' ? Direction.OUTBOUND : Direction.INBOUND;
+    const submit = create(MailSubmitSchema, {
+      submitId: dsnId,
+      tenantId: message.tenantId,
+      origin: 'delivery',
+      purpose: 'dsn-failure',
+      direction,
+      envelope: { mailFrom: '', rcptTo: [{ address: mailFrom, notify: [NotifyCondition.NEVER] }] },
+      bucket: this.objects.bucket,
+      objectKey: key,
+      size: BigInt(stored.size),
+      sha256: stored.sha256,
+      bypass: ['spam', 'virus', 'audit'],
+      relatedMessageId: message.id,
+      domain: message.domain,
+      submittedAt: timestampFromDate(now),
+    });
+    await this.repository.completeDsn(ids, {
+      subject: Subjects.mailSubmit,
+      msgId: dsnId,
+      typeName: Codecs.mailSubmit.typeName,
+      payload: Codecs.mailSubmit.encode(submit),
+    });
+    this.logger.log(`DSN ${dsnId} for ${message.id} to <${mailFrom}> (${recipients.length} recipients)`);
+  }
+}

@@ -1,0 +1,37 @@
+import { Codecs, Streams, Subjects, type StreamDefinition } from '@torii/contracts';
+import type { ConsumerSpec, StreamSpec } from '@torii/messaging';
+
+const NS_PER_MS = 1_000_000;
+
+/** A contracts stream definition (NATS-shaped) as @torii/messaging's StreamSpec. */
+export function streamSpec(definition: StreamDefinition): StreamSpec {
+  return {
+    name: definition.name,
+    subjects: [...definition.subjects],
+    retention: definition.retention,
+    storage: definition.storage,
+    maxAgeMs: definition.max_age / NS_PER_MS,
+    duplicateWindowMs: definition.duplicate_window / NS_PER_MS,
+  };
+}
+
+export const DELIVERY_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpec);
+
+const common = { maxDeliver: 20, ackWaitMs: 30_000, concurrency: 8 } as const;
+
+/** NATS 2.9 has one filter subject per consumer: one durable consumer per subject family. */
+export const DELIVERY_CONSUMERS: ConsumerSpec[] = [
+  { ...common, durable: 'delivery-received', stream: 'MAIL', filterSubject: Subjects.mailReceivedAny, codecs: { [Subjects.mailReceivedAny]: Codecs.mailReceived } },
+  { ...common, durable: 'delivery-submit', stream: 'MAIL', filterSubject: Subjects.mailSubmit, codecs: { [Subjects.mailSubmit]: Codecs.mailSubmit } },
+  {
+    ...common,
+    durable: 'delivery-verdicts',
+    stream: 'VERDICTS',
+    filterSubject: 'verdict.>',
+    codecs: {
+      [Subjects.verdictSpam]: Codecs.spamVerdict,
+      [Subjects.verdictVirus]: Codecs.virusVerdict,
+      [Subjects.verdictAudit]: Codecs.auditVerdict,
+    },
+  },
+] as ConsumerSpec[];

@@ -1,0 +1,280 @@
+import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../../generated/prisma';
+import { DeliveryDb } from './delivery-db';
+
+export type RecipientStateName =
+  | 'pending'
+  | 'awaiting_verdicts'
+  | 'delivering'
+  | 'delivered'
+  | 'deferred'
+  | 'bounced'
+  | 'dropped'
+  | 'quarantined'
+  | 'held';
+
+export interface OutboxEvent {
+  subject: string;
+  msgId: string;
+  typeName: string;
+  payload: Uint8Array;
+}
+
+export interface NewMessage {
+  id: string;
+  origin: 'received' | 'submit';
+  tenantId: string;
+  domain: string;
+  direction: 'inbound' | 'outbound';
+  bucket: string;
+  objectKey: string;
+  sha256: string;
+  size: bigint;
+  receivedAt: Date;
+  envelope: { mailFrom: string; ret: string; envid: string };
+  event: Prisma.InputJsonValue;
+  requiredVerdicts: string[];
+  verdictPolicy: Prisma.InputJsonValue;
+  recipients: { address: string; notify: string[]; orcpt: string }[];
+}
+
+export type MessageRow = Prisma.MessageGetPayload<object>;
+export type RecipientRow = Prisma.RecipientGetPayload<object>;
+export type VerdictRow = Prisma.VerdictGetPayload<object>;
+export type MessageWithRecipients = MessageRow & { recipients: RecipientRow[] };
+
+/** A recipient's new state, written with the events announcing it. */
+export interface RecipientUpdate {
+  id: bigint;
+  state: RecipientStateName;
+  reason: string;
+  treatment?: Prisma.InputJsonValue;
+  nextAttemptAt?: Date | null;
+  firstFailedAt?: Date | null;
+  reply?: { code: number; enhanced: string; text: string; host: string; ip: string };
+  dsnPending?: boolean;
+}
+
+export type EvaluationResult =
+  | { kind: 'wait'; until: Date }
+  | { kind: 'decided'; updates: RecipientUpdate[]; events: OutboxEvent[] };
+
+// A recipient is due when it waits for an attempt whose time has come, or a crashed worker's lease ran out.
+const DUE = `((r.state IN ('pending','deferred') AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now()))
+              OR (r.state = 'delivering' AND r.lease_until < now()))`;
+
+/** The only file that touches the delivery schema. Every state change and its events share a transaction. */
+@Injectable()
+export class DeliveryRepository {
+  constructor(private readonly db: DeliveryDb) {}
+
+  /** Stores a new message and its recipients (awaiting the verdict join); false when it was already known. */
+  async insertMessage(message: NewMessage): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const { recipients, ...row } = message;
+      const created = await tx.message.createMany({ data: [{ ...row, evaluateAt: new Date() }], skipDuplicates: true });
+      if (created.count === 0) return false;
+      await tx.recipient.createMany({
+        data: recipients.map((r) => ({ ...r, messageId: message.id, state: 'awaiting_verdicts' as const })),
+        skipDuplicates: true,
+      });
+      return true;
+    });
+  }
+
+  /** Stores a verdict once (message id + kind) and asks for the join to be looked at again. */
+  async recordVerdict(messageId: string, kind: string, payload: Prisma.InputJsonValue): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const created = await tx.verdict.createMany({ data: [{ messageId, kind, payload }], skipDuplicates: true });
+      await tx.message.updateMany({ where: { id: messageId, evaluateAt: { not: null } }, data: { evaluateAt: new Date() } });
+      return created.count > 0;
+    });
+  }
+
+  /** Messages whose verdict join is due, each decided under a row lock (safe with several replicas). */
+  async evaluateDue(
+    limit: number,
+    decide: (message: MessageWithRecipients, verdicts: VerdictRow[]) => EvaluationResult,
+  ): Promise<number> {
+    const due = await this.db.$queryRaw<{ id: string }[]>`
+      SELECT id FROM message WHERE evaluate_at <= now() ORDER BY evaluate_at LIMIT ${limit}`;
+    let done = 0;
+    for (const { id } of due) {
+      await this.db.$transaction(async (tx) => {
+        const locked = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM message WHERE id = ${id} AND evaluate_at <= now() FOR UPDATE SKIP LOCKED`;
+        if (locked.length === 0) return;
+        const message = await tx.message.findUniqueOrThrow({
+          where: { id },
+          include: { recipients: { where: { state: 'awaiting_verdicts' }, orderBy: { id: 'asc' } } },
+        });
+        const verdicts = await tx.verdict.findMany({ where: { messageId: id } });
+        const result = decide(message, verdicts);
+        if (result.kind === 'wait') {
+          await tx.message.update({ where: { id }, data: { evaluateAt: result.until } });
+          return;
+        }
+        await tx.message.update({ where: { id }, data: { evaluateAt: null } });
+        await this.writeUpdates(tx, result.updates, 'awaiting_verdicts');
+        await this.writeEvents(tx, result.events);
+        done++;
+      });
+    }
+    return done;
+  }
+
+  /**
+   * Claims due recipients, a whole message at a time (so recipients of one treatment share a transaction):
+   * they become `delivering` under a lease. A crashed worker's claims come back when the lease expires.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<MessageWithRecipients[]> {
+    return this.db.$transaction(async (tx) => {
+      const ids = await tx.$queryRawUnsafe<{ id: string }[]>(
+        `SELECT m.id FROM message m
+          WHERE EXISTS (SELECT 1 FROM recipient r WHERE r.message_id = m.id AND ${DUE})
+          ORDER BY m.created_at LIMIT $1 FOR UPDATE OF m SKIP LOCKED`,
+        limit,
+      );
+      if (ids.length === 0) return [];
+      const messageIds = ids.map((r) => r.id);
+      const claimed = await tx.$queryRawUnsafe<{ id: bigint }[]>(
+        `UPDATE recipient r SET state = 'delivering', attempts = r.attempts + 1,
+                lease_until = now() + ($2::int * interval '1 millisecond'), updated_at = now()
+          WHERE r.message_id = ANY($1::text[]) AND ${DUE}
+          RETURNING r.id`,
+        messageIds,
+        leaseMs,
+      );
+      const claimedIds = claimed.map((r) => r.id);
+      return tx.message.findMany({
+        where: { id: { in: messageIds } },
+        include: { recipients: { where: { id: { in: claimedIds } }, orderBy: { id: 'asc' } } },
+        orderBy: { createdAt: 'asc' },
+      });
+    });
+  }
+
+  async startAttempt(messageId: string, recipients: string[], host: string, ip: string): Promise<bigint> {
+    const row = await this.db.attempt.create({ data: { messageId, recipients, host, ip }, select: { id: true } });
+    return row.id;
+  }
+
+  async finishAttempt(id: bigint, outcome: string, dataReply?: { code: number; text: string }): Promise<void> {
+    await this.db.attempt.update({
+      where: { id },
+      data: { endedAt: new Date(), outcome, dataCode: dataReply?.code ?? null, dataText: dataReply?.text ?? null },
+    });
+  }
+
+  /** Writes the outcome of a delivery for recipients still claimed (`delivering`), with their events. */
+  async applyDeliveryOutcome(updates: RecipientUpdate[], events: OutboxEvent[]): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await this.writeUpdates(tx, updates, 'delivering');
+      await this.writeEvents(tx, events);
+    });
+  }
+
+  /** Messages owing a failure DSN, with the recipients it covers. */
+  async pendingDsns(limit: number): Promise<MessageWithRecipients[]> {
+    return this.db.message.findMany({
+      where: { recipients: { some: { dsnPending: true } } },
+      include: { recipients: { where: { dsnPending: true }, orderBy: { id: 'asc' } } },
+      take: limit,
+    });
+  }
+
+  /** The DSN was stored; its MailSubmit goes out through the outbox in the same transaction. */
+  async completeDsn(recipientIds: bigint[], event: OutboxEvent | undefined): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await tx.recipient.updateMany({ where: { id: { in: recipientIds } }, data: { dsnPending: false } });
+      if (event) await this.writeEvents(tx, [event]);
+    });
+  }
+
+  async unpublished(limit: number) {
+    return this.db.outbox.findMany({ where: { publishedAt: null }, orderBy: { id: 'asc' }, take: limit });
+  }
+
+  async markPublished(ids: bigint[]): Promise<void> {
+    await this.db.outbox.updateMany({ where: { id: { in: ids } }, data: { publishedAt: new Date() } });
+  }
+
+  /** Which of these message ids have a row. */
+  async knownMessageIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.message.findMany({ where: { id: { in: ids } }, select: { id: true } });
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Runs `fn` only where no other replica holds the same Postgres advisory lock; returns false when
+   * another one does. The lock is bound to a transaction, so a crashed holder releases it.
+   */
+  async withAdvisoryLock(key: number, timeoutMs: number, fn: () => Promise<void>): Promise<boolean> {
+    return this.db.$transaction(
+      async (tx) => {
+        const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${key}::bigint) AS locked`;
+        if (!row?.locked) return false;
+        await fn();
+        return true;
+      },
+      { timeout: timeoutMs, maxWait: 5_000 },
+    );
+  }
+
+  async findMessage(id: string) {
+    return this.db.message.findUnique({ where: { id }, include: { recipients: { orderBy: { id: 'asc' } }, attempts: { orderBy: { id: 'asc' } } } });
+  }
+
+  async recentMessages(filter: { tenantId?: string; domain?: string }, limit: number) {
+    return this.db.message.findMany({
+      where: { ...(filter.tenantId ? { tenantId: filter.tenantId } : {}), ...(filter.domain ? { domain: filter.domain } : {}) },
+      include: { recipients: { orderBy: { id: 'asc' } } },
+      orderBy: { createdAt: 'desc' },
+      take: limit,
+    });
+  }
+
+  /** Operator: deferred recipients of a message are due now. Returns how many. */
+  async retryNow(messageId: string): Promise<number> {
+    const result = await this.db.recipient.updateMany({
+      where: { messageId, state: 'deferred' },
+      data: { nextAttemptAt: new Date() },
+    });
+    return result.count;
+  }
+
+  private async writeUpdates(tx: Prisma.TransactionClient, updates: RecipientUpdate[], from: RecipientStateName): Promise<void> {
+    for (const u of updates) {
+      await tx.recipient.updateMany({
+        where: { id: u.id, state: from },
+        data: {
+          state: u.state,
+          reason: u.reason,
+          leaseUntil: null,
+          ...(u.treatment === undefined ? {} : { treatment: u.treatment }),
+          ...(u.nextAttemptAt === undefined ? {} : { nextAttemptAt: u.nextAttemptAt }),
+          ...(u.firstFailedAt === undefined ? {} : { firstFailedAt: u.firstFailedAt }),
+          ...(u.dsnPending === undefined ? {} : { dsnPending: u.dsnPending }),
+          ...(u.reply
+            ? {
+                lastCode: u.reply.code,
+                lastEnhanced: u.reply.enhanced,
+                lastText: u.reply.text,
+                remoteHost: u.reply.host,
+                remoteIp: u.reply.ip,
+              }
+            : {}),
+        },
+      });
+    }
+  }
+
+  private async writeEvents(tx: Prisma.TransactionClient, events: OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await tx.outbox.createMany({
+      data: events.map((e) => ({ subject: e.subject, msgId: e.msgId, typeName: e.typeName, payload: Buffer.from(e.payload) })),
+      skipDuplicates: true,
+    });
+  }
+}
