@@ -23,6 +23,8 @@ export interface TransactionState {
   oversized: boolean;
   /** Effective size limit of this transaction (the tenant's may be lower than the global one). */
   limit: number;
+  /** Set once the message is stored and its event acknowledged: the 250 may be sent. */
+  queuedId?: string;
 }
 
 const KEY = 'torii';

@@ -1,9 +1,11 @@
 // Haraka plugin: the claim check. Streams the message into the object store, publishes MailReceived and
-// waits for the ack; 250 only after both, 451 4.3.0 otherwise (O4).
+// waits for the ack; 250 only after both, 451 4.3.0 otherwise (O4). The work happens in data_post (the last
+// plugin there): Haraka keeps our reply code for data_post refusals but turns every queue-hook DENYSOFT into
+// 450. The queue hooks then only answer 250 with the id stored in the transaction.
 import { PassThrough } from 'node:stream';
 import { BodyType, Direction, DsnReturn } from '@torii/contracts';
-import { denySoft, ok, runGuarded } from '../haraka/guarded-hook';
-import type { HarakaConnection, HarakaNext } from '../haraka/haraka-types';
+import { cont, denySoft, runGuarded } from '../haraka/guarded-hook';
+import { HookResult, type HarakaConnection, type HarakaNext } from '../haraka/haraka-types';
 import { Replies } from '../haraka/replies';
 import { decodeXtext, transactionState, type TransactionState } from '../haraka/session';
 import { countRefusal, edgeMetrics } from '../observability/edge-metrics';
@@ -12,14 +14,21 @@ import { QueueAttempt, type MailReceivedFacts } from '../queue/queue.service';
 import { edgeRuntime } from '../runtime';
 
 export function hook_queue(next: HarakaNext, connection: HarakaConnection): void {
-  queue(next, connection);
+  answerQueued(next, connection);
 }
 
 export function hook_queue_outbound(next: HarakaNext, connection: HarakaConnection): void {
-  queue(next, connection);
+  answerQueued(next, connection);
 }
 
-function queue(next: HarakaNext, connection: HarakaConnection): void {
+function answerQueued(next: HarakaNext, connection: HarakaConnection): void {
+  const transaction = connection.transaction;
+  const queuedId = transaction && transactionState(transaction, edgeRuntime().config.MAX_MESSAGE_BYTES).queuedId;
+  if (!queuedId) return next(HookResult.DENYSOFT, Replies.queueFailed());
+  next(HookResult.OK, Replies.queued(queuedId));
+}
+
+export function hook_data_post(next: HarakaNext, connection: HarakaConnection): void {
   const runtime = edgeRuntime();
   const transaction = connection.transaction;
   if (!transaction) return next();
@@ -49,7 +58,8 @@ function queue(next: HarakaNext, connection: HarakaConnection): void {
       edgeMetrics.accepted.inc({ direction: label });
       edgeMetrics.acceptLatency.observe({ direction: label }, Number(process.hrtime.bigint() - started) / 1e9);
       connection.loginfo(`queued as ${messageId}`);
-      return ok(Replies.queued(messageId));
+      state.queuedId = messageId;
+      return cont();
     },
     {
       timeoutMs: runtime.config.QUEUE_TIMEOUT,
