@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { isIP } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { describeError } from '@torii/errors';
 import { connectionFailure, parseReply, type SmtpReply } from './smtp-reply.rules';
@@ -50,7 +51,8 @@ export async function sendSmtpTransaction(request: SmtpTransactionRequest): Prom
     name: request.ehloName,
     secure: false,
     opportunisticTLS: true,
-    tls: { rejectUnauthorized: false, servername: request.host },
+    // SNI only with a name (RFC 6066 forbids IP literals).
+    tls: { rejectUnauthorized: false, ...(isIP(request.host) ? {} : { servername: request.host }) },
     connectionTimeout: request.connectTimeoutMs,
     greetingTimeout: request.connectTimeoutMs,
     socketTimeout: request.socketTimeoutMs,
