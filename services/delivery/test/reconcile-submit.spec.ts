@@ -1,0 +1,53 @@
+import { Codecs, Direction, MailSubmitSchema, Subjects, create } from '@torii/contracts';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { DeliveryRepository } from '../src/persistence/delivery.repository';
+import { ReconciliationService } from '../src/reconcile/reconciliation.service';
+import { eventually, newId, rawMessage, startHarness, type Harness } from './support/harness';
+
+describe('reconciliation and mail.submit', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ RECONCILE_GRACE: '0ms' });
+    await h.putDomain('tenant.test');
+    await h.startApp();
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('republishes a stored message whose event was lost, and it is delivered', async () => {
+    const event = await h.storeMessage({ domain: 'tenant.test', from: 'a@sender.test', to: ['lost@tenant.test'], raw: rawMessage('orphan-1@sender.test') });
+    // No publish: the broker "lost" the event.
+    const noSidecar = await h.storeMessage({ domain: 'tenant.test', from: 'a@sender.test', to: ['x@tenant.test'], raw: rawMessage('orphan-2@sender.test'), sidecar: false });
+    const republished = await h.app!.get(ReconciliationService).reconcileOnce(new Date(Date.now() + 1_000));
+    expect(republished).toEqual([event.messageId]);
+    expect(republished).not.toContain(noSidecar.messageId);
+    await h.tenantSink.waitFor((m) => m.messageId === 'orphan-1@sender.test', 15_000);
+    // Once known, it is not republished again.
+    await eventually(async () => (await h.app!.get(DeliveryRepository).findMessage(event.messageId)) ?? undefined);
+    expect(await h.app!.get(ReconciliationService).reconcileOnce(new Date(Date.now() + 1_000))).toEqual([]);
+  });
+
+  it('delivers a message handed over on mail.submit', async () => {
+    const id = newId();
+    const raw = rawMessage('submit-1@torii.test');
+    const key = `submit/tenant1/${id}.eml`;
+    const stored = await h.store.put(key, Readable.from([raw]));
+    const submit = create(MailSubmitSchema, {
+      submitId: id,
+      tenantId: 'tenant1',
+      origin: 'test',
+      purpose: 'virus-warning',
+      direction: Direction.INBOUND,
+      envelope: { mailFrom: '', rcptTo: [{ address: 'admin@tenant.test' }] },
+      bucket: h.store.bucket,
+      objectKey: key,
+      size: BigInt(stored.size),
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      domain: 'tenant.test',
+    });
+    await h.publisher.publish(Subjects.mailSubmit, Codecs.mailSubmit, submit, { msgId: id });
+    const got = await h.tenantSink.waitFor((m) => m.messageId === 'submit-1@torii.test', 15_000);
+    expect(got.envelope).toEqual({ mailFrom: '', rcptTo: ['admin@tenant.test'] });
+    expect(got.raw.toString()).toMatch(/^Received: from localhost/);
+  });
+});
