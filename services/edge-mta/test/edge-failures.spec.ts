@@ -112,7 +112,15 @@ describe('edge-mta when a backend fails (O4: 451 4.3.0, nothing half-done)', () 
     }
     expect(reply.code).toBe(250);
     const id = queuedId(reply);
-    expect((await nats.events()).some((e) => e.msgId === id)).toBe(true);
+    // The test's own client may still be reconnecting to the restarted server.
+    let events: Awaited<ReturnType<TestNats['events']>> = [];
+    for (let i = 0; i < 10 && events.length === 0; i++) {
+      events = await nats.events().catch(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return [];
+      });
+    }
+    expect(events.some((e) => e.msgId === id)).toBe(true);
     expect((await storedKeys()).filter((k) => !before.includes(k))).toHaveLength(1);
   });
 

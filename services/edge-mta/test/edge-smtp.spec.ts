@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Direction } from '@torii/contracts';
 import { ObjectStore, messagePrefix } from '@torii/storage';
-import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, TEST_NATS_URL, startS3Server, uniqueName, type S3Server } from '@torii/testing';
+import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, TEST_NATS_URL, sendMail, startS3Server, uniqueName, type S3Server } from '@torii/testing';
 import { directoryEntry } from './support/directory';
 import { dialog, queuedId, startEdge, type EdgeProcess } from './support/edge';
 import { createTestNats, type TestNats } from './support/nats';
@@ -127,6 +127,14 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
     const stored = await readAll(await store.get(event.objectKey));
     expect(stored.toString()).toBe(raw);
     expect(sha256(stored)).toBe(event.sha256);
+  });
+
+  it('accepts mail over STARTTLS and records the TLS session in the event', async () => {
+    const result = await sendMail({ port: edge.inboundPort, from: 'sender@outside.test', to: ['someone@open.test'], tls: 'require' });
+    const id = queuedId({ code: 250, text: result.response.replace(/^250 /, '') });
+    const found = (await nats.events()).find((e) => e.msgId === id);
+    expect(found?.event.tenantId).toBe('t_open');
+    expect(found?.event.client?.tls).toMatchObject({ enabled: true, version: expect.stringMatching(/^TLSv1\.[23]$/) });
   });
 
   it('refuses a declared SIZE above the limit with 552 5.3.4', async () => {
