@@ -121,7 +121,8 @@ describe('edge-mta when a backend fails (O4: 451 4.3.0, nothing half-done)', () 
       });
     }
     expect(events.some((e) => e.msgId === id)).toBe(true);
-    expect((await storedKeys()).filter((k) => !before.includes(k))).toHaveLength(1);
+    // The message and its sidecar.
+    expect((await storedKeys()).filter((k) => !before.includes(k))).toHaveLength(2);
   });
 
   it('shuts down gracefully on SIGTERM', async () => {

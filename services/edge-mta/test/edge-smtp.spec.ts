@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Direction } from '@torii/contracts';
+import { Codecs, Direction } from '@torii/contracts';
+import { sidecarKey } from '../src/queue/queue.service';
 import { ObjectStore, messagePrefix } from '@torii/storage';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, TEST_NATS_URL, sendMail, startS3Server, uniqueName, type S3Server } from '@torii/testing';
 import { directoryEntry } from './support/directory';
@@ -127,6 +128,9 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
     const stored = await readAll(await store.get(event.objectKey));
     expect(stored.toString()).toBe(raw);
     expect(sha256(stored)).toBe(event.sha256);
+    // The sidecar that delivery's reconciliation republishes from.
+    const sidecar = Codecs.mailReceived.decode(await readAll(await store.get(sidecarKey(event.objectKey))));
+    expect(sidecar).toEqual(event);
   });
 
   it('accepts mail over STARTTLS and records the TLS session in the event', async () => {

@@ -1,6 +1,7 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AuthResultsSchema,
+  Codecs,
   Direction,
   EnvelopeSchema,
   MailReceivedSchema,
@@ -41,12 +42,21 @@ export interface MailEventPublisher {
 /** Thrown when the message could not be stored durably; the client gets 451 4.3.0 and retries. */
 export class QueueFailedError extends Error {
   constructor(
-    readonly step: 'store' | 'publish' | 'aborted',
+    readonly step: 'store' | 'sidecar' | 'publish' | 'aborted',
     options?: { cause?: unknown },
   ) {
     super(`queueing failed at ${step}`, options);
     this.name = 'QueueFailedError';
   }
+}
+
+/**
+ * The MailReceived stored beside the raw message (`…/<id>.eml` → `…/<id>.json`). Delivery's reconciliation
+ * republishes an object without a delivery record from it, and skips an object without one: the sidecar is
+ * what says "the edge finished". (Same rule as services/delivery's sidecarKey; belongs in @torii/storage.)
+ */
+export function sidecarKey(objectKey: string): string {
+  return objectKey.replace(/\.eml$/, '.json');
 }
 
 /** Lets the SMTP side abandon a queue attempt whose client already got an answer (a timeout). */
@@ -55,9 +65,10 @@ export class QueueAttempt {
 }
 
 /**
- * The claim check (O4): raw message into the object store, then MailReceived on JetStream; only when both
- * acknowledged may the client hear 250. If the publish fails the stored object is deleted, so nothing is
- * left that reconciliation could deliver after the client was told to retry.
+ * The claim check (O4): raw message into the object store, the event beside it (sidecar), then MailReceived
+ * on JetStream; only when all are acknowledged may the client hear 250. If anything fails, the sidecar and
+ * then the object are deleted, so nothing is left that reconciliation could deliver after the client was
+ * told to retry (an object without sidecar is ignored by reconciliation even if its delete failed).
  */
 export class QueueService {
   constructor(
@@ -96,22 +107,31 @@ export class QueueService {
       objectKey: key,
     });
     try {
+      await this.store.put(sidecarKey(key), Readable.from([Buffer.from(Codecs.mailReceived.encode(event))]));
+    } catch (cause) {
+      await this.undo([key], cause);
+      throw new QueueFailedError('sidecar', { cause });
+    }
+    try {
       if (attempt.aborted) throw new QueueFailedError('aborted');
       await this.publisher.publish(this.subjectPrefix + Subjects.mailReceived(facts.direction), event, messageId);
     } catch (cause) {
-      await this.undo(key, cause);
+      await this.undo([sidecarKey(key), key], cause);
       throw cause instanceof QueueFailedError ? cause : new QueueFailedError('publish', { cause });
     }
     return event;
   }
 
-  private async undo(key: string, cause: unknown): Promise<void> {
-    this.logger.warn({ key, err: describeError(cause) }, 'queue: publish failed, deleting the stored object');
-    try {
-      await this.store.delete(key);
-    } catch (error) {
-      this.logger.warn({ key, err: describeError(error) }, 'queue: delete failed');
-      await this.journal.record(key);
+  /** Deletes in order (the sidecar first: without it the object is inert); journals what could not be deleted. */
+  private async undo(keys: string[], cause: unknown): Promise<void> {
+    this.logger.warn({ keys, err: describeError(cause) }, 'queue: not queued, deleting what was stored');
+    for (const key of keys) {
+      try {
+        await this.store.delete(key);
+      } catch (error) {
+        this.logger.warn({ key, err: describeError(error) }, 'queue: delete failed');
+        await this.journal.record(key);
+      }
     }
   }
 }
