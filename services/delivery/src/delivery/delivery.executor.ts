@@ -59,7 +59,7 @@ export class DeliveryExecutor {
       for (const a of addresses) replies.set(a, route.reply);
     } else {
       let result: SmtpTransactionResult | undefined;
-      for (const hop of route.hops) {
+      for (const [index, hop] of route.hops.entries()) {
         const attemptId = await this.repository.startAttempt(message.id, addresses, hop.host, hop.ip);
         this.logger.log(`attempt ${attemptId} start message=${message.id} host=${hop.host} ip=${hop.ip} rcpts=${addresses.length}`);
         result = await sendSmtpTransaction({
@@ -73,19 +73,33 @@ export class DeliveryExecutor {
           connectTimeoutMs: this.config.SMTP_CONNECT_TIMEOUT,
           socketTimeoutMs: this.config.SMTP_SOCKET_TIMEOUT,
         });
-        const summary = summarise(result);
-        await this.repository.finishAttempt(attemptId, summary, result.dataReply ? { code: result.dataReply.code, text: formatReply(result.dataReply) } : undefined);
-        this.logger.log(`attempt ${attemptId} end message=${message.id} outcome=${summary}`);
         host = hop.host;
         ip = hop.ip;
-        if (result.connected) break;
+        const summary = summarise(result);
+        const dataReply = result.dataReply ? { code: result.dataReply.code, text: formatReply(result.dataReply) } : undefined;
+        this.logger.log(`attempt ${attemptId} end message=${message.id} outcome=${summary}`);
+        if (!result.connected && index < route.hops.length - 1) {
+          await this.repository.finishAttempt(attemptId, summary, dataReply);
+          continue;
+        }
+        // The attempt's end and the recipients' new states commit together: an attempt without an end is
+        // exactly a transaction whose outcome a crash may have lost (the only source of duplicates).
+        await this.record(message, recipients, result.replies, host, ip, { id: attemptId, outcome: summary, dataReply });
+        return;
       }
-      replies = result?.replies ?? new Map(addresses.map((a) => [a, connectionFailure('no host to try')]));
+      replies = new Map(addresses.map((a) => [a, connectionFailure('no host to try')]));
     }
     await this.record(message, recipients, replies, host, ip);
   }
 
-  private async record(message: MessageWithRecipients, recipients: Claimed[], replies: Map<string, SmtpReply>, host: string, ip: string) {
+  private async record(
+    message: MessageWithRecipients,
+    recipients: Claimed[],
+    replies: Map<string, SmtpReply>,
+    host: string,
+    ip: string,
+    attempt?: { id: bigint; outcome: string; dataReply?: { code: number; text: string } },
+  ) {
     const now = new Date();
     const updates: RecipientUpdate[] = [];
     const events: OutboxEvent[] = [];
@@ -125,7 +139,7 @@ export class DeliveryExecutor {
       });
       if (event) events.push(event);
     }
-    await this.repository.applyDeliveryOutcome(updates, events);
+    await this.repository.applyDeliveryOutcome(updates, events, attempt);
   }
 }
 

@@ -167,8 +167,18 @@ export class DeliveryRepository {
   }
 
   /** Writes the outcome of a delivery for recipients still claimed (`delivering`), with their events. */
-  async applyDeliveryOutcome(updates: RecipientUpdate[], events: OutboxEvent[]): Promise<void> {
+  async applyDeliveryOutcome(
+    updates: RecipientUpdate[],
+    events: OutboxEvent[],
+    attempt?: { id: bigint; outcome: string; dataReply?: { code: number; text: string } },
+  ): Promise<void> {
     await this.db.$transaction(async (tx) => {
+      if (attempt) {
+        await tx.attempt.update({
+          where: { id: attempt.id },
+          data: { endedAt: new Date(), outcome: attempt.outcome, dataCode: attempt.dataReply?.code ?? null, dataText: attempt.dataReply?.text ?? null },
+        });
+      }
       await this.writeUpdates(tx, updates, 'delivering');
       await this.writeEvents(tx, events);
     });

@@ -11,7 +11,9 @@ import {
   type MessageInitShape,
 } from '@torii/contracts';
 import { createTestSchema, type TestSchema } from '@torii/db';
-import { JetStreamPublisher, KvStore, connectNats } from '@torii/messaging';
+import { JetStreamPublisher, KvStore, connectNats, ensureStreams } from '@torii/messaging';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { DELIVERY_STREAMS } from '../../src/messaging/streams';
 import { ObjectStore, messageKey } from '@torii/storage';
 import { startS3Server, startSmtpSink, uniqueName, type S3Server, type SmtpSink } from '@torii/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -88,7 +90,11 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     ...extraEnv,
   };
   const config = deliveryConfigSchema.parse(env);
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(dnsFile, JSON.stringify(dns));
   const nc = await connectNats({ servers: nats.url, name: 'delivery-test' });
+  // The service ensures the same streams at boot; a test may publish before it runs.
+  await ensureStreams(await jetstreamManager(nc), DELIVERY_STREAMS);
   const publisher = new JetStreamPublisher(nc);
   const store = ObjectStore.fromEnv(config);
   await store.ensureBucket();
@@ -107,7 +113,6 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     internetSink,
     dns,
     async startApp() {
-      const { writeFile } = await import('node:fs/promises');
       await writeFile(dnsFile, JSON.stringify(dns));
       harness.app = await createDeliveryApp(config, { logger: false, resolver: new StaticDnsResolver(dns) });
       await harness.app.init();
