@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthModule } from '@torii/auth';
 import { parseDuration } from '@torii/config';
 import { MessagingModule } from '@torii/messaging';
 import { ObjectStore } from '@torii/storage';
@@ -10,6 +11,8 @@ import { IntakeService } from './delivery/intake.service';
 import { MessageContent } from './delivery/message-content';
 import { DirectoryCache } from './directory/directory.cache';
 import { DsnService } from './dsn/dsn.service';
+import { MessagesController } from './http/messages.controller';
+import { MessagesService } from './http/messages.service';
 import { MailConsumer } from './messaging/mail.consumer';
 import { OutboxRelay } from './messaging/outbox.relay';
 import { DELIVERY_STREAMS } from './messaging/streams';
@@ -42,8 +45,11 @@ export class DeliveryModule {
     const deferral = overrides.deferral ?? new LocalRetryDeferralHandler(retrySchedule(delays, config.RETRY_JITTER, config.RETRY_GIVE_UP));
     return {
       module: DeliveryModule,
-      imports: [MessagingModule.forRoot({ servers: config.NATS_URL, name: 'delivery', streams: DELIVERY_STREAMS })],
-      controllers: [MailConsumer],
+      imports: [
+        MessagingModule.forRoot({ servers: config.NATS_URL, name: 'delivery', streams: DELIVERY_STREAMS }),
+        AuthModule.forRoot({ jwks: { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
+      ],
+      controllers: [MailConsumer, MessagesController],
       providers: [
         { provide: DELIVERY_CONFIG, useValue: config },
         { provide: DNS_RESOLVER, useValue: resolver },
@@ -69,6 +75,7 @@ export class DeliveryModule {
         DeliveryWorker,
         IntakeService,
         ReconciliationService,
+        MessagesService,
       ],
     };
   }

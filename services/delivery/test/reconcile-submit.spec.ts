@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { Codecs, Direction, MailSubmitSchema, Subjects, create } from '@torii/contracts';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -49,5 +50,20 @@ describe('reconciliation and mail.submit', () => {
     const got = await h.tenantSink.waitFor((m) => m.messageId === 'submit-1@torii.test', 15_000);
     expect(got.envelope).toEqual({ mailFrom: '', rcptTo: ['admin@tenant.test'] });
     expect(got.raw.toString()).toMatch(/^Received: from localhost/);
+  });
+});
+
+describe('REST', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    await h.startApp();
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('refuses a message status request without credentials', async () => {
+    const res = await request(h.app!.getHttpServer()).get('/v1/tenants/tenant1/messages/01X');
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toContain('application/problem+json');
   });
 });

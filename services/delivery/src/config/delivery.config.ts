@@ -5,6 +5,8 @@ export const deliveryConfigSchema = z.object({
   ...databaseFields,
   ...storageFields,
   HTTP_PORT: port(3002),
+  /** The tenant service: JWKS and API-key verification. */
+  TENANT_URL: z.url().default('http://127.0.0.1:3001'),
   HTTP_BIND_ADDRESS: z.string().default('127.0.0.1'),
   /** Our name: EHLO, `Received: by`, Reporting-MTA and MAILER-DAEMON@ of DSNs. */
   GATEWAY_HOSTNAME: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a host name').default('localhost'),
