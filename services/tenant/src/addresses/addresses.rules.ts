@@ -15,7 +15,6 @@ export function checkLocalPart(input: string): LocalPartCheck {
   const localPart = input.trim().toLowerCase();
   const fail = (detail: string): LocalPartCheck => ({ ok: false, code: 'invalid-local-part', detail });
   if (localPart.length === 0) return fail('the local part is empty');
-  // eslint-disable-next-line no-control-regex
   if (/[^\x21-\x7e]/.test(localPart)) return fail(`"${input}" contains non-ASCII, space or control characters`);
   if (localPart.length > 64) return fail(`"${input}" is longer than 64 characters`);
   const forbidden = FORBIDDEN_LOCAL_PART_CHARS.filter((c) => localPart.includes(c));

@@ -17,8 +17,7 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
  */
 export function checkDomainName(input: string, operatorDomains: readonly string[]): DomainNameCheck {
   const name = input.trim().toLowerCase().replace(/\.$/, '');
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]/.test(name)) {
+  if (/[\u0080-\u{10ffff}]/u.test(name)) {
     return { ok: false, code: 'idn-not-allowed', detail: `"${input}" is an internationalised domain name; only ASCII names are accepted` };
   }
   const labels = name.split('.');

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal, Role } from '@torii/auth';
+import { recordChange } from '../audit/audit.repository';
+import { isUniqueViolation, PrismaService, type Tx } from '../db/prisma.service';
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  role: Role;
+  tenantId: string | null;
+  addressId: string | null;
+  createdAt: Date;
+}
+
+export interface UserWithSecret extends UserRecord {
+  passwordHash: string;
+}
+
+export class EmailTakenError extends Error {
+  constructor(email: string, options?: { cause?: unknown }) {
+    super(`a user with the email ${email} exists`, options);
+    this.name = 'EmailTakenError';
+  }
+}
+
+const select = { id: true, email: true, role: true, tenantId: true, addressId: true, createdAt: true } as const;
+
+/** Admins appear in the snapshot of every domain of their tenant: those revisions move with them. */
+async function bumpTenantDomains(tx: Tx, tenantId: string | null): Promise<string[]> {
+  if (!tenantId) return [];
+  const domains = await tx.domain.findMany({ where: { tenantId }, select: { id: true, name: true } });
+  for (const domain of domains) await tx.domain.update({ where: { id: domain.id }, data: { revision: { increment: 1 } } });
+  return domains.map((d) => d.name);
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly db: PrismaService) {}
+
+  findByEmail(email: string): Promise<UserWithSecret | null> {
+    return this.db.user.findUnique({ where: { email }, select: { ...select, passwordHash: true } });
+  }
+
+  find(id: string): Promise<UserRecord | null> {
+    return this.db.user.findUnique({ where: { id }, select });
+  }
+
+  findByAddress(addressId: string): Promise<UserRecord | null> {
+    return this.db.user.findUnique({ where: { addressId }, select });
+  }
+
+  listForTenant(tenantId: string): Promise<UserRecord[]> {
+    return this.db.user.findMany({ where: { tenantId }, select, orderBy: { email: 'asc' } });
+  }
+
+  /** Creates a user; returns it with the domains whose snapshots changed. */
+  async create(
+    data: { email: string; passwordHash: string; role: Role; tenantId: string | null; addressId: string | null },
+    actor: Principal,
+  ): Promise<{ user: UserRecord; domains: string[] }> {
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const user = await tx.user.create({ data, select });
+        const domains = await bumpTenantDomains(tx, data.tenantId);
+        await recordChange(tx, { actor, tenantId: data.tenantId, action: 'user.create', target: data.email, details: { role: data.role } });
+        return { user, domains };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError(data.email, { cause: error });
+      throw error;
+    }
+  }
+
+  async delete(user: UserRecord, actor: Principal): Promise<string[]> {
+    return this.db.$transaction(async (tx) => {
+      await tx.user.delete({ where: { id: user.id } });
+      const domains = await bumpTenantDomains(tx, user.tenantId);
+      await recordChange(tx, { actor, tenantId: user.tenantId, action: 'user.delete', target: user.email });
+      return domains;
+    });
+  }
+
+  async setPassword(user: UserRecord, passwordHash: string, actor: Principal): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
+      await recordChange(tx, { actor, tenantId: user.tenantId, action: 'user.password', target: user.email });
+    });
+  }
+}

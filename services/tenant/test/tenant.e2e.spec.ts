@@ -1,0 +1,234 @@
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createTestSchema, type TestSchema } from '@torii/db';
+import { TEST_NATS_URL, uniqueName } from '@torii/testing';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import request from 'supertest';
+import { parseTenantConfig } from '../src/config';
+import { createTenantApp } from '../src/main';
+import { SeedService } from '../src/seed/seed.service';
+
+const prismaConfigPath = join(__dirname, '..', 'prisma.config.ts');
+
+describe('tenant service', () => {
+  let db: TestSchema;
+  let app: NestExpressApplication;
+  let nc: NatsConnection;
+  let http: ReturnType<typeof request>;
+  const bucket = uniqueName('dir');
+  let operator: string;
+
+  const login = async (email: string, password: string): Promise<string> => {
+    const res = await http.post('/v1/auth/login').send({ email, password }).expect(200);
+    return (res.body as { token: string }).token;
+  };
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    db = await createTestSchema({ schema: 'tenant', prismaConfigPath });
+    const config = parseTenantConfig({
+      DATABASE_URL: db.url,
+      NATS_URL: TEST_NATS_URL,
+      DIRECTORY_BUCKET: bucket,
+      OPERATOR_DOMAINS: 'torii.example.net',
+      MIGRATE_ON_BOOT: 'false',
+    });
+    app = await createTenantApp(config, { logger: false });
+    await app.init();
+    http = request(app.getHttpServer());
+    await app.get(SeedService).apply({ operators: [{ email: 'op@torii.local', password: 'operator-pw' }], tenants: [] });
+    operator = await login('op@torii.local', 'operator-pw');
+    nc = await connect({ servers: TEST_NATS_URL });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await new Kvm(nc)
+      .open(bucket)
+      .then(async (kv) => kv.destroy())
+      .catch(() => undefined);
+    await nc?.close();
+    await db?.drop();
+  });
+
+  async function tenantWithAdmin(name: string): Promise<{ id: string; admin: string }> {
+    const tenant = await http.post('/v1/tenants').set(auth(operator)).send({ name }).expect(201);
+    const id = (tenant.body as { id: string }).id;
+    const email = `admin@${name.replaceAll('_', '-')}.example`;
+    await http.post(`/v1/tenants/${id}/admins`).set(auth(operator)).send({ email, password: 'admin-password' }).expect(201);
+    return { id, admin: await login(email, 'admin-password') };
+  }
+
+  it('issues JWTs verifiable with the JWKS, with the contract claims', async () => {
+    const jwks = await http.get('/.well-known/jwks.json').expect(200);
+    const { payload, protectedHeader } = await jwtVerify(operator, createLocalJWKSet(jwks.body), { issuer: 'torii-tenant', audience: 'torii' });
+    expect(protectedHeader).toMatchObject({ alg: 'EdDSA' });
+    expect(protectedHeader.kid).toBeDefined();
+    expect(payload).toMatchObject({ role: 'operator', email: 'op@torii.local' });
+    await http.post('/v1/auth/login').send({ email: 'op@torii.local', password: 'wrong' }).expect(401);
+  });
+
+  it('P1: refuses IDNs, bad names and the operator’s domains; accepts a subdomain as its own contract', async () => {
+    const { id, admin } = await tenantWithAdmin(uniqueName('p1'));
+    const post = (name: string) => http.post(`/v1/tenants/${id}/domains`).set(auth(admin)).send({ name, planSize: 10 });
+    expect((await post('bücher.example').expect(422)).body).toMatchObject({ code: 'idn-not-allowed' });
+    expect((await post('xn--bcher-kva.example').expect(422)).body).toMatchObject({ code: 'idn-not-allowed' });
+    expect((await post('not a domain').expect(422)).body).toMatchObject({ code: 'invalid-domain' });
+    expect((await post('mx.torii.example.net').expect(422)).body).toMatchObject({ code: 'operator-domain' });
+    const name = `${uniqueName('d').replaceAll('_', '-')}.example`;
+    expect((await post(name.toUpperCase()).expect(201)).body).toMatchObject({ name, planSize: 10 });
+    expect((await post(name).expect(409)).body).toMatchObject({ code: 'domain-exists' });
+    await post(`sub.${name}`).expect(201);
+  });
+
+  it('P2/P3: plan rounding, address limit, forbidden characters, plan change for all services', async () => {
+    const { id, admin } = await tenantWithAdmin(uniqueName('p3'));
+    const name = `${uniqueName('d').replaceAll('_', '-')}.example`;
+    const domain = await http.post(`/v1/tenants/${id}/domains`).set(auth(admin)).send({ name, planSize: 3 }).expect(201);
+    expect(domain.body).toMatchObject({ planSize: 10 });
+    const base = `/v1/tenants/${id}/domains/${name}`;
+    expect((await http.post(`${base}/addresses`).set(auth(admin)).send({ address: 'a+b' }).expect(422)).body).toMatchObject({ code: 'invalid-local-part' });
+    for (let i = 0; i < 10; i++) await http.post(`${base}/addresses`).set(auth(admin)).send({ address: `user${i}` }).expect(201);
+    const over = await http.post(`${base}/addresses`).set(auth(admin)).send({ address: 'one-too-many' }).expect(409);
+    expect(over.body).toMatchObject({ code: 'address-limit-reached', planSize: 10 });
+    expect(over.headers['content-type']).toContain('application/problem+json');
+    expect((await http.put(`${base}/plan`).set(auth(admin)).send({ planSize: 11 }).expect(200)).body).toMatchObject({ planSize: 20 });
+    await http.post(`${base}/addresses`).set(auth(admin)).send({ address: 'one-too-many' }).expect(201);
+    expect((await http.put(`${base}/plan`).set(auth(admin)).send({ planSize: 10 }).expect(409)).body).toMatchObject({ code: 'plan-too-small' });
+    expect((await http.put(`${base}/plan`).set(auth(admin)).send({ planSize: 0 }).expect(422)).body).toMatchObject({ code: 'invalid-plan-size' });
+  });
+
+  it('imports CSV with a per-line report, and refuses a batch over the limit as a whole', async () => {
+    const { id, admin } = await tenantWithAdmin(uniqueName('csv'));
+    const name = `${uniqueName('d').replaceAll('_', '-')}.example`;
+    await http.post(`/v1/tenants/${id}/domains`).set(auth(admin)).send({ name, planSize: 10 }).expect(201);
+    const url = `/v1/tenants/${id}/domains/${name}/addresses/import`;
+    const csv = ['address,kind', 'alice', `bob@${name},list`, 'carol,group', 'x#y', 'ALICE', ''].join('\n');
+    const report = await http.post(url).set(auth(admin)).set('Content-Type', 'text/csv').send(csv).expect(200);
+    expect(report.body).toMatchObject({ created: 2, duplicate: 1, invalid: 2 });
+    const many = Array.from({ length: 9 }, (_, i) => `bulk${i}`).join('\n');
+    const refused = await http.post(url).set(auth(admin)).set('Content-Type', 'text/csv').send(many).expect(409);
+    expect(refused.body).toMatchObject({ code: 'address-limit-reached', report: { created: 0 } });
+    const list = await http.get(`/v1/tenants/${id}/domains/${name}/addresses`).set(auth(admin)).expect(200);
+    expect((list.body as { localPart: string }[]).map((a) => a.localPart)).toEqual(['alice', 'bob']);
+  });
+
+  it('P6: an admin of tenant A gets 404 for tenant B; a user only reaches their own address', async () => {
+    const a = await tenantWithAdmin(uniqueName('ta'));
+    const b = await tenantWithAdmin(uniqueName('tb'));
+    const name = `${uniqueName('d').replaceAll('_', '-')}.example`;
+    await http.post(`/v1/tenants/${b.id}/domains`).set(auth(b.admin)).send({ name }).expect(201);
+    await http.get(`/v1/tenants/${b.id}/domains/${name}`).set(auth(a.admin)).expect(404);
+    await http.get(`/v1/tenants/${b.id}/domains`).set(auth(a.admin)).expect(404);
+    await http.get(`/v1/tenants/${a.id}/domains/${name}`).set(auth(a.admin)).expect(404);
+    await http.get('/v1/tenants').set(auth(a.admin)).expect(403);
+
+    const base = `/v1/tenants/${b.id}/domains/${name}/addresses`;
+    await http.post(base).set(auth(b.admin)).send({ address: 'alice' }).expect(201);
+    await http.post(base).set(auth(b.admin)).send({ address: 'bob' }).expect(201);
+    await http.post(`/v1/tenants/${b.id}/users`).set(auth(b.admin)).send({ email: `alice@${name}`, password: 'alice-password', role: 'user' }).expect(201);
+    const alice = await login(`alice@${name}`, 'alice-password');
+    await http.get(`${base}/alice@${name}`).set(auth(alice)).expect(200);
+    await http.get(`${base}/bob@${name}`).set(auth(alice)).expect(404);
+    await http.get(base).set(auth(alice)).expect(403);
+    await http.put(`${base}/alice@${name}/password`).set(auth(alice)).send({ currentPassword: 'nope', newPassword: 'new-password' }).expect(403);
+    await http.put(`${base}/alice@${name}/password`).set(auth(alice)).send({ currentPassword: 'alice-password', newPassword: 'new-password' }).expect(204);
+    await login(`alice@${name}`, 'new-password');
+  });
+
+  it('API keys: created once, verified by the internal endpoint, refused after revocation', async () => {
+    const { id, admin } = await tenantWithAdmin(uniqueName('key'));
+    const created = await http.post(`/v1/tenants/${id}/api-keys`).set(auth(admin)).send({ label: 'ci' }).expect(201);
+    const { key, id: keyId } = created.body as { key: string; id: string };
+    expect(key).toMatch(/^torii_/);
+    const verified = await http.post('/internal/v1/api-keys/verify').send({ key }).expect(200);
+    expect(verified.body).toEqual({ subject: `api-key:${keyId}`, role: 'admin', tenantId: id });
+    await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', key).expect(200);
+    const listed = await http.get(`/v1/tenants/${id}/api-keys`).set(auth(admin)).expect(200);
+    expect(JSON.stringify(listed.body)).not.toContain(key);
+    await http.delete(`/v1/tenants/${id}/api-keys/${keyId}`).set(auth(admin)).expect(200);
+    await http.post('/internal/v1/api-keys/verify').send({ key }).expect(401);
+    await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', key).expect(401);
+  });
+
+  it('writes the domain snapshot to the KV bucket within a second of a change; deletes it with the domain', async () => {
+    const { id, admin } = await tenantWithAdmin(uniqueName('kv'));
+    const name = `${uniqueName('d').replaceAll('_', '-')}.example`;
+    const kv = await new Kvm(nc).open(bucket);
+    await http.post(`/v1/tenants/${id}/domains`).set(auth(admin)).send({ name }).expect(201);
+    const base = `/v1/tenants/${id}/domains/${name}`;
+    await http.put(`${base}/server`).set(auth(admin)).send({ hostname: 'mx.example.org', ips: ['192.0.2.1'], port: 2526 }).expect(200);
+    await http.post(`${base}/subscriptions`).set(auth(admin)).send({ service: 'spam', startsOn: '2025-01-01' }).expect(201);
+    const started = Date.now();
+    await http.post(`${base}/addresses`).set(auth(admin)).send({ address: 'carol' }).expect(201);
+    let snapshot: Record<string, unknown> | undefined;
+    while (Date.now() - started < 1000) {
+      const entry = await kv.get(name);
+      const value = entry?.operation === 'PUT' ? (entry.json() as Record<string, unknown>) : undefined;
+      if (value && JSON.stringify(value.addresses ?? []).includes('carol')) {
+        snapshot = value;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(snapshot).toMatchObject({
+      domain: name,
+      tenantId: id,
+      active: true,
+      planAddresses: 10,
+      services: { spam: { subscribed: true, startsOn: '2025-01-01' } },
+      addresses: [{ localPart: 'carol', kind: 'ADDRESS_KIND_MAILBOX' }],
+      server: { hostname: 'mx.example.org', ips: ['192.0.2.1'], port: 2526 },
+    });
+    expect(snapshot?.adminEmails).toEqual([expect.stringMatching(/^admin@/)]);
+    await http.delete(base).set(auth(admin)).expect(204);
+    const gone = await kv.get(name);
+    expect(gone?.operation).not.toBe('PUT');
+  });
+
+  it('seeds idempotently', async () => {
+    const seed = app.get(SeedService);
+    const tenant = uniqueName('seed');
+    const file = {
+      operators: [{ email: `${tenant}-op@torii.local`, password: 'operator-pw' }],
+      tenants: [
+        {
+          name: tenant,
+          admins: [{ email: `admin@${tenant.replaceAll('_', '-')}.example`, password: 'admin-password' }],
+          domains: [
+            {
+              name: `${tenant.replaceAll('_', '-')}.example`,
+              plan: 10,
+              server: { hostname: 'localhost', ips: ['127.0.0.1'], port: 2526 },
+              services: ['spam' as const, 'virus' as const, 'archive' as const, 'secondary' as const],
+              addresses: ['alice', 'bob', { address: 'postmaster', kind: 'mailbox' as const }],
+              users: [{ address: 'alice', password: 'alice-password' }],
+            },
+          ],
+        },
+      ],
+    };
+    await seed.apply(file);
+    const state = async () => {
+      const tenants = (await http.get('/v1/tenants').set(auth(operator)).expect(200)).body as { id: string; name: string }[];
+      const t = tenants.find((x) => x.name === tenant);
+      if (!t) throw new Error('seeded tenant missing');
+      const d = `${tenant.replaceAll('_', '-')}.example`;
+      const base = `/v1/tenants/${t.id}/domains/${d}`;
+      return {
+        tenants: tenants.filter((x) => x.name === tenant).length,
+        addresses: (await http.get(`${base}/addresses`).set(auth(operator))).body as unknown,
+        subscriptions: ((await http.get(`${base}/subscriptions`).set(auth(operator))).body as { service: string }[]).map((s) => s.service),
+        server: (await http.get(`${base}/server`).set(auth(operator))).body as unknown,
+        users: ((await http.get(`/v1/tenants/${t.id}/users`).set(auth(operator))).body as { email: string }[]).map((u) => u.email),
+      };
+    };
+    const first = await state();
+    await seed.apply(file);
+    expect(await state()).toEqual(first);
+    expect(first.subscriptions.sort()).toEqual(['archive', 'secondary', 'spam', 'virus']);
+    expect(first.users.length).toBe(2);
+  });
+});
