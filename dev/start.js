@@ -20,7 +20,11 @@ env.TORII_SEED ??= path.join(root, 'dev', 'seed.example.yaml');
 env.LOG_LEVEL ??= 'info';
 
 /** Services in start order; `ready` is the HTTP port polled before the next one starts. */
-const SERVICES = [{ name: 'tenant', port: 3001 }].filter((s) =>
+const SERVICES = [
+  { name: 'tenant', port: 3001 },
+  { name: 'delivery', port: 3002 },
+  { name: 'edge-mta', port: 3003, env: { STATE_DIR: path.join(state, 'edge-mta') } },
+].filter((s) =>
   fs.existsSync(path.join(root, 'services', s.name, 'dist', 'main.js')),
 );
 
@@ -71,11 +75,11 @@ async function ensureDatabase() {
   }
 }
 
-function startChild({ name }) {
+function startChild({ name, env: extra = {} }) {
   const cwd = path.join(root, 'services', name);
   const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
     cwd,
-    env,
+    env: { ...env, ...extra },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `${name.padEnd(10)} | `;
