@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['**/dist', '**/node_modules', '**/out-tsc', '**/coverage', 'libs/contracts/src/gen/**', '**/prisma/migrations/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['**/dist', '**/node_modules', '**/out-tsc', '**/coverage', 'libs/contracts/src/gen/**', '**/prisma/migrations/**', '**/generated/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {

@@ -1,3 +1,4 @@
+/// <reference path="./mailsplit.d.ts" />
 import { Headers } from 'mailsplit';
 import { Transform, type TransformCallback } from 'node:stream';
 import { PermanentError } from '@torii/errors';

@@ -1,4 +1,4 @@
-import { InvalidObjectKeyError, assertValidKey, messageKey, messagePrefix, parseMessageKey } from './index';
+import { InvalidObjectKeyError, assertValidKey, messageKey, messagePrefix, parseMessageKey, sidecarKey } from './index';
 
 describe('messageKey', () => {
   it.each([
@@ -57,3 +57,12 @@ function dayOf(key: string): number {
   const [, , yyyy, mm, dd] = key.split('/');
   return Date.UTC(Number(yyyy), Number(mm) - 1, Number(dd));
 }
+
+describe('sidecarKey', () => {
+  it('puts the event beside the message', () => {
+    expect(sidecarKey('mail/t1/2026/11/28/01ABC.eml')).toBe('mail/t1/2026/11/28/01ABC.json');
+  });
+  it('refuses a key that is not a message', () => {
+    expect(() => sidecarKey('mail/t1/2026/11/28/01ABC.json')).toThrow(/not a message key/);
+  });
+});

@@ -69,3 +69,13 @@ export function parseMessageKey(key: string): MessageKeyParts | null {
   if (receivedAt.getUTCMonth() !== Number(mm) - 1 || receivedAt.getUTCDate() !== Number(dd)) return null;
   return { tenantId, messageId, receivedAt };
 }
+
+/**
+ * The MailReceived event stored beside a raw message (`…/<id>.eml` → `…/<id>.json`). The edge writes it
+ * before it answers 250; delivery's reconciliation republishes an object that has no delivery record from
+ * it, and ignores an object without one (the edge never finished, so nobody was told 250).
+ */
+export function sidecarKey(objectKey: string): string {
+  if (!objectKey.endsWith('.eml')) throw new Error(`not a message key: ${objectKey}`);
+  return `${objectKey.slice(0, -'.eml'.length)}.json`;
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Codecs, Direction } from '@torii/contracts';
-import { sidecarKey } from '../src/queue/queue.service';
+import { sidecarKey } from '@torii/storage';
 import { ObjectStore, messagePrefix } from '@torii/storage';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, TEST_NATS_URL, sendMail, startS3Server, uniqueName, type S3Server } from '@torii/testing';
 import { directoryEntry } from './support/directory';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { Codecs, Subjects, type MailReceived } from '@torii/contracts';
 import { describeError } from '@torii/errors';
 import { JetStreamPublisher } from '@torii/messaging';
-import { parseMessageKey } from '@torii/storage';
+import { parseMessageKey, sidecarKey } from '@torii/storage';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 import { MessageObjects } from '../persistence/message-objects';
@@ -10,11 +10,6 @@ import { MessageObjects } from '../persistence/message-objects';
 /** Advisory lock key of the reconciliation job ("torii-delivery-reconcile"): one replica at a time. */
 const RECONCILE_LOCK = 0x746f7269;
 const BATCH = 500;
-
-/** The MailReceived the edge stores beside the raw message: `mail/…/<id>.eml` → `mail/…/<id>.json`. */
-export function sidecarKey(objectKey: string): string {
-  return objectKey.replace(/\.eml$/, '.json');
-}
 
 /**
  * O4 with NATS 2.9 (which flushes JetStream to disk on an interval): the object store is the durable

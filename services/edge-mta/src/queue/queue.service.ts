@@ -14,7 +14,7 @@ import {
 } from '@torii/contracts';
 import { describeError } from '@torii/errors';
 import type { Logger } from '@torii/telemetry';
-import { messageKey } from '@torii/storage';
+import { messageKey, sidecarKey } from '@torii/storage';
 import type { AbortJournal } from './abort-journal';
 
 /** What the SMTP session learned; the queue adds ids, hashes and the object key. */
@@ -48,15 +48,6 @@ export class QueueFailedError extends Error {
     super(`queueing failed at ${step}`, options);
     this.name = 'QueueFailedError';
   }
-}
-
-/**
- * The MailReceived stored beside the raw message (`…/<id>.eml` → `…/<id>.json`). Delivery's reconciliation
- * republishes an object without a delivery record from it, and skips an object without one: the sidecar is
- * what says "the edge finished". (Same rule as services/delivery's sidecarKey; belongs in @torii/storage.)
- */
-export function sidecarKey(objectKey: string): string {
-  return objectKey.replace(/\.eml$/, '.json');
 }
 
 /** Lets the SMTP side abandon a queue attempt whose client already got an answer (a timeout). */
