@@ -1,0 +1,72 @@
+import { header, parseMessage, type ParsedMessage } from './parse';
+import { evaluateRules, type Rule } from './rules';
+import { baseDomain, findUrls, parseUrl, tokenize, type UrlInfo } from './tokenize';
+import type { MessageInput } from './types';
+
+export interface Features {
+  /** Distinct feature names (tokens with their prefix, learned rules as `rule:ID`), capped. */
+  names: string[];
+  /** Every rule that fired (learned and fixed). */
+  rules: Rule[];
+}
+
+/** Bound on the distinct features of one message: keeps scoring time flat on huge newsletters. */
+export const MAX_FEATURES = 1500;
+const MAX_BODY_TOKENS = 3000;
+const MAX_URLS = 40;
+
+export function isParsed(m: MessageInput['message']): m is ParsedMessage {
+  return typeof m === 'object' && !Buffer.isBuffer(m) && 'headers' in m;
+}
+
+/**
+ * Mailing-list footers and subject tags name the list ("[SAtalk]", "...-talk mailing list"): a model would
+ * learn that one list's mail is ham, which says nothing about the next site's mail. They are cut.
+ */
+function stripListNoise(text: string): string {
+  const footer = /\n_{10,}\s*\n[^\n]*(?:mailing list|listinfo|list-request)[\s\S]*$/i.exec(text);
+  return footer ? text.slice(0, footer.index) : text;
+}
+
+export function cleanSubject(subject: string): string {
+  return subject.replace(/^(?:\s*(?:\[[^\]]{1,40}\]|(?:re|fwd?|aw|sv)\s*:))+/i, '').trim();
+}
+
+export function extractFeatures(input: MessageInput): Features {
+  const msg = isParsed(input.message) ? input.message : parseMessage(input.message);
+  const names: string[] = [];
+  tokenize(cleanSubject(msg.subject), { prefix: 's:', limit: 40 }, names);
+  if (msg.from) {
+    tokenize(msg.from.name, { prefix: 'fn:', limit: 8 }, names);
+    if (msg.from.domain) {
+      names.push('fd:' + msg.from.domain, 'fb:' + baseDomain(msg.from.domain), 'ft:' + msg.from.domain.slice(msg.from.domain.lastIndexOf('.') + 1));
+    }
+  }
+  const mailer = header(msg, 'x-mailer') ?? header(msg, 'user-agent');
+  if (mailer) names.push('xm:' + (/^[a-z][a-z .-]{0,30}/i.exec(mailer)?.[0].trim().toLowerCase() ?? 'other'));
+  for (const p of msg.parts) {
+    names.push('ct:' + p.contentType, 'cte:' + p.transferEncoding);
+    if (p.charset) names.push('cs:' + p.charset);
+    if (p.filename) names.push('att:' + (/\.([a-z0-9]{1,5})$/i.exec(p.filename)?.[1].toLowerCase() ?? 'none'));
+  }
+  for (const t of msg.html.tags) names.push('tag:' + t);
+
+  const text = stripListNoise(msg.text);
+  const urls: UrlInfo[] = [];
+  const rawUrls = [...msg.html.links.map((l) => l.href), ...findUrls(text, MAX_URLS)].slice(0, MAX_URLS);
+  for (const raw of rawUrls) {
+    const u = parseUrl(raw);
+    if (!u || !u.host) continue;
+    urls.push(u);
+    names.push('u:' + (u.ipLiteral ? 'ip' : baseDomain(u.host)));
+  }
+
+  const rules = evaluateRules({ msg, urls, envelope: input.envelope, auth: input.auth, client: input.client });
+  for (const r of rules) if (r.weight === 'learned') names.push('rule:' + r.id);
+
+  tokenize(text, { limit: MAX_BODY_TOKENS }, names);
+  if (msg.htmlText) tokenize(stripListNoise(msg.htmlText), { limit: MAX_BODY_TOKENS }, names);
+
+  const unique = [...new Set(names)];
+  return { names: unique.length > MAX_FEATURES ? unique.slice(0, MAX_FEATURES) : unique, rules };
+}

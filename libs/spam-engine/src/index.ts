@@ -1,0 +1,21 @@
+export { fitPlatt, formatPercent, sigmoid, toPercent } from './calibration';
+export { SpamEngine, type Reason, type ScoreOptions, type SpamVerdict } from './engine';
+export { cleanSubject, extractFeatures, MAX_FEATURES, type Features } from './features';
+export {
+  DEFAULT_MODEL_PATH,
+  FEATURE_VERSION,
+  hashFeature,
+  loadModel,
+  ModelFormatError,
+  saveModel,
+  SpamModel,
+  type Calibration,
+  type ModelMeta,
+  type SerializedModel,
+} from './model';
+export { DEFAULT_OVERLAY, mergeDeltas, ModelDelta, type MergeOptions, type OverlayOptions, type SerializedDelta } from './overlay';
+export { decodeText, parseMessage, type HeaderField, type MailAddress, type ParsedMessage, type PartInfo } from './parse';
+export { RULES, ruleById, type Rule } from './rules';
+export { baseDomain, parseUrl, tokenize, type UrlInfo } from './tokenize';
+export { DEFAULT_TRAIN_OPTIONS, outOfFoldMargins, seededRandom, trainModel, type Example, type TrainOptions, type TrainResult } from './train';
+export type { AuthenticationResults, AuthResultValue, ClientInfo, Envelope, Label, MessageInput } from './types';

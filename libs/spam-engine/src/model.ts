@@ -1,0 +1,167 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PermanentError } from '@torii/errors';
+
+/**
+ * The content model: logistic regression over hashed binary features, each message's vector scaled to unit
+ * length (x_i = 1/√n), so a long newsletter and a two-line note speak with the same voice. A Platt sigmoid
+ * maps the margin to a calibrated probability.
+ */
+
+export const MODEL_FORMAT = 'torii-spam-model';
+/** Bump when tokenization changes: a model only fits the features it was trained on. */
+export const FEATURE_VERSION = 1;
+export const DEFAULT_MODEL_PATH = join(__dirname, '..', 'model', 'model.json');
+
+export class ModelFormatError extends PermanentError {}
+
+/** p = σ(a·margin + b). */
+export interface Calibration {
+  a: number;
+  b: number;
+}
+
+export interface ModelMeta {
+  version: string;
+  trainedAt: string;
+  messages: number;
+  spam: number;
+  ham: number;
+  /** Step size of learn(), in log-odds moved per fully wrong message. */
+  learningRate: number;
+  notes?: string;
+}
+
+export interface SerializedModel {
+  format: typeof MODEL_FORMAT;
+  featureVersion: number;
+  hashBits: number;
+  bias: number;
+  calibration: Calibration;
+  meta: ModelMeta;
+  /** base64 of little-endian Uint32 bucket indices, ascending. */
+  indices: string;
+  /** base64 of little-endian Float32 weights, same order. */
+  values: string;
+}
+
+/** FNV-1a over UTF-16 code units. */
+export function hashFeature(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export class SpamModel {
+  readonly mask: number;
+
+  constructor(
+    readonly hashBits: number,
+    readonly weights: Float32Array,
+    public bias: number,
+    public calibration: Calibration,
+    public meta: ModelMeta,
+  ) {
+    if (weights.length !== 2 ** hashBits) throw new ModelFormatError(`weights length ${weights.length} does not match hashBits ${hashBits}`);
+    this.mask = 2 ** hashBits - 1;
+  }
+
+  static empty(hashBits = 20): SpamModel {
+    return new SpamModel(hashBits, new Float32Array(2 ** hashBits), 0, { a: 1, b: 0 }, {
+      version: 'empty',
+      trainedAt: new Date(0).toISOString(),
+      messages: 0,
+      spam: 0,
+      ham: 0,
+      learningRate: 1,
+    });
+  }
+
+  bucket(name: string): number {
+    return hashFeature(name) & this.mask;
+  }
+
+  buckets(names: readonly string[]): Uint32Array {
+    const out = new Uint32Array(names.length);
+    for (let i = 0; i < names.length; i++) out[i] = hashFeature(names[i]) & this.mask;
+    return out;
+  }
+
+  /** Raw margin w·x + bias for a message's buckets (x_i = 1/√n). */
+  margin(buckets: Uint32Array): number {
+    if (buckets.length === 0) return this.bias;
+    let s = 0;
+    for (let i = 0; i < buckets.length; i++) s += this.weights[buckets[i]];
+    return this.bias + s / Math.sqrt(buckets.length);
+  }
+
+  calibrate(margin: number): number {
+    return this.calibration.a * margin + this.calibration.b;
+  }
+
+  clone(): SpamModel {
+    return new SpamModel(this.hashBits, new Float32Array(this.weights), this.bias, { ...this.calibration }, { ...this.meta });
+  }
+
+  toJSON(): SerializedModel {
+    let n = 0;
+    for (let i = 0; i < this.weights.length; i++) if (this.weights[i] !== 0) n++;
+    const indices = new Uint32Array(n);
+    const values = new Float32Array(n);
+    let k = 0;
+    for (let i = 0; i < this.weights.length; i++) {
+      if (this.weights[i] === 0) continue;
+      indices[k] = i;
+      values[k++] = this.weights[i];
+    }
+    return {
+      format: MODEL_FORMAT,
+      featureVersion: FEATURE_VERSION,
+      hashBits: this.hashBits,
+      bias: this.bias,
+      calibration: { ...this.calibration },
+      meta: { ...this.meta },
+      indices: Buffer.from(indices.buffer).toString('base64'),
+      values: Buffer.from(values.buffer).toString('base64'),
+    };
+  }
+
+  static fromJSON(data: unknown): SpamModel {
+    const m = data as Partial<SerializedModel> | null;
+    if (!m || m.format !== MODEL_FORMAT) throw new ModelFormatError('not a Torii spam model');
+    if (m.featureVersion !== FEATURE_VERSION) throw new ModelFormatError(`model features v${m.featureVersion}, engine expects v${FEATURE_VERSION}`);
+    if (typeof m.hashBits !== 'number' || m.hashBits < 8 || m.hashBits > 24) throw new ModelFormatError('bad hashBits');
+    if (!m.calibration || !Number.isFinite(m.calibration.a) || !Number.isFinite(m.calibration.b) || !Number.isFinite(m.bias)) {
+      throw new ModelFormatError('bad calibration or bias');
+    }
+    const idx = Buffer.from(m.indices ?? '', 'base64');
+    const val = Buffer.from(m.values ?? '', 'base64');
+    if (idx.length !== val.length || idx.length % 4 !== 0) throw new ModelFormatError('indices and values differ in length');
+    const weights = new Float32Array(2 ** m.hashBits);
+    for (let off = 0; off < idx.length; off += 4) {
+      const i = idx.readUInt32LE(off);
+      const v = val.readFloatLE(off);
+      if (i >= weights.length || !Number.isFinite(v)) throw new ModelFormatError(`bad weight at ${off / 4}`);
+      weights[i] = v;
+    }
+    return new SpamModel(m.hashBits, weights, m.bias as number, { ...m.calibration }, { ...(m.meta as ModelMeta) });
+  }
+}
+
+/** Reads a model file. Throws ModelFormatError (with cause) on a missing, unreadable or foreign file. */
+export function loadModel(path: string = DEFAULT_MODEL_PATH): SpamModel {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new ModelFormatError(`cannot read spam model ${path}`, { cause });
+  }
+  return SpamModel.fromJSON(json);
+}
+
+export function saveModel(model: SpamModel, path: string): void {
+  writeFileSync(path, JSON.stringify(model.toJSON()) + '\n');
+}

@@ -1,0 +1,95 @@
+import { ModelFormatError, SpamModel } from './model';
+
+/**
+ * A tenant's own learning, kept apart from the shared model. Its influence is bounded twice: each weight is
+ * clamped, and its total push on a message's margin is clamped, so a tenant's reports can move its own
+ * verdicts but never make the shared model say anything about anyone else's mail.
+ */
+export interface OverlayOptions {
+  /** Largest absolute value of one delta weight. */
+  maxWeight: number;
+  /** Largest absolute change of a message's margin (log-odds before calibration). */
+  maxShift: number;
+}
+
+export const DEFAULT_OVERLAY: OverlayOptions = { maxWeight: 1.5, maxShift: 4 };
+
+export interface SerializedDelta {
+  format: 'torii-spam-delta';
+  hashBits: number;
+  updates: number;
+  /** [bucket, weight] pairs. */
+  weights: [number, number][];
+}
+
+export class ModelDelta {
+  readonly weights = new Map<number, number>();
+  updates = 0;
+
+  constructor(readonly hashBits: number) {}
+
+  static for(model: SpamModel): ModelDelta {
+    return new ModelDelta(model.hashBits);
+  }
+
+  weight(bucket: number): number {
+    return this.weights.get(bucket) ?? 0;
+  }
+
+  /** The delta's (clamped) change of the margin for a message's buckets. */
+  shift(buckets: Uint32Array, options: OverlayOptions): number {
+    if (!buckets.length || !this.weights.size) return 0;
+    let s = 0;
+    for (let i = 0; i < buckets.length; i++) s += this.weights.get(buckets[i]) ?? 0;
+    s /= Math.sqrt(buckets.length);
+    return Math.max(-options.maxShift, Math.min(options.maxShift, s));
+  }
+
+  step(buckets: Uint32Array, amount: number, options: OverlayOptions): void {
+    for (let i = 0; i < buckets.length; i++) {
+      const w = (this.weights.get(buckets[i]) ?? 0) + amount;
+      this.weights.set(buckets[i], Math.max(-options.maxWeight, Math.min(options.maxWeight, w)));
+    }
+    this.updates++;
+  }
+
+  toJSON(): SerializedDelta {
+    return { format: 'torii-spam-delta', hashBits: this.hashBits, updates: this.updates, weights: [...this.weights].sort((a, b) => a[0] - b[0]) };
+  }
+
+  static fromJSON(data: unknown): ModelDelta {
+    const d = data as Partial<SerializedDelta> | null;
+    if (!d || d.format !== 'torii-spam-delta' || typeof d.hashBits !== 'number' || !Array.isArray(d.weights)) {
+      throw new ModelFormatError('not a Torii spam delta');
+    }
+    const delta = new ModelDelta(d.hashBits);
+    delta.updates = d.updates ?? 0;
+    for (const [k, v] of d.weights) if (Number.isInteger(k) && Number.isFinite(v)) delta.weights.set(k, v);
+    return delta;
+  }
+}
+
+export interface MergeOptions {
+  /** Each tenant's weight is clamped to ±maxWeight before averaging. */
+  maxWeight: number;
+  /** The average divides by at least this many tenants: one tenant alone moves a weight by ≤ maxWeight/minTenants. */
+  minTenants: number;
+}
+
+/**
+ * Folds tenants' deltas into a new shared model (the "aggregated" learning of SPAM14). The mean of clamped
+ * deltas over max(tenants, minTenants) means a single tenant, however many reports it files, shifts any
+ * shared weight by at most maxWeight/minTenants.
+ */
+export function mergeDeltas(base: SpamModel, deltas: readonly ModelDelta[], options: MergeOptions = { maxWeight: 1, minTenants: 10 }): SpamModel {
+  const merged = base.clone();
+  const sums = new Map<number, number>();
+  for (const delta of deltas) {
+    if (delta.hashBits !== base.hashBits) throw new ModelFormatError(`delta hashBits ${delta.hashBits} ≠ model ${base.hashBits}`);
+    for (const [k, v] of delta.weights) sums.set(k, (sums.get(k) ?? 0) + Math.max(-options.maxWeight, Math.min(options.maxWeight, v)));
+  }
+  const divisor = Math.max(deltas.length, options.minTenants);
+  for (const [k, s] of sums) merged.weights[k] += s / divisor;
+  merged.meta = { ...merged.meta, version: `${base.meta.version}+merged` };
+  return merged;
+}

@@ -1,0 +1,150 @@
+import { fitPlatt, sigmoid } from './calibration';
+import { SpamModel, type Calibration, type ModelMeta } from './model';
+
+/** One training message, already featurised. */
+export interface Example {
+  names: readonly string[];
+  label: 0 | 1;
+}
+
+export interface TrainOptions {
+  hashBits: number;
+  epochs: number;
+  /** AdaGrad base step. */
+  eta: number;
+  /** L2 penalty per update. */
+  l2: number;
+  seed: number;
+  /** Folds for the out-of-fold margins the calibration is fitted on. */
+  folds: number;
+  /** learn() step of the shipped model, in log-odds. */
+  learningRate: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { hashBits: 20, epochs: 10, eta: 0.2, l2: 1e-6, seed: 42, folds: 5, learningRate: 1 };
+
+/** mulberry32: a small seeded PRNG, so that training is reproducible bit for bit. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+interface Bucketed {
+  buckets: Uint32Array;
+  label: 0 | 1;
+}
+
+/** Logistic regression by AdaGrad over a few seeded passes. */
+function fit(data: readonly Bucketed[], hashBits: number, o: TrainOptions): { weights: Float32Array; bias: number } {
+  const size = 2 ** hashBits;
+  const weights = new Float32Array(size);
+  const g2 = new Float32Array(size);
+  let bias = 0;
+  let biasG2 = 0;
+  const random = seededRandom(o.seed);
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (const ex of shuffled(data, random)) {
+      const n = ex.buckets.length;
+      if (!n) continue;
+      const x = 1 / Math.sqrt(n);
+      let s = 0;
+      for (let i = 0; i < n; i++) s += weights[ex.buckets[i]];
+      const g = sigmoid(bias + s * x) - ex.label;
+      for (let i = 0; i < n; i++) {
+        const b = ex.buckets[i];
+        const grad = g * x + o.l2 * weights[b];
+        g2[b] += grad * grad;
+        weights[b] -= (o.eta * grad) / (Math.sqrt(g2[b]) + 1e-8);
+      }
+      biasG2 += g * g;
+      bias -= (o.eta * g) / (Math.sqrt(biasG2) + 1e-8);
+    }
+  }
+  return { weights, bias };
+}
+
+function margin(weights: Float32Array, bias: number, buckets: Uint32Array): number {
+  if (!buckets.length) return bias;
+  let s = 0;
+  for (let i = 0; i < buckets.length; i++) s += weights[buckets[i]];
+  return bias + s / Math.sqrt(buckets.length);
+}
+
+/**
+ * Out-of-fold margins: each message scored by a model trained without its fold. These are what the Platt
+ * calibration is fitted on (never the dev split, never the messages a model was trained on).
+ */
+export function outOfFoldMargins(examples: readonly Example[], options: Partial<TrainOptions> = {}): Float64Array {
+  const o = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  const probe = SpamModel.empty(o.hashBits);
+  const data: Bucketed[] = examples.map((e) => ({ buckets: probe.buckets(e.names), label: e.label }));
+  const order = shuffled(
+    data.map((_, i) => i),
+    seededRandom(o.seed + 1),
+  );
+  const fold = new Int32Array(data.length);
+  order.forEach((idx, k) => (fold[idx] = k % o.folds));
+  const margins = new Float64Array(data.length);
+  for (let f = 0; f < o.folds; f++) {
+    const { weights, bias } = fit(
+      data.filter((_, i) => fold[i] !== f),
+      o.hashBits,
+      o,
+    );
+    data.forEach((ex, i) => {
+      if (fold[i] === f) margins[i] = margin(weights, bias, ex.buckets);
+    });
+  }
+  return margins;
+}
+
+export interface TrainResult {
+  model: SpamModel;
+  /** Out-of-fold margins (training order) and the calibration fitted on them. */
+  oofMargins: Float64Array;
+  calibration: Calibration;
+}
+
+/** Trains the shipped model: k-fold margins → Platt calibration, then the final fit on every message. */
+export function trainModel(examples: readonly Example[], meta: Pick<ModelMeta, 'version' | 'notes'>, options: Partial<TrainOptions> = {}): TrainResult {
+  const o = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  const oofMargins = outOfFoldMargins(examples, o);
+  const calibration = fitPlatt(
+    oofMargins,
+    examples.map((e) => e.label),
+  );
+  const probe = SpamModel.empty(o.hashBits);
+  const { weights, bias } = fit(
+    examples.map((e) => ({ buckets: probe.buckets(e.names), label: e.label })),
+    o.hashBits,
+    o,
+  );
+  // Weights too small to matter only make the artifact bigger.
+  for (let i = 0; i < weights.length; i++) if (Math.abs(weights[i]) < 1e-3) weights[i] = 0;
+  const spam = examples.filter((e) => e.label === 1).length;
+  const model = new SpamModel(o.hashBits, weights, bias, calibration, {
+    version: meta.version,
+    notes: meta.notes,
+    trainedAt: new Date().toISOString(),
+    messages: examples.length,
+    spam,
+    ham: examples.length - spam,
+    learningRate: o.learningRate,
+  });
+  return { model, oofMargins, calibration };
+}
