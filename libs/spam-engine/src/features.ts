@@ -11,9 +11,10 @@ export interface Features {
 }
 
 /** Bound on the distinct features of one message: keeps scoring time flat on huge newsletters. */
-export const MAX_FEATURES = 1500;
+export const MAX_FEATURES = 2000;
 const MAX_BODY_TOKENS = 3000;
 const MAX_URLS = 40;
+const MAX_BIGRAMS = 1000;
 
 export function isParsed(m: MessageInput['message']): m is ParsedMessage {
   return typeof m === 'object' && !Buffer.isBuffer(m) && 'headers' in m;
@@ -64,8 +65,14 @@ export function extractFeatures(input: MessageInput): Features {
   const rules = evaluateRules({ msg, urls, envelope: input.envelope, auth: input.auth, client: input.client });
   for (const r of rules) if (r.weight === 'learned') names.push('rule:' + r.id);
 
-  tokenize(text, { limit: MAX_BODY_TOKENS }, names);
-  if (msg.htmlText) tokenize(stripListNoise(msg.htmlText), { limit: MAX_BODY_TOKENS }, names);
+  const body = tokenize(text, { limit: MAX_BODY_TOKENS });
+  if (msg.htmlText) tokenize(stripListNoise(msg.htmlText), { limit: MAX_BODY_TOKENS }, body);
+  // Word pairs catch phrases ("click here", "remove you") that single words only hint at; interleaved with
+  // the words so that the feature cap cuts both alike.
+  for (let i = 0; i < body.length; i++) {
+    names.push(body[i]);
+    if (i + 1 < body.length && i < MAX_BIGRAMS) names.push(body[i] + ' ' + body[i + 1]);
+  }
 
   const unique = [...new Set(names)];
   return { names: unique.length > MAX_FEATURES ? unique.slice(0, MAX_FEATURES) : unique, rules };

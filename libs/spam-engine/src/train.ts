@@ -21,7 +21,7 @@ export interface TrainOptions {
   learningRate: number;
 }
 
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { hashBits: 20, epochs: 10, eta: 0.2, l2: 1e-6, seed: 42, folds: 5, learningRate: 1 };
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { hashBits: 20, epochs: 10, eta: 0.5, l2: 1e-6, seed: 42, folds: 5, learningRate: 1 };
 
 /** mulberry32: a small seeded PRNG, so that training is reproducible bit for bit. */
 export function seededRandom(seed: number): () => number {
