@@ -1,6 +1,6 @@
 import { formatPercent, sigmoid, toPercent } from './calibration';
 import { extractFeatures, type Features } from './features';
-import { DEFAULT_MODEL_PATH, loadModel, SpamModel } from './model';
+import { DEFAULT_MODEL_PATH, featureValue, loadModel, SpamModel } from './model';
 import { ModelDelta, type OverlayOptions, DEFAULT_OVERLAY } from './overlay';
 import type { Label, MessageInput } from './types';
 
@@ -69,7 +69,7 @@ export class SpamEngine {
   scoreFeatures(features: Features, options: ScoreOptions = {}): SpamVerdict {
     const model = this.current;
     const buckets = model.buckets(features.names);
-    const scale = buckets.length ? 1 / Math.sqrt(buckets.length) : 0;
+    const scale = featureValue(buckets.length);
     const shift = options.delta ? options.delta.shift(buckets, options.overlay ?? DEFAULT_OVERLAY) : 0;
     let logOdds = model.calibrate(model.margin(buckets) + shift);
     const fixed: Reason[] = [];
@@ -120,7 +120,7 @@ export class SpamEngine {
     const buckets = model.buckets(features.names);
     if (!buckets.length) return;
     const error = LABEL_VALUE[label] - sigmoid(model.margin(buckets));
-    const step = (model.meta.learningRate * error) / Math.sqrt(buckets.length);
+    const step = model.meta.learningRate * error * featureValue(buckets.length);
     for (let i = 0; i < buckets.length; i++) model.weights[buckets[i]] += step;
     model.bias += model.meta.learningRate * error * 0.01;
   }
@@ -132,6 +132,6 @@ export class SpamEngine {
     const buckets = model.buckets(features.names);
     if (!buckets.length) return;
     const error = LABEL_VALUE[label] - sigmoid(model.margin(buckets) + delta.shift(buckets, overlay));
-    delta.step(buckets, (model.meta.learningRate * error) / Math.sqrt(buckets.length), overlay);
+    delta.step(buckets, model.meta.learningRate * error * featureValue(buckets.length), overlay);
   }
 }

@@ -29,6 +29,11 @@ function stripListNoise(text: string): string {
   return footer ? text.slice(0, footer.index) : text;
 }
 
+// CJK runs already give overlapping character pairs; pairing those again adds nothing.
+function isSpacedWord(token: string): boolean {
+  return token.charCodeAt(0) < 0x2e80;
+}
+
 export function cleanSubject(subject: string): string {
   return subject.replace(/^(?:\s*(?:\[[^\]]{1,40}\]|(?:re|fwd?|aw|sv)\s*:))+/i, '').trim();
 }
@@ -71,7 +76,7 @@ export function extractFeatures(input: MessageInput): Features {
   // the words so that the feature cap cuts both alike.
   for (let i = 0; i < body.length; i++) {
     names.push(body[i]);
-    if (i + 1 < body.length && i < MAX_BIGRAMS) names.push(body[i] + ' ' + body[i + 1]);
+    if (i + 1 < body.length && i < MAX_BIGRAMS && isSpacedWord(body[i]) && isSpacedWord(body[i + 1])) names.push(body[i] + ' ' + body[i + 1]);
   }
 
   const unique = [...new Set(names)];

@@ -3,6 +3,8 @@ export { SpamEngine, type Reason, type ScoreOptions, type SpamVerdict } from './
 export { cleanSubject, extractFeatures, MAX_FEATURES, type Features } from './features';
 export {
   DEFAULT_MODEL_PATH,
+  featureValue,
+  MIN_NORM,
   FEATURE_VERSION,
   hashFeature,
   loadModel,

@@ -10,7 +10,7 @@ import { PermanentError } from '@torii/errors';
 
 export const MODEL_FORMAT = 'torii-spam-model';
 /** Bump when tokenization changes: a model only fits the features it was trained on. */
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 export const DEFAULT_MODEL_PATH = join(__dirname, '..', 'model', 'model.json');
 
 export class ModelFormatError extends PermanentError {}
@@ -43,6 +43,17 @@ export interface SerializedModel {
   indices: string;
   /** base64 of little-endian Float32 weights, same order. */
   values: string;
+}
+
+/**
+ * Value of each of a message's n features: 1/√max(n, MIN_NORM). Unit length for ordinary messages; a message
+ * with only a handful of features (a two-word note, a bare HTML shell) counts as weaker evidence instead of
+ * letting those few features speak at full strength.
+ */
+export const MIN_NORM = 64;
+
+export function featureValue(n: number): number {
+  return n ? 1 / Math.sqrt(Math.max(n, MIN_NORM)) : 0;
 }
 
 /** FNV-1a over UTF-16 code units. */
@@ -90,12 +101,12 @@ export class SpamModel {
     return out;
   }
 
-  /** Raw margin w·x + bias for a message's buckets (x_i = 1/√n). */
+  /** Raw margin w·x + bias for a message's buckets (x_i = featureValue(n)). */
   margin(buckets: Uint32Array): number {
     if (buckets.length === 0) return this.bias;
     let s = 0;
     for (let i = 0; i < buckets.length; i++) s += this.weights[buckets[i]];
-    return this.bias + s / Math.sqrt(buckets.length);
+    return this.bias + s * featureValue(buckets.length);
   }
 
   calibrate(margin: number): number {

@@ -1,4 +1,4 @@
-import { ModelFormatError, SpamModel } from './model';
+import { featureValue, ModelFormatError, SpamModel } from './model';
 
 /**
  * A tenant's own learning, kept apart from the shared model. Its influence is bounded twice: each weight is
@@ -41,7 +41,7 @@ export class ModelDelta {
     if (!buckets.length || !this.weights.size) return 0;
     let s = 0;
     for (let i = 0; i < buckets.length; i++) s += this.weights.get(buckets[i]) ?? 0;
-    s /= Math.sqrt(buckets.length);
+    s *= featureValue(buckets.length);
     return Math.max(-options.maxShift, Math.min(options.maxShift, s));
   }
 

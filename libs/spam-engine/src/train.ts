@@ -1,5 +1,5 @@
 import { fitPlatt, sigmoid } from './calibration';
-import { SpamModel, type Calibration, type ModelMeta } from './model';
+import { featureValue, SpamModel, type Calibration, type ModelMeta } from './model';
 
 /** One training message, already featurised. */
 export interface Example {
@@ -61,7 +61,7 @@ function fit(data: readonly Bucketed[], hashBits: number, o: TrainOptions): { we
     for (const ex of shuffled(data, random)) {
       const n = ex.buckets.length;
       if (!n) continue;
-      const x = 1 / Math.sqrt(n);
+      const x = featureValue(n);
       let s = 0;
       for (let i = 0; i < n; i++) s += weights[ex.buckets[i]];
       const g = sigmoid(bias + s * x) - ex.label;
@@ -82,7 +82,7 @@ function margin(weights: Float32Array, bias: number, buckets: Uint32Array): numb
   if (!buckets.length) return bias;
   let s = 0;
   for (let i = 0; i < buckets.length; i++) s += weights[buckets[i]];
-  return bias + s / Math.sqrt(buckets.length);
+  return bias + s * featureValue(buckets.length);
 }
 
 /**

@@ -1,0 +1,169 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fitPlatt, formatPercent, sigmoid, toPercent } from './calibration';
+import { SpamEngine } from './engine';
+import { extractFeatures } from './features';
+import { loadModel, ModelFormatError, saveModel, SpamModel } from './model';
+import { DEFAULT_OVERLAY, mergeDeltas, ModelDelta } from './overlay';
+
+const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
+const shipped = loadModel();
+const sameWeights = (a: SpamModel, b: SpamModel) => Buffer.from(a.weights.buffer).equals(Buffer.from(b.weights.buffer));
+
+describe('the shipped model', () => {
+  const engine = new SpamEngine(shipped);
+
+  it('scores obvious English spam at 90% or more, with reasons', () => {
+    const v = engine.score({ message: fixture('spam-en.eml') });
+    expect(v.percent).toBeGreaterThanOrEqual(90);
+    expect(v.rules).toEqual(expect.arrayContaining(['HTML_ONLY', 'URL_IP_LITERAL', 'URL_ANCHOR_MISMATCH']));
+    expect(v.reasons.spam.length).toBeGreaterThan(0);
+    expect(v.reasons.spam.every((r) => r.logOdds > 0)).toBe(true);
+    expect(v.header).toMatch(/^\d{1,3}\.\d{2}%$/);
+  });
+
+  it('scores an ordinary English note low', () => {
+    const v = engine.score({ message: fixture('ham-en.eml'), auth: { spf: 'pass', dkim: 'pass', dkimAligned: true, dmarc: 'pass' } });
+    expect(v.percent).toBeLessThan(10);
+    expect(v.reasons.ham.some((r) => r.feature === 'rule:DMARC_PASS')).toBe(true);
+  });
+
+  it('scores obvious Japanese spam high and Japanese business mail below the 90% threshold', () => {
+    expect(engine.score({ message: fixture('spam-ja-sjis.eml') }).percent).toBeGreaterThanOrEqual(90);
+    // The shipped model has seen no Japanese ham: it stays undecided until feedback teaches it (see README).
+    expect(engine.score({ message: fixture('ham-ja-iso2022jp.eml') }).percent).toBeLessThan(90);
+  });
+
+  it('authentication failures raise the score, passes lower it', () => {
+    const base = engine.score({ message: fixture('ham-en.eml') }).logOdds;
+    expect(engine.score({ message: fixture('ham-en.eml'), auth: { spf: 'fail', dmarc: 'fail' } }).logOdds).toBeGreaterThan(base + 3);
+    expect(engine.score({ message: fixture('ham-en.eml'), auth: { dmarc: 'pass' } }).logOdds).toBeLessThan(base);
+  });
+});
+
+describe('calibration', () => {
+  it('Platt fit is monotone increasing and follows the data', () => {
+    const margins: number[] = [];
+    const labels: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const m = (i - 200) / 40;
+      margins.push(m);
+      labels.push(sigmoid(2 * m) > ((i * 7919) % 400) / 400 ? 1 : 0);
+    }
+    const { a, b } = fitPlatt(margins, labels);
+    expect(a).toBeGreaterThan(0);
+    const ps = margins.map((m) => sigmoid(a * m + b));
+    for (let i = 1; i < ps.length; i++) expect(ps[i]).toBeGreaterThanOrEqual(ps[i - 1]);
+    expect(a).toBeGreaterThan(1);
+    expect(a).toBeLessThan(4);
+  });
+
+  it('the shipped calibration is increasing', () => {
+    expect(shipped.calibration.a).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [0.98, '98.00%'],
+    [1, '100.00%'],
+    [0, '0.00%'],
+    [0.123456, '12.35%'],
+    [0.99996, '100.00%'],
+    [0.99994, '99.99%'],
+    [NaN, '0.00%'],
+    [Infinity, '0.00%'],
+    [-0.5, '0.00%'],
+    [1.5, '100.00%'],
+  ])('formatPercent(%p) = %s', (p, s) => {
+    expect(formatPercent(p)).toBe(s);
+    expect(Number.isNaN(toPercent(p))).toBe(false);
+  });
+});
+
+describe('learning', () => {
+  const spam = { message: fixture('spam-ja-sjis.eml') };
+  const ham = { message: fixture('ham-ja-iso2022jp.eml') };
+
+  it('learn() moves a score in the direction of the label', () => {
+    const engine = new SpamEngine(shipped.clone());
+    const before = engine.score(ham).logOdds;
+    engine.learn(ham, 'ham');
+    const afterHam = engine.score(ham).logOdds;
+    expect(afterHam).toBeLessThan(before);
+    engine.learn(ham, 'spam');
+    engine.learn(ham, 'spam');
+    expect(engine.score(ham).logOdds).toBeGreaterThan(afterHam);
+  });
+
+  it('learn() on a clone leaves the shipped weights alone', () => {
+    const copy = shipped.clone();
+    new SpamEngine(copy).learn(spam, 'ham');
+    expect(sameWeights(copy, shipped)).toBe(false);
+    expect(sameWeights(loadModel(), shipped)).toBe(true);
+  });
+
+  it('a tenant delta moves that tenant\'s score, bounded, without touching the shared model', () => {
+    const engine = new SpamEngine(shipped);
+    const delta = ModelDelta.for(shipped);
+    const base = engine.score(spam).logOdds;
+    for (let i = 0; i < 500; i++) engine.learnDelta(delta, spam, 'ham');
+    const shifted = engine.score(spam, { delta }).logOdds;
+    expect(shifted).toBeLessThan(base);
+    expect(base - shifted).toBeLessThanOrEqual(DEFAULT_OVERLAY.maxShift * shipped.calibration.a + 1e-9);
+    for (const w of delta.weights.values()) expect(Math.abs(w)).toBeLessThanOrEqual(DEFAULT_OVERLAY.maxWeight);
+    expect(engine.score(spam).logOdds).toBe(base);
+  });
+
+  it('merging deltas bounds one tenant\'s influence on the shared model', () => {
+    const engine = new SpamEngine(shipped);
+    const poison = ModelDelta.for(shipped);
+    for (let i = 0; i < 200; i++) engine.learnDelta(poison, spam, 'ham');
+    const merged = mergeDeltas(shipped, [poison], { maxWeight: 1, minTenants: 10 });
+    const buckets = shipped.buckets(extractFeatures(spam).names);
+    for (const b of buckets) expect(Math.abs(merged.weights[b] - shipped.weights[b])).toBeLessThanOrEqual(0.1 + 1e-6);
+    expect(merged.meta.version).toContain('merged');
+  });
+
+  it('a delta survives JSON', () => {
+    const engine = new SpamEngine(shipped);
+    const delta = ModelDelta.for(shipped);
+    engine.learnDelta(delta, ham, 'ham');
+    const back = ModelDelta.fromJSON(JSON.parse(JSON.stringify(delta.toJSON())));
+    expect(engine.score(ham, { delta: back }).probability).toBe(engine.score(ham, { delta }).probability);
+  });
+});
+
+describe('model file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spam-model-'));
+
+  it('round-trips through save and load with identical scores', () => {
+    const path = join(dir, 'm.json');
+    const model = shipped.clone();
+    new SpamEngine(model).learn({ message: fixture('ham-en.eml') }, 'ham');
+    saveModel(model, path);
+    const back = loadModel(path);
+    expect(sameWeights(back, model)).toBe(true);
+    expect(back.calibration).toEqual(model.calibration);
+    expect(back.meta).toEqual(model.meta);
+    const msg = { message: fixture('spam-en.eml') };
+    expect(new SpamEngine(back).score(msg).probability).toBe(new SpamEngine(model).score(msg).probability);
+  });
+
+  it('reload swaps in a new model and keeps the old one when the file is bad', () => {
+    const good = join(dir, 'good.json');
+    const bad = join(dir, 'bad.json');
+    saveModel(SpamModel.empty(12), good);
+    writeFileSync(bad, '{"format":"something else"}');
+    const engine = new SpamEngine(shipped);
+    engine.reload(good);
+    expect(engine.model.hashBits).toBe(12);
+    expect(engine.score({ message: fixture('spam-en.eml') }).rules.length).toBeGreaterThan(0);
+    expect(() => engine.reload(bad)).toThrow(ModelFormatError);
+    expect(() => engine.reload(join(dir, 'missing.json'))).toThrow(ModelFormatError);
+    expect(engine.model.hashBits).toBe(12);
+  });
+
+  it('is small', () => {
+    expect(readFileSync(join(__dirname, '..', 'model', 'model.json')).length).toBeLessThan(20 * 1024 * 1024);
+  });
+});
