@@ -18,6 +18,10 @@ const modelPath = typeof args.model === 'string' ? args.model : DEFAULT_MODEL_PA
 const engine = args.empty ? new SpamEngine(SpamModel.empty()) : SpamEngine.load(modelPath);
 const online = args.online === true;
 const entries = readManifest(args.manifest);
+if (!entries.length) {
+  console.error(`${args.manifest}: no messages`);
+  process.exit(2);
+}
 
 const probabilities: number[] = [];
 const labels: number[] = [];

@@ -34,6 +34,16 @@ function isSpacedWord(token: string): boolean {
   return token.charCodeAt(0) < 0x2e80;
 }
 
+/** 0, 1, 2, 3–4, 5–8, … : a log2 bucket. */
+function bucket(n: number): string {
+  return n <= 0 ? '0' : String(Math.ceil(Math.log2(n + 1)));
+}
+
+/** `john.smith` → `a.a`, `x7f3k2` → `a0a0a0`: the local part's form, not its value. */
+function shape(local: string): string {
+  return local.toLowerCase().replace(/[a-z]+/g, 'a').replace(/[0-9]+/g, '0').slice(0, 12);
+}
+
 export function cleanSubject(subject: string): string {
   return subject.replace(/^(?:\s*(?:\[[^\]]{1,40}\]|(?:re|fwd?|aw|sv)\s*:))+/i, '').trim();
 }
@@ -48,6 +58,10 @@ export function extractFeatures(input: MessageInput): Features {
       names.push('fd:' + msg.from.domain, 'fb:' + baseDomain(msg.from.domain), 'ft:' + msg.from.domain.slice(msg.from.domain.lastIndexOf('.') + 1));
     }
   }
+  // Shapes rather than values: how the From local part is built, how many recipients, links and words.
+  if (msg.from?.address.includes('@')) names.push('fl:' + shape(msg.from.address.slice(0, msg.from.address.indexOf('@'))));
+  const recipients = (header(msg, 'to') ?? '').split(',').filter((r) => r.includes('@')).length;
+  names.push('n:to:' + bucket(recipients));
   const mailer = header(msg, 'x-mailer') ?? header(msg, 'user-agent');
   if (mailer) names.push('xm:' + (/^[a-z][a-z .-]{0,30}/i.exec(mailer)?.[0].trim().toLowerCase() ?? 'other'));
   for (const p of msg.parts) {
@@ -67,6 +81,7 @@ export function extractFeatures(input: MessageInput): Features {
     names.push('u:' + (u.ipLiteral ? 'ip' : baseDomain(u.host)));
   }
 
+  names.push('n:urls:' + bucket(urls.length), 'n:text:' + bucket((msg.text.length + msg.htmlText.length) >> 6));
   const rules = evaluateRules({ msg, urls, envelope: input.envelope, auth: input.auth, client: input.client });
   for (const r of rules) if (r.weight === 'learned') names.push('rule:' + r.id);
 
