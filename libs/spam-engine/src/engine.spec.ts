@@ -167,3 +167,25 @@ describe('model file', () => {
     expect(readFileSync(join(__dirname, '..', 'model', 'model.json')).length).toBeLessThan(20 * 1024 * 1024);
   });
 });
+
+describe('robustness', () => {
+  const engine = new SpamEngine(shipped);
+  const nested = (depth: number): string =>
+    depth === 0 ? 'Content-Type: text/plain\r\n\r\nbottom' : `Content-Type: multipart/mixed; boundary="b${depth}"\r\n\r\n--b${depth}\r\n${nested(depth - 1)}\r\n--b${depth}--`;
+
+  it.each([
+    ['empty', Buffer.alloc(0)],
+    ['only a From line', 'From x@y  Thu Aug 22 13:17:22 2002\n'],
+    ['headers only', 'Subject: hi'],
+    ['binary garbage', Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 131) % 256))],
+    ['deep nesting', nested(50)],
+    ['unknown charset', 'Content-Type: text/plain; charset=x-unknown-42\r\n\r\nhello there'],
+    ['utf-7 charset', 'Content-Type: text/plain; charset=utf-7\r\n\r\n+ADw-script+AD4-'],
+    ['broken base64 and QP', 'Content-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!@@@###=\r\n'],
+    ['huge line', 'Subject: x\r\n\r\n' + 'a'.repeat(2_000_000)],
+  ])('%s: a finite score, never a throw', (_name, raw) => {
+    const v = engine.score({ message: raw });
+    expect(Number.isFinite(v.probability)).toBe(true);
+    expect(v.header).toMatch(/^\d{1,3}\.\d{2}%$/);
+  });
+});
