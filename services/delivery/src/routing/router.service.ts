@@ -23,14 +23,22 @@ export class RouterService {
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
   ) {}
 
-  /** Inbound: the tenant's own server from the directory. */
+  /**
+   * Inbound: the tenant's own server from the directory. Its registered addresses are used as they are
+   * (P1: one server with fixed addresses per domain), so delivery needs no DNS and cannot be sent elsewhere
+   * by a changed A record; only a server registered without addresses is looked up by name.
+   */
   async tenantServer(domain: string): Promise<Route> {
     const entry = await this.directory.lookup(domain);
     const server = entry?.server;
     if (!server?.hostname) {
       return { kind: 'failed', reply: { code: 0, enhanced: '', text: `no mail server known for ${domain} (directory)` } };
     }
-    return this.hopsFor([server.hostname], server.port || 25);
+    const port = server.port || 25;
+    if (server.ips.length > 0) {
+      return { kind: 'hops', hops: server.ips.map((ip) => ({ host: server.hostname, ip, port })) };
+    }
+    return this.hopsFor([server.hostname], port);
   }
 
   /** Outbound: the recipient domain's MX hosts (RFC 5321 §5.1), null MX refused at once (RFC 7505). */

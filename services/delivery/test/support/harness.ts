@@ -130,7 +130,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
           tenantId: 'tenant1',
           tenantName: 'Tenant One',
           active: true,
-          server: { hostname: '127.0.0.1', ips: ['127.0.0.1'], port: tenantSink.port },
+          server: { hostname: 'mail.tenant1.test', ips: ['127.0.0.1'], port: tenantSink.port },
           ...(over as object),
         } as MessageInitShape<typeof DomainDirectorySchema>),
       );
