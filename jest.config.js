@@ -8,5 +8,7 @@ const projects = ['libs', 'services'].flatMap((dir) =>
     .filter((root) => existsSync(join(root, 'jest.config.js'))),
 );
 
-projects.push(join(__dirname, 'tools'));
+for (const extra of ['tools', 'e2e']) {
+  if (existsSync(join(__dirname, extra, 'jest.config.js'))) projects.push(join(__dirname, extra));
+}
 module.exports = { projects, testTimeout: 60_000 };

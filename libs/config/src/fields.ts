@@ -46,14 +46,20 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 
 /** Fields that nearly every service shares. Spread them into a service schema. */
 export const commonFields = {
+  /** `production` turns off development conveniences (e.g. generated self-signed certificates). */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** fatal, error, warn, info, debug, trace or silent. Logs are JSON lines carrying trace ids. */
   LOG_LEVEL: logLevel,
+  /** Product name in headers the gateway adds, e.g. `X-<Brand>-Spam-Check`. */
   TORII_BRAND: z.string().regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes only').default('Torii'),
+  /** NATS with JetStream (2.10+ in production); several URLs comma-separated. */
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** OTLP/HTTP endpoint of an OpenTelemetry collector; traces are exported only when set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
 };
 
 export const databaseFields = {
+  /** PostgreSQL connection URL; the database is created by `npm start` when missing. */
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
@@ -61,9 +67,13 @@ export const databaseFields = {
 };
 
 export const storageFields = {
+  /** S3 API endpoint (MinIO, Ceph, AWS). */
   S3_ENDPOINT: z.url().optional(),
+  /** Region the S3 client signs for (MinIO accepts any). */
   S3_REGION: z.string().default('us-east-1'),
+  /** S3 credentials (the defaults are the development server's). */
   S3_ACCESS_KEY: z.string().default('S3RVER'),
   S3_SECRET_KEY: z.string().default('S3RVER'),
+  /** Bucket for messages (created at boot when missing). */
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'not a valid bucket name').default('torii-mail'),
 };
