@@ -1,6 +1,7 @@
 export { fixture, fixtureNames, fixturePath, type FixtureName } from './fixtures';
 export { TEST_NATS_URL, TEST_PG_URL, uniqueName } from './names';
 export { createTestDatabase, type TestDatabase } from './postgres';
+export { startNatsServer, type NatsServer, type NatsServerOptions } from './nats-server';
 export {
   S3RVER_ACCESS_KEY,
   S3RVER_SECRET_KEY,

@@ -1,35 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectStore, messagePrefix } from '@torii/storage';
-import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3Server, uniqueName, type S3Server } from '@torii/testing';
+import {
+  S3RVER_ACCESS_KEY,
+  S3RVER_SECRET_KEY,
+  startNatsServer,
+  startS3Server,
+  uniqueName,
+  type NatsServer,
+  type S3Server,
+} from '@torii/testing';
 import { directoryEntry } from './support/directory';
 import { dialog, freePort, queuedId, startEdge, type EdgeProcess } from './support/edge';
 import { createTestNats, type TestNats } from './support/nats';
-
-/** A NATS server of this test only, so the test can stop and restart the broker. */
-async function startNatsServer(port: number, storeDir: string): Promise<ChildProcess> {
-  const child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (up) return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('nats-server did not start');
-}
-
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 const raw = (subject: string) =>
   `From: <sender@outside.test>\r\nTo: <a@fail.test>\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@outside.test>\r\n\r\nbody\r\n`;
@@ -38,10 +22,8 @@ describe('edge-mta when a backend fails (O4: 451 4.3.0, nothing half-done)', () 
   const name = uniqueName('edgef');
   const s3Bucket = `mail-${name.replace(/_/g, '-')}`;
   const s3Dir = mkdtempSync(join(tmpdir(), 'edge-s3-'));
-  const natsDir = mkdtempSync(join(tmpdir(), 'edge-nats-'));
-  let natsPort: number;
   let s3Port: number;
-  let natsServer: ChildProcess | undefined;
+  let natsServer: NatsServer;
   let nats: TestNats;
   let s3: S3Server | undefined;
   let store: ObjectStore;
@@ -57,15 +39,14 @@ describe('edge-mta when a backend fails (O4: 451 4.3.0, nothing half-done)', () 
   };
 
   beforeAll(async () => {
-    natsPort = await freePort();
     s3Port = await freePort();
-    natsServer = await startNatsServer(natsPort, natsDir);
-    nats = await createTestNats(`nats://127.0.0.1:${natsPort}`, name);
+    natsServer = await startNatsServer({ jetstream: true });
+    nats = await createTestNats(natsServer.url, name);
     await nats.putDomain(directoryEntry({ domain: 'fail.test', tenantId: 't_fail' }));
     s3 = await startS3Server({ port: s3Port, directory: s3Dir });
     store = new ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', accessKey: S3RVER_ACCESS_KEY, secretKey: S3RVER_SECRET_KEY, bucket: s3Bucket });
     edge = await startEdge({
-      NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      NATS_URL: natsServer.url,
       DIRECTORY_BUCKET: nats.bucket,
       SUBJECT_PREFIX: nats.subjectPrefix,
       S3_ENDPOINT: s3.endpoint,
@@ -77,7 +58,7 @@ describe('edge-mta when a backend fails (O4: 451 4.3.0, nothing half-done)', () 
   afterAll(async () => {
     await edge?.stop();
     await nats?.nc.close();
-    await stopProcess(natsServer);
+    await natsServer?.close();
     await s3?.close();
   });
 
@@ -97,14 +78,14 @@ describe('edge-mta when a backend fails (O4: 451 4.3.0, nothing half-done)', () 
 
   it('answers 451 4.3.0 while NATS is down, leaves no stored object, and keeps serving the last directory', async () => {
     const before = await storedKeys();
-    await stopProcess(natsServer);
+    await natsServer.stop();
     const refused = await send('nats-down');
     // RCPT was answered from the cached directory; the publish could not be acknowledged.
     expect(refused[3].code).toBe(250);
     expect(refused[5]).toMatchObject({ code: 451, text: expect.stringMatching(/^4\.3\.0 /) });
     expect(await storedKeys()).toEqual(before);
 
-    natsServer = await startNatsServer(natsPort, natsDir);
+    await natsServer.start();
     let reply = refused[5];
     for (let i = 0; i < 40 && reply.code !== 250; i++) {
       await new Promise((resolve) => setTimeout(resolve, 250));
