@@ -1,7 +1,8 @@
 import { codecFor } from './codec';
 import { MailReceivedSchema } from './gen/torii/mail/v1/mail_received_pb';
 import { MailSubmitSchema } from './gen/torii/mail/v1/mail_submit_pb';
-import { DeliveryStatusSchema } from './gen/torii/mail/v1/delivery_pb';
+import { DeliveryRetrySchema, DeliveryStatusSchema } from './gen/torii/mail/v1/delivery_pb';
+import { SpoolStateSchema } from './gen/torii/mail/v1/spool_pb';
 import { DirectoryChangedSchema, DomainDirectorySchema } from './gen/torii/mail/v1/directory_pb';
 import { TenantChangedSchema } from './gen/torii/mail/v1/tenant_pb';
 import { AuditVerdictSchema, SpamVerdictSchema, VirusVerdictSchema } from './gen/torii/mail/v1/verdicts_pb';
@@ -14,6 +15,8 @@ export const Codecs = {
   virusVerdict: codecFor(VirusVerdictSchema),
   auditVerdict: codecFor(AuditVerdictSchema),
   deliveryStatus: codecFor(DeliveryStatusSchema),
+  deliveryRetry: codecFor(DeliveryRetrySchema),
+  spoolState: codecFor(SpoolStateSchema),
   directoryChanged: codecFor(DirectoryChangedSchema),
   domainDirectory: codecFor(DomainDirectorySchema),
   tenantChanged: codecFor(TenantChangedSchema),

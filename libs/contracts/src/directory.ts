@@ -17,3 +17,7 @@ export function directoryKey(domain: string): string {
   if (!LDH_DOMAIN.test(key)) throw new ContractValueError(`not a directory domain: "${domain}"`);
   return key;
 }
+
+/** NATS KV bucket of the spool's shared state (SpoolState under SPOOL_STATE_KEY), watched by the edge (SEC4). */
+export const SPOOL_STATE_BUCKET = 'spool-state';
+export const SPOOL_STATE_KEY = 'state';

@@ -37,5 +37,5 @@ export {
   type StreamDefinition,
   type StreamName,
 } from './streams';
-export { DIRECTORY_BUCKET, directoryKey } from './directory';
+export { DIRECTORY_BUCKET, SPOOL_STATE_BUCKET, SPOOL_STATE_KEY, directoryKey } from './directory';
 export { isMessageId, messageIdTime, newMessageId } from './ids';

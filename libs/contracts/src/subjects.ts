@@ -78,7 +78,7 @@ export const Subjects = {
   delivery: (state: DeliveryState): `delivery.${DeliveryToken}` => `delivery.${deliveryToken(state)}`,
   /** Command to delivery: release a held or quarantined message (stream DELIVERY; no contract yet). */
   deliveryRelease: 'delivery.release',
-  /** Command from spool to delivery: try a deferred message again (stream DELIVERY; no contract yet). */
+  /** DeliveryRetry: command from spool to delivery, try deferred recipients again or give up (stream DELIVERY). */
   deliveryRetry: 'delivery.retry',
   deliveryAny: 'delivery.>',
 

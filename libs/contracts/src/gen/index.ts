@@ -4,5 +4,6 @@ export * from './torii/mail/v1/delivery_pb';
 export * from './torii/mail/v1/directory_pb';
 export * from './torii/mail/v1/mail_received_pb';
 export * from './torii/mail/v1/mail_submit_pb';
+export * from './torii/mail/v1/spool_pb';
 export * from './torii/mail/v1/tenant_pb';
 export * from './torii/mail/v1/verdicts_pb';

@@ -9,7 +9,7 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Direction, DirectionJson } from "./common_pb";
+import type { Direction, DirectionJson, Envelope, EnvelopeJson } from "./common_pb";
 import { file_torii_mail_v1_common } from "./common_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file torii/mail/v1/delivery.proto.
  */
 export const file_torii_mail_v1_delivery: GenFile = /*@__PURE__*/
-  fileDesc("Chx0b3JpaS9tYWlsL3YxL2RlbGl2ZXJ5LnByb3RvEg10b3JpaS5tYWlsLnYxIloKC1JlbW90ZVJlcGx5EgwKBGhvc3QYASABKAkSCgoCaXAYAiABKAkSDAoEY29kZRgDIAEoDRIVCg1lbmhhbmNlZF9jb2RlGAQgASgJEgwKBHRleHQYBSABKAki2AIKDkRlbGl2ZXJ5U3RhdHVzEhIKCm1lc3NhZ2VfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhEKCXJlY2lwaWVudBgDIAEoCRIsCgZzdGF0dXMYBCABKA4yHC50b3JpaS5tYWlsLnYxLkRlbGl2ZXJ5U3RhdGUSDwoHYXR0ZW1wdBgFIAEoDRIqCgZyZW1vdGUYBiABKAsyGi50b3JpaS5tYWlsLnYxLlJlbW90ZVJlcGx5Eg4KBnJlYXNvbhgHIAEoCRIvCgtvY2N1cnJlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPbmV4dF9hdHRlbXB0X2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCglkaXJlY3Rpb24YCiABKA4yGC50b3JpaS5tYWlsLnYxLkRpcmVjdGlvbirbAQoNRGVsaXZlcnlTdGF0ZRIeChpERUxJVkVSWV9TVEFURV9VTlNQRUNJRklFRBAAEhwKGERFTElWRVJZX1NUQVRFX0RFTElWRVJFRBABEhsKF0RFTElWRVJZX1NUQVRFX0RFRkVSUkVEEAISGgoWREVMSVZFUllfU1RBVEVfQk9VTkNFRBADEhoKFkRFTElWRVJZX1NUQVRFX0RST1BQRUQQBBIeChpERUxJVkVSWV9TVEFURV9RVUFSQU5USU5FRBAFEhcKE0RFTElWRVJZX1NUQVRFX0hFTEQQBmIGcHJvdG8z", [file_google_protobuf_timestamp, file_torii_mail_v1_common]);
+  fileDesc("Chx0b3JpaS9tYWlsL3YxL2RlbGl2ZXJ5LnByb3RvEg10b3JpaS5tYWlsLnYxIloKC1JlbW90ZVJlcGx5EgwKBGhvc3QYASABKAkSCgoCaXAYAiABKAkSDAoEY29kZRgDIAEoDRIVCg1lbmhhbmNlZF9jb2RlGAQgASgJEgwKBHRleHQYBSABKAkihgMKDkRlbGl2ZXJ5U3RhdHVzEhIKCm1lc3NhZ2VfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhEKCXJlY2lwaWVudBgDIAEoCRIsCgZzdGF0dXMYBCABKA4yHC50b3JpaS5tYWlsLnYxLkRlbGl2ZXJ5U3RhdGUSDwoHYXR0ZW1wdBgFIAEoDRIqCgZyZW1vdGUYBiABKAsyGi50b3JpaS5tYWlsLnYxLlJlbW90ZVJlcGx5Eg4KBnJlYXNvbhgHIAEoCRIvCgtvY2N1cnJlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPbmV4dF9hdHRlbXB0X2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCglkaXJlY3Rpb24YCiABKA4yGC50b3JpaS5tYWlsLnYxLkRpcmVjdGlvbhIsCgdoYW5kb2ZmGAsgASgLMhsudG9yaWkubWFpbC52MS5TcG9vbEhhbmRvZmYi4QEKDFNwb29sSGFuZG9mZhIOCgZkb21haW4YASABKAkSDgoGYnVja2V0GAIgASgJEhIKCm9iamVjdF9rZXkYAyABKAkSDAoEc2l6ZRgEIAEoBBIpCghlbnZlbG9wZRgFIAEoCzIXLnRvcmlpLm1haWwudjEuRW52ZWxvcGUSLwoLcmVjZWl2ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2ZpcnN0X2ZhaWxlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAitwEKDURlbGl2ZXJ5UmV0cnkSEAoIcmV0cnlfaWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRISCgpyZWNpcGllbnRzGAMgAygJEioKBmFjdGlvbhgEIAEoDjIaLnRvcmlpLm1haWwudjEuUmV0cnlBY3Rpb24SDgoGcmVhc29uGAUgASgJEjAKDHJlcXVlc3RlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAq2wEKDURlbGl2ZXJ5U3RhdGUSHgoaREVMSVZFUllfU1RBVEVfVU5TUEVDSUZJRUQQABIcChhERUxJVkVSWV9TVEFURV9ERUxJVkVSRUQQARIbChdERUxJVkVSWV9TVEFURV9ERUZFUlJFRBACEhoKFkRFTElWRVJZX1NUQVRFX0JPVU5DRUQQAxIaChZERUxJVkVSWV9TVEFURV9EUk9QUEVEEAQSHgoaREVMSVZFUllfU1RBVEVfUVVBUkFOVElORUQQBRIXChNERUxJVkVSWV9TVEFURV9IRUxEEAYqXAoLUmV0cnlBY3Rpb24SHAoYUkVUUllfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFgoSUkVUUllfQUNUSU9OX1JFVFJZEAESFwoTUkVUUllfQUNUSU9OX0VYUElSRRACYgZwcm90bzM", [file_google_protobuf_timestamp, file_torii_mail_v1_common]);
 
 /**
  * The remote SMTP server's answer to a delivery attempt.
@@ -186,6 +186,14 @@ export type DeliveryStatus = Message<"torii.mail.v1.DeliveryStatus"> & {
    * @generated from field: torii.mail.v1.Direction direction = 10;
    */
   direction: Direction;
+
+  /**
+   * For DEFERRED handed over to the spool (SEC): what the spool needs to own the retry schedule and send
+   * delay notices without reading delivery's schema. Absent when delivery retries on its own.
+   *
+   * @generated from field: torii.mail.v1.SpoolHandoff handoff = 11;
+   */
+  handoff?: SpoolHandoff | undefined;
 };
 
 /**
@@ -264,6 +272,14 @@ export type DeliveryStatusJson = {
    * @generated from field: torii.mail.v1.Direction direction = 10;
    */
   direction?: DirectionJson;
+
+  /**
+   * For DEFERRED handed over to the spool (SEC): what the spool needs to own the retry schedule and send
+   * delay notices without reading delivery's schema. Absent when delivery retries on its own.
+   *
+   * @generated from field: torii.mail.v1.SpoolHandoff handoff = 11;
+   */
+  handoff?: SpoolHandoffJson;
 };
 
 /**
@@ -272,6 +288,232 @@ export type DeliveryStatusJson = {
  */
 export const DeliveryStatusSchema: GenMessage<DeliveryStatus, {jsonType: DeliveryStatusJson}> = /*@__PURE__*/
   messageDesc(file_torii_mail_v1_delivery, 1);
+
+/**
+ * The facts of a deferred message the spool keeps (claim check: no body).
+ *
+ * @generated from message torii.mail.v1.SpoolHandoff
+ */
+export type SpoolHandoff = Message<"torii.mail.v1.SpoolHandoff"> & {
+  /**
+   * The tenant's domain the message belongs to, lowercase (its schedule comes from this domain's subscription).
+   *
+   * @generated from field: string domain = 1;
+   */
+  domain: string;
+
+  /**
+   * Object store bucket of the raw message.
+   *
+   * @generated from field: string bucket = 2;
+   */
+  bucket: string;
+
+  /**
+   * Object key of the raw message.
+   *
+   * @generated from field: string object_key = 3;
+   */
+  objectKey: string;
+
+  /**
+   * Size of the raw message in bytes (counts against the spool's capacity, SEC4).
+   *
+   * @generated from field: uint64 size = 4;
+   */
+  size: bigint;
+
+  /**
+   * The envelope: mail_from, ret, envid, and this one recipient with its NOTIFY and ORCPT.
+   *
+   * @generated from field: torii.mail.v1.Envelope envelope = 5;
+   */
+  envelope?: Envelope | undefined;
+
+  /**
+   * When the gateway accepted the message (Arrival-Date of a DSN; drain order).
+   *
+   * @generated from field: google.protobuf.Timestamp received_at = 6;
+   */
+  receivedAt?: Timestamp | undefined;
+
+  /**
+   * When delivery to this recipient first failed temporarily.
+   *
+   * @generated from field: google.protobuf.Timestamp first_failed_at = 7;
+   */
+  firstFailedAt?: Timestamp | undefined;
+};
+
+/**
+ * The facts of a deferred message the spool keeps (claim check: no body).
+ *
+ * @generated from message torii.mail.v1.SpoolHandoff
+ */
+export type SpoolHandoffJson = {
+  /**
+   * The tenant's domain the message belongs to, lowercase (its schedule comes from this domain's subscription).
+   *
+   * @generated from field: string domain = 1;
+   */
+  domain?: string;
+
+  /**
+   * Object store bucket of the raw message.
+   *
+   * @generated from field: string bucket = 2;
+   */
+  bucket?: string;
+
+  /**
+   * Object key of the raw message.
+   *
+   * @generated from field: string object_key = 3;
+   */
+  objectKey?: string;
+
+  /**
+   * Size of the raw message in bytes (counts against the spool's capacity, SEC4).
+   *
+   * @generated from field: uint64 size = 4;
+   */
+  size?: string;
+
+  /**
+   * The envelope: mail_from, ret, envid, and this one recipient with its NOTIFY and ORCPT.
+   *
+   * @generated from field: torii.mail.v1.Envelope envelope = 5;
+   */
+  envelope?: EnvelopeJson;
+
+  /**
+   * When the gateway accepted the message (Arrival-Date of a DSN; drain order).
+   *
+   * @generated from field: google.protobuf.Timestamp received_at = 6;
+   */
+  receivedAt?: TimestampJson;
+
+  /**
+   * When delivery to this recipient first failed temporarily.
+   *
+   * @generated from field: google.protobuf.Timestamp first_failed_at = 7;
+   */
+  firstFailedAt?: TimestampJson;
+};
+
+/**
+ * Describes the message torii.mail.v1.SpoolHandoff.
+ * Use `create(SpoolHandoffSchema)` to create a new message.
+ */
+export const SpoolHandoffSchema: GenMessage<SpoolHandoff, {jsonType: SpoolHandoffJson}> = /*@__PURE__*/
+  messageDesc(file_torii_mail_v1_delivery, 2);
+
+/**
+ * Command from spool to delivery on `delivery.retry` (stream DELIVERY). Delivery reports the outcome with
+ * the usual DeliveryStatus events (delivered, bounced, deferred again).
+ *
+ * @generated from message torii.mail.v1.DeliveryRetry
+ */
+export type DeliveryRetry = Message<"torii.mail.v1.DeliveryRetry"> & {
+  /**
+   * Id of this command (the `Nats-Msg-Id`): message id + attempt, so a repeated command is stored once.
+   *
+   * @generated from field: string retry_id = 1;
+   */
+  retryId: string;
+
+  /**
+   * The deferred message.
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+
+  /**
+   * Recipients to act on; only those still deferred are touched.
+   *
+   * @generated from field: repeated string recipients = 3;
+   */
+  recipients: string[];
+
+  /**
+   * Retry now, or give up.
+   *
+   * @generated from field: torii.mail.v1.RetryAction action = 4;
+   */
+  action: RetryAction;
+
+  /**
+   * Why, for logs: "due", "recovered", "flush", "expired".
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * When the spool decided.
+   *
+   * @generated from field: google.protobuf.Timestamp requested_at = 6;
+   */
+  requestedAt?: Timestamp | undefined;
+};
+
+/**
+ * Command from spool to delivery on `delivery.retry` (stream DELIVERY). Delivery reports the outcome with
+ * the usual DeliveryStatus events (delivered, bounced, deferred again).
+ *
+ * @generated from message torii.mail.v1.DeliveryRetry
+ */
+export type DeliveryRetryJson = {
+  /**
+   * Id of this command (the `Nats-Msg-Id`): message id + attempt, so a repeated command is stored once.
+   *
+   * @generated from field: string retry_id = 1;
+   */
+  retryId?: string;
+
+  /**
+   * The deferred message.
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId?: string;
+
+  /**
+   * Recipients to act on; only those still deferred are touched.
+   *
+   * @generated from field: repeated string recipients = 3;
+   */
+  recipients?: string[];
+
+  /**
+   * Retry now, or give up.
+   *
+   * @generated from field: torii.mail.v1.RetryAction action = 4;
+   */
+  action?: RetryActionJson;
+
+  /**
+   * Why, for logs: "due", "recovered", "flush", "expired".
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason?: string;
+
+  /**
+   * When the spool decided.
+   *
+   * @generated from field: google.protobuf.Timestamp requested_at = 6;
+   */
+  requestedAt?: TimestampJson;
+};
+
+/**
+ * Describes the message torii.mail.v1.DeliveryRetry.
+ * Use `create(DeliveryRetrySchema)` to create a new message.
+ */
+export const DeliveryRetrySchema: GenMessage<DeliveryRetry, {jsonType: DeliveryRetryJson}> = /*@__PURE__*/
+  messageDesc(file_torii_mail_v1_delivery, 3);
 
 /**
  * Where one recipient of one message stands. The lowercase suffix of the name is the subject token:
@@ -343,4 +585,45 @@ export type DeliveryStateJson = "DELIVERY_STATE_UNSPECIFIED" | "DELIVERY_STATE_D
  */
 export const DeliveryStateSchema: GenEnum<DeliveryState, DeliveryStateJson> = /*@__PURE__*/
   enumDesc(file_torii_mail_v1_delivery, 0);
+
+/**
+ * What the spool asks of delivery for deferred recipients.
+ *
+ * @generated from enum torii.mail.v1.RetryAction
+ */
+export enum RetryAction {
+  /**
+   * Not set; never published.
+   *
+   * @generated from enum value: RETRY_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Try the recipients again now.
+   *
+   * @generated from enum value: RETRY_ACTION_RETRY = 1;
+   */
+  RETRY = 1,
+
+  /**
+   * Give up: the recipients are bounced (reason "expired") and delivery sends the failure DSN (SEC2: 7 days).
+   *
+   * @generated from enum value: RETRY_ACTION_EXPIRE = 2;
+   */
+  EXPIRE = 2,
+}
+
+/**
+ * What the spool asks of delivery for deferred recipients.
+ *
+ * @generated from enum torii.mail.v1.RetryAction
+ */
+export type RetryActionJson = "RETRY_ACTION_UNSPECIFIED" | "RETRY_ACTION_RETRY" | "RETRY_ACTION_EXPIRE";
+
+/**
+ * Describes the enum torii.mail.v1.RetryAction.
+ */
+export const RetryActionSchema: GenEnum<RetryAction, RetryActionJson> = /*@__PURE__*/
+  enumDesc(file_torii_mail_v1_delivery, 1);
 
