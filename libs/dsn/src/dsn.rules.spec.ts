@@ -1,6 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { composeFailureDsn, failureDsnRecipients, headerSection, returnMode, type DsnInput, type DsnRecipient } from './dsn.rules';
+import {
+  composeDelayDsn,
+  composeFailureDsn,
+  delayDsnRecipients,
+  failureDsnRecipients,
+  headerSection,
+  returnMode,
+  type DsnInput,
+  type DsnRecipient,
+} from './dsn.rules';
 
 const original = Buffer.from(
   'From: <alice@sender.test>\r\nTo: <bob@tenant.test>\r\nSubject: hello\r\nMessage-ID: <m1@sender.test>\r\n\r\nBody line\r\n',
@@ -65,4 +74,32 @@ describe('failure DSN', () => {
     ['hdrs', 100, 'headers'],
     ['unspecified', 100, 'headers'],
   ] as const)('RET=%s size %i → %s', (ret, size, mode) => expect(returnMode(ret, size)).toBe(mode));
+});
+
+describe('delay DSN', () => {
+  const delayed = (over: Partial<DsnInput> = {}) => ({
+    ...input({ ret: 'hdrs', recipients: [rcpt({ status: '4.4.1', remoteMta: '', diagnostic: 'connect: ECONNREFUSED' })], ...over }),
+    willRetryUntil: new Date('2025-06-08T10:00:00Z'),
+  });
+
+  it('matches the golden report (Action: delayed, Will-Retry-Until, headers returned)', () => {
+    golden('dsn-delay.eml', composeDelayDsn(delayed(), { type: 'headers', headers: headerSection(original) })!);
+  });
+
+  it('carries Auto-Submitted and is never sent to the null sender', () => {
+    const raw = composeDelayDsn(delayed(), { type: 'headers', headers: headerSection(original) })!.toString();
+    expect(raw).toContain('Auto-Submitted: auto-replied');
+    expect(composeDelayDsn(delayed({ mailFrom: '' }), { type: 'headers', headers: original })).toBeNull();
+  });
+
+  it.each([
+    [[], true],
+    [['delay'], true],
+    [['failure', 'delay'], true],
+    [['failure'], false],
+    [['success'], false],
+    [['never'], false],
+  ])('NOTIFY=%j wants a delay notice: %s', (notify, wanted) => {
+    expect(delayDsnRecipients('alice@sender.test', [rcpt({ notify })]).length === 1).toBe(wanted);
+  });
 });

@@ -1,7 +1,7 @@
 /**
- * Failure DSNs (RFC 3464 multipart/report with message/delivery-status; RFC 3461 NOTIFY/RET/ENVID/ORCPT),
- * hand-written so every byte is under our control and covered by a golden test. Pure: the caller supplies
- * ids, clock and the returned content.
+ * Failure and delay DSNs (RFC 3464 multipart/report with message/delivery-status; RFC 3461
+ * NOTIFY/RET/ENVID/ORCPT), hand-written so every byte is under our control and covered by golden tests.
+ * Pure: the caller supplies ids, clock and the returned content.
  */
 import { rfc5322Date } from '@torii/mime';
 
@@ -45,6 +45,21 @@ export function wantsFailureNotice(notify: readonly string[]): boolean {
 }
 
 /**
+ * Whether a delay of this recipient is reported: when DELAY was asked for, or when no NOTIFY was given
+ * (RFC 3461 §4.1 lets the MTA choose then; SEC2 wants the sender warned).
+ */
+export function wantsDelayNotice(notify: readonly string[]): boolean {
+  if (notify.length === 0) return true;
+  return notify.includes('delay') && !notify.includes('never');
+}
+
+/** Which recipients a delay DSN reports: never to the null sender, only those wanting a delay notice. */
+export function delayDsnRecipients(mailFrom: string, recipients: readonly DsnRecipient[]): DsnRecipient[] {
+  if (mailFrom.trim() === '') return [];
+  return recipients.filter((r) => wantsDelayNotice(r.notify));
+}
+
+/**
  * Which recipients a failure DSN reports, or none at all: never for the null sender (RFC 3461 §6.2, no
  * bounce loops), never for NOTIFY=NEVER, and not when NOTIFY was given without FAILURE.
  */
@@ -65,17 +80,63 @@ export type ReturnedContent = { type: 'full'; message: Buffer } | { type: 'heade
 
 const CRLF = '\r\n';
 
-/** The DSN as a complete RFC 5322 message (CRLF line ends), or null when nothing may be sent. */
+export interface DelayDsnInput extends DsnInput {
+  /** Until when we keep trying (Will-Retry-Until, and the human text). */
+  willRetryUntil: Date;
+}
+
+/** The failure DSN as a complete RFC 5322 message (CRLF line ends), or null when nothing may be sent. */
 export function composeFailureDsn(input: DsnInput, returned: ReturnedContent): Buffer | null {
   const recipients = failureDsnRecipients(input.mailFrom, input.recipients);
   if (recipients.length === 0) return null;
+  return composeReport(input, recipients, returned, {
+    subject: 'Undelivered Mail Returned to Sender',
+    explanation: [
+      `Your message could not be delivered to one or more recipients.`,
+      `It was not accepted by the receiving server, or could not be delivered at all.`,
+    ],
+    action: 'failed',
+    returnedDescription: 'Undelivered Message Headers',
+  });
+}
+
+/**
+ * The delay DSN ("still trying") as a complete message, or null when nothing may be sent: the null sender,
+ * NOTIFY=NEVER, and NOTIFY without DELAY get none. Statuses should be 4.x.x (the caller's last reply).
+ */
+export function composeDelayDsn(input: DelayDsnInput, returned: ReturnedContent): Buffer | null {
+  const recipients = delayDsnRecipients(input.mailFrom, input.recipients);
+  if (recipients.length === 0) return null;
+  return composeReport(input, recipients, returned, {
+    subject: 'Delayed Mail (still being retried)',
+    explanation: [
+      `Your message could not be delivered yet to one or more recipients.`,
+      `The receiving server is not reachable or answered with a temporary error.`,
+      `Delivery will be tried again until ${rfc5322Date(input.willRetryUntil)}; you do not need to resend it.`,
+    ],
+    action: 'delayed',
+    willRetryUntil: input.willRetryUntil,
+    returnedDescription: 'Delayed Message Headers',
+  });
+}
+
+interface ReportKind {
+  subject: string;
+  explanation: string[];
+  action: 'failed' | 'delayed';
+  willRetryUntil?: Date;
+  /** Content-Description of the returned headers part. */
+  returnedDescription: string;
+}
+
+function composeReport(input: DsnInput, recipients: DsnRecipient[], returned: ReturnedContent, kind: ReportKind): Buffer {
   const boundary = `=_torii_dsn_${input.dsnId.replace(/[^A-Za-z0-9]/g, '')}`;
   const daemon = `MAILER-DAEMON@${input.reportingMta}`;
 
   const head = [
     `From: Mail Delivery System <${daemon}>`,
     `To: <${input.mailFrom}>`,
-    `Subject: Undelivered Mail Returned to Sender`,
+    `Subject: ${kind.subject}`,
     `Date: ${rfc5322Date(input.now)}`,
     `Message-ID: <${input.dsnId}@${input.reportingMta}>`,
     `Auto-Submitted: auto-replied`,
@@ -86,8 +147,7 @@ export function composeFailureDsn(input: DsnInput, returned: ReturnedContent): B
   const human = [
     `This is the mail system at host ${input.reportingMta}.`,
     ``,
-    `Your message could not be delivered to one or more recipients.`,
-    `It was not accepted by the receiving server, or could not be delivered at all.`,
+    ...kind.explanation,
     ``,
     ...recipients.map((r) => `<${r.address}>: ${r.diagnostic || `status ${r.status}`}`),
     ``,
@@ -103,11 +163,12 @@ export function composeFailureDsn(input: DsnInput, returned: ReturnedContent): B
     [
       `Final-Recipient: rfc822;${r.address}`,
       ...(r.orcpt ? [`Original-Recipient: ${normaliseOrcpt(r.orcpt)}`] : []),
-      `Action: failed`,
+      `Action: ${kind.action}`,
       `Status: ${r.status}`,
       ...(r.remoteMta ? [`Remote-MTA: dns;${r.remoteMta}`] : []),
       ...(r.diagnostic ? [`Diagnostic-Code: smtp;${r.diagnostic}`] : []),
       `Last-Attempt-Date: ${rfc5322Date(r.lastAttemptAt)}`,
+      ...(kind.willRetryUntil ? [`Will-Retry-Until: ${rfc5322Date(kind.willRetryUntil)}`] : []),
     ].join(CRLF),
   );
 
@@ -124,7 +185,7 @@ export function composeFailureDsn(input: DsnInput, returned: ReturnedContent): B
     chunks.push(returned.message);
   } else {
     chunks.push(
-      Buffer.from(`--${boundary}${CRLF}Content-Type: text/rfc822-headers${CRLF}Content-Description: Undelivered Message Headers${CRLF}${CRLF}`),
+      Buffer.from(`--${boundary}${CRLF}Content-Type: text/rfc822-headers${CRLF}Content-Description: ${kind.returnedDescription}${CRLF}${CRLF}`),
     );
     chunks.push(returned.headers);
   }

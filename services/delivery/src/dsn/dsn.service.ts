@@ -5,7 +5,7 @@ import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config'
 import { DeliveryRepository, type MessageWithRecipients } from '../persistence/delivery.repository';
 import { MessageObjects } from '../persistence/message-objects';
 import { statusCode } from '../smtp/smtp-reply.rules';
-import { composeFailureDsn, headerSection, returnMode, type DsnRecipient, type DsnReturnMode } from './dsn.rules';
+import { composeFailureDsn, headerSection, returnMode, type DsnRecipient, type DsnReturnMode } from '@torii/dsn';
 
 const HEADER_PEEK_BYTES = 256 * 1024;
 
