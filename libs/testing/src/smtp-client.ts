@@ -96,6 +96,8 @@ export interface SmtpReply {
 export interface SmtpDialogOptions {
   /** Per reply; the dialog stops with what it has when a reply takes longer. Default 10 s. */
   timeoutMs?: number;
+  /** Source address to connect from, e.g. `127.0.0.2` to play a tenant's registered server. */
+  localAddress?: string;
 }
 
 /**
@@ -111,7 +113,7 @@ export async function smtpDialog(
   options: SmtpDialogOptions = {},
 ): Promise<SmtpReply[]> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const socket = connect({ host, port });
+  const socket = connect({ host, port, localAddress: options.localAddress });
   const reader = new ReplyReader(socket);
   const replies: SmtpReply[] = [];
   try {
