@@ -1,0 +1,84 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { Direction, MailSubmitSchema, NotifyCondition, create, timestampFromDate, type DomainDirectory, type MailReceived } from '@torii/contracts';
+import { VIRUS_SCAN_CONFIG, type VirusScanConfig } from '../config/virus-scan.config';
+import { MessageSource } from '../scan/message-source';
+import { VerdictPublisher } from '../scan/verdict.publisher';
+import type { Finding } from '../scan/verdict.rules';
+import { outcomeOf, warningRecipients, warningText, type DirectionName } from './warning.rules';
+
+/**
+ * Composes the warning mail about an infected message and hands it to delivery on `mail.submit` (delivery is
+ * the only SMTP egress). Ids are derived from the message id, so a redelivered event re-sends nothing new.
+ */
+@Injectable()
+export class WarningService {
+  private readonly logger = new Logger(WarningService.name);
+
+  constructor(
+    private readonly source: MessageSource,
+    private readonly publisher: VerdictPublisher,
+    @Inject(VIRUS_SCAN_CONFIG) private readonly config: VirusScanConfig,
+  ) {}
+
+  async warn(event: MailReceived, entry: DomainDirectory, direction: DirectionName, findings: Finding[], subject: string): Promise<void> {
+    const sender = event.envelope?.mailFrom ?? '';
+    const recipients = (event.envelope?.rcptTo ?? []).map((r) => r.address);
+    const to = warningRecipients({ direction, sender, recipients, admins: entry.adminEmails });
+    if (to.length === 0) return;
+    const { subject: warningSubject, text } = warningText({
+      brand: this.config.TORII_BRAND,
+      direction,
+      messageId: event.messageId,
+      sender,
+      recipients,
+      subject,
+      findings,
+      outcome: outcomeOf(direction, findings),
+    });
+    const domain = event.domain.toLowerCase();
+    // Addresses of the tenant's domain go to its server (inbound); any other address goes out to its MX.
+    const groups: [string, Direction, string[]][] = [
+      ['in', Direction.INBOUND, to.filter((a) => a.toLowerCase().endsWith(`@${domain}`))],
+      ['out', Direction.OUTBOUND, to.filter((a) => !a.toLowerCase().endsWith(`@${domain}`))],
+    ];
+    const now = new Date();
+    for (const [suffix, toDirection, rcpts] of groups) {
+      if (rcpts.length === 0) continue;
+      const submitId = `virus-warning-${event.messageId}-${suffix}`;
+      const raw = await new MailComposer({
+        from: { name: `${this.config.TORII_BRAND} virus check`, address: `postmaster@${this.config.GATEWAY_HOSTNAME}` },
+        to: rcpts,
+        subject: warningSubject,
+        text,
+        messageId: `<${submitId}@${this.config.GATEWAY_HOSTNAME}>`,
+        date: now,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      })
+        .compile()
+        .build();
+      const key = `submit/${event.tenantId}/${now.toISOString().slice(0, 10).replaceAll('-', '/')}/${submitId}.eml`;
+      const stored = await this.source.put(key, raw);
+      await this.publisher.submit(
+        create(MailSubmitSchema, {
+          submitId,
+          tenantId: event.tenantId,
+          origin: 'virus-scan',
+          purpose: 'virus-warning',
+          direction: toDirection,
+          // The null reverse path: a warning must never cause a bounce loop.
+          envelope: { mailFrom: '', rcptTo: rcpts.map((address) => ({ address, notify: [NotifyCondition.NEVER] })) },
+          bucket: this.source.bucket,
+          objectKey: key,
+          size: BigInt(stored.size),
+          sha256: stored.sha256,
+          bypass: ['spam', 'virus', 'audit'],
+          relatedMessageId: event.messageId,
+          domain,
+          submittedAt: timestampFromDate(now),
+        }),
+      );
+      this.logger.log(`warning ${submitId} about ${event.messageId} to ${rcpts.join(', ')}`);
+    }
+  }
+}
