@@ -29,7 +29,12 @@ describe('inbound mail through edge → S3 → JetStream → delivery → tenant
   let tenantId: string;
 
   const status = (messageId: string) =>
-    stack.api<{ recipients: RecipientStatus[] }>(stack.delivery, 'GET', `/v1/tenants/${tenantId}/messages/${messageId}`, { token });
+    stack.api<{ recipients: RecipientStatus[] }>(
+      stack.delivery,
+      'GET',
+      `/v1/tenants/${tenantId}/messages/${messageId}`,
+      { token },
+    );
   const send = (id: string, to: string, raw?: Buffer) =>
     sendMail({ port: stack.inboundPort, from: 'someone@sender.test', to: [to], raw: raw ?? message(id, to) });
 
@@ -43,7 +48,11 @@ describe('inbound mail through edge → S3 → JetStream → delivery → tenant
   });
 
   it('delivers to the tenant server: body byte-identical, Received and Authentication-Results added, forged A-R removed', async () => {
-    const body = 'Line one.\r\n.leading dot survives\r\n\tindented line\r\n' + `${'é'.repeat(40)}\r\n` + 'x'.repeat(990) + '\r\n';
+    const body =
+      'Line one.\r\n.leading dot survives\r\n\tindented line\r\n' +
+      `${'é'.repeat(40)}\r\n` +
+      'x'.repeat(990) +
+      '\r\n';
     const raw = message(
       'inbound-1',
       'alice@acme.test',
@@ -61,12 +70,15 @@ describe('inbound mail through edge → S3 → JetStream → delivery → tenant
     expect(headers).toMatch(/^Received: from /m);
     expect(headers).toContain(`by ${GATEWAY}`);
     // Ours is added once; the incoming one that claims our authserv-id is gone; others stay.
-    const ours = headers.match(new RegExp(`^Authentication-Results: ${GATEWAY.replaceAll('.', '\\.')};`, 'gm')) ?? [];
+    const ours =
+      headers.match(new RegExp(`^Authentication-Results: ${GATEWAY.replaceAll('.', '\\.')};`, 'gm')) ?? [];
     expect(ours).toHaveLength(1);
     expect(headers).not.toContain('smtp.mailfrom=forged.test');
     expect(headers).toContain('Authentication-Results: other.example; dkim=pass header.d=sender.test');
     // Every original header is still there, in order.
-    expect(headers).toContain(headersOf(raw).replace(/^Authentication-Results: mx\.torii\.test;[^\r]*\r\n/m, ''));
+    expect(headers).toContain(
+      headersOf(raw).replace(/^Authentication-Results: mx\.torii\.test;[^\r]*\r\n/m, ''),
+    );
 
     const delivered = await eventually(async () => {
       const s = await status(queuedId(result.response));
@@ -100,7 +112,10 @@ describe('inbound mail through edge → S3 → JetStream → delivery → tenant
         ])
       )[3];
     expect((await rcpt()).code).toBe(550);
-    await stack.api(stack.tenant, 'POST', `/v1/tenants/${tenantId}/domains/guarded.test/addresses`, { token, body: { address: 'carol' } });
+    await stack.api(stack.tenant, 'POST', `/v1/tenants/${tenantId}/domains/guarded.test/addresses`, {
+      token,
+      body: { address: 'carol' },
+    });
     const started = Date.now();
     await eventually(async () => (await rcpt()).code === 250, 10_000, 'carol@guarded.test accepted');
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -111,17 +126,25 @@ describe('inbound mail through edge → S3 → JetStream → delivery → tenant
     let id: string;
     try {
       id = queuedId((await send('inbound-down', 'bob@acme.test')).response);
-      const deferred = await eventually(async () => {
-        const s = await status(id);
-        return s.recipients[0]?.state === 'deferred' && s;
-      }, 20_000, 'deferred');
+      const deferred = await eventually(
+        async () => {
+          const s = await status(id);
+          return s.recipients[0]?.state === 'deferred' && s;
+        },
+        20_000,
+        'deferred',
+      );
       expect(deferred.recipients[0].address).toBe('bob@acme.test');
       expect(stack.tenantSink.messages.some((m) => m.messageId === 'inbound-down@sender.test')).toBe(false);
     } finally {
       await stack.tenantSink.up();
     }
     await stack.tenantSink.waitFor((m) => m.messageId === 'inbound-down@sender.test', 30_000);
-    await eventually(async () => (await status(id)).recipients[0].state === 'delivered', 10_000, 'delivered state');
+    await eventually(
+      async () => (await status(id)).recipients[0].state === 'delivered',
+      10_000,
+      'delivered state',
+    );
   });
 
   it('sends a DSN to the Internet sender when the tenant server answers 550', async () => {

@@ -13,7 +13,14 @@ const relay = (stack: Stack, localAddress: string, from: string, to: string, id:
   smtpDialog(
     '127.0.0.1',
     stack.relayPort,
-    ['EHLO mail.acme.test', `MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'DATA', `${message(id, from, to)}.`, 'QUIT'],
+    [
+      'EHLO mail.acme.test',
+      `MAIL FROM:<${from}>`,
+      `RCPT TO:<${to}>`,
+      'DATA',
+      `${message(id, from, to)}.`,
+      'QUIT',
+    ],
     { localAddress },
   );
 
@@ -37,9 +44,21 @@ describe('outbound relay from the tenant server, and a broker restart', () => {
   });
 
   it('refuses relay from an unregistered IP and a foreign MAIL FROM with 550 5.7.1', async () => {
-    const unregistered = await relay(stack, '127.0.0.1', 'alice@acme.test', 'friend@remote.test', 'out-refused-1');
+    const unregistered = await relay(
+      stack,
+      '127.0.0.1',
+      'alice@acme.test',
+      'friend@remote.test',
+      'out-refused-1',
+    );
     expect(unregistered[2].raw).toMatch(/^550 5\.7\.1 /);
-    const foreign = await relay(stack, TENANT_SERVER_IP, 'someone@elsewhere.test', 'friend@remote.test', 'out-refused-2');
+    const foreign = await relay(
+      stack,
+      TENANT_SERVER_IP,
+      'someone@elsewhere.test',
+      'friend@remote.test',
+      'out-refused-2',
+    );
     expect(foreign[2].raw).toMatch(/^550 5\.7\.1 /);
     expect(stack.internetSink.messages.some((m) => /^out-refused/.test(m.messageId ?? ''))).toBe(false);
   });
@@ -50,7 +69,10 @@ describe('outbound relay from the tenant server, and a broker restart', () => {
       const replies = await relay(stack, TENANT_SERVER_IP, 'bob@acme.test', 'gone@remote.test', 'out-550');
       expect(replies[5].code).toBe(250);
       // The DSN is mail for acme.test: it goes to acme's own server.
-      const dsn = await stack.tenantSink.waitFor((m) => m.envelope.mailFrom === '' && m.envelope.rcptTo.includes('bob@acme.test'), 30_000);
+      const dsn = await stack.tenantSink.waitFor(
+        (m) => m.envelope.mailFrom === '' && m.envelope.rcptTo.includes('bob@acme.test'),
+        30_000,
+      );
       const text = dsn.raw.toString();
       expect(text).toMatch(/report-type="?delivery-status/);
       expect(text).toMatch(/Final-Recipient: rfc822; ?gone@remote\.test/);

@@ -74,7 +74,8 @@ export class ServiceProcess {
         () => 0,
       );
       if (status === 200) return;
-      if (Date.now() > deadline) throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.tail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.tail()}`);
       await new Promise((r) => setTimeout(r, 150));
     }
   }

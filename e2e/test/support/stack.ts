@@ -64,7 +64,12 @@ export interface Stack {
   /** Bearer token of a login at the tenant service. */
   login(email: string, password: string): Promise<string>;
   /** A JSON request to a service's REST API; throws on a status other than `expect`. */
-  api<T = unknown>(service: ServiceProcess, method: string, path: string, options?: { token?: string; body?: unknown; expect?: number }): Promise<T>;
+  api<T = unknown>(
+    service: ServiceProcess,
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; expect?: number },
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -84,7 +89,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const processes: ServiceProcess[] = [];
   const close = async () => {
     if ((globalThis.__e2eFailures ?? []).length > 0) {
-      for (const p of processes) process.stderr.write(`\n===== ${p.name} (${p.logFile}) last lines =====\n${p.tail()}\n`);
+      for (const p of processes)
+        process.stderr.write(`\n===== ${p.name} (${p.logFile}) last lines =====\n${p.tail()}\n`);
     }
     await Promise.all(processes.map((p) => p.stop(3_000)));
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -129,11 +135,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const edgeDns = join(work, 'edge-dns.json');
     await writeFile(
       edgeDns,
-      JSON.stringify({ PTR: { [TENANT_SERVER_IP]: [TENANT_SERVER_NAME] }, A: { [TENANT_SERVER_NAME]: [TENANT_SERVER_IP] } }),
+      JSON.stringify({
+        PTR: { [TENANT_SERVER_IP]: [TENANT_SERVER_NAME] },
+        A: { [TENANT_SERVER_NAME]: [TENANT_SERVER_IP] },
+      }),
     );
     const deliveryDns = join(work, 'delivery-dns.json');
     const internet: Record<string, unknown> = { 'mx.remote.test': { A: ['127.0.0.1'] } };
-    for (const domain of INTERNET_DOMAINS) internet[domain] = { MX: [{ exchange: 'mx.remote.test', priority: 10 }] };
+    for (const domain of INTERNET_DOMAINS)
+      internet[domain] = { MX: [{ exchange: 'mx.remote.test', priority: 10 }] };
     await writeFile(deliveryDns, JSON.stringify(internet));
 
     const bucket = uniqueName('e2e').replaceAll('_', '-');
@@ -150,7 +160,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       freePort(),
       freePort(),
     ]);
-    const tenant = new ServiceProcess('tenant', { ...common, TORII_SEED: seedFile }, tenantPort, join(work, 'tenant.log'));
+    const tenant = new ServiceProcess(
+      'tenant',
+      { ...common, TORII_SEED: seedFile },
+      tenantPort,
+      join(work, 'tenant.log'),
+    );
     const delivery = new ServiceProcess(
       'delivery',
       {
@@ -202,7 +217,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       const text = await res.text();
       const expected = opts.expect ?? (method === 'POST' ? 201 : 200);
-      if (res.status !== expected) throw new Error(`${method} ${path}: ${res.status} (wanted ${expected}) ${text}`);
+      if (res.status !== expected)
+        throw new Error(`${method} ${path}: ${res.status} (wanted ${expected}) ${text}`);
       return (text ? JSON.parse(text) : undefined) as never;
     };
     return {
@@ -218,7 +234,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       relayPort,
       api,
       login: async (email, password) =>
-        (await api<{ token: string }>(tenant, 'POST', '/v1/auth/login', { body: { email, password }, expect: 200 })).token,
+        (
+          await api<{ token: string }>(tenant, 'POST', '/v1/auth/login', {
+            body: { email, password },
+            expect: 200,
+          })
+        ).token,
       close,
     };
   } catch (error) {
@@ -229,7 +250,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -239,7 +264,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

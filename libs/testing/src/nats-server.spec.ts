@@ -24,7 +24,10 @@ describe('startNatsServer', () => {
       // JetStream recovers its store a moment after the port opens.
       let messages = 0;
       for (let i = 0; i < 50 && messages === 0; i++) {
-        messages = await (await jetstreamManager(again)).streams.info('MAIL').then((info) => info.state.messages, () => 0);
+        messages = await (await jetstreamManager(again)).streams.info('MAIL').then(
+          (info) => info.state.messages,
+          () => 0,
+        );
         if (messages === 0) await new Promise((r) => setTimeout(r, 100));
       }
       expect(messages).toBe(1);

@@ -36,10 +36,17 @@ export interface NatsServer {
  * subjects that would overlap between test files sharing one server. Resolves once it accepts connections.
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
-  const binary = options.binary ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
+  const binary =
+    options.binary ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
   const port = options.port || (await freePort());
   const storeDir = await mkdtemp(join(tmpdir(), 'torii-nats-'));
-  const args = ['-a', '127.0.0.1', '-p', String(port), ...(options.jetstream === false ? [] : ['-js', '-sd', storeDir])];
+  const args = [
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...(options.jetstream === false ? [] : ['-js', '-sd', storeDir]),
+  ];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let closed = false;
