@@ -1,0 +1,44 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { migrateDeploy } from '@torii/db';
+import { createServiceApp } from '@torii/http';
+import { JetStreamServer } from '@torii/messaging';
+import { join } from 'node:path';
+import { AppModule, type SpamFilterOverrides } from './app.module';
+import type { SpamFilterConfig } from './config';
+import { dbSchema } from './db/prisma.service';
+import { SPAM_FILTER_STREAMS, spamFilterConsumers } from './messaging/streams';
+
+export const openapi = {
+  title: 'Torii spam filter',
+  version: '1',
+  description: 'Spam policies (threshold, action, priority), allow and block lists, feedback and reports (SPAM4-9, 14, 15)',
+};
+
+export interface SpamFilterAppOptions extends SpamFilterOverrides {
+  /** Nest logger; `false` silences it (tests). */
+  logger?: false;
+}
+
+/** Migrations (when enabled), the Nest app with its JetStream consumer started; not yet listening on HTTP. */
+export async function createSpamFilterApp(config: SpamFilterConfig, options: SpamFilterAppOptions = {}): Promise<NestExpressApplication> {
+  if (config.MIGRATE_ON_BOOT) {
+    await migrateDeploy({ databaseUrl: config.DATABASE_URL, schema: dbSchema(), prismaConfigPath: join(__dirname, '..', 'prisma.config.ts') });
+  }
+  const app = await createServiceApp({
+    name: 'spam-filter',
+    module: AppModule.forRoot(config, options),
+    openapi,
+    logLevel: config.LOG_LEVEL,
+    ...(options.logger === false ? { logger: false } : {}),
+  });
+  app.connectMicroservice({
+    strategy: new JetStreamServer({
+      servers: config.NATS_URL,
+      name: 'spam-filter',
+      streams: SPAM_FILTER_STREAMS,
+      consumers: spamFilterConsumers(config.CONSUMER_CONCURRENCY),
+    }),
+  });
+  await app.startAllMicroservices();
+  return app;
+}

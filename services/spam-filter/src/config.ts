@@ -1,0 +1,38 @@
+import { bool, commonFields, databaseFields, duration, loadConfig, parseConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
+import { DEFAULT_MODEL_PATH } from '@torii/spam-engine';
+
+/** The spam-filter service's environment. Every field has a default, so `npm start` works with no env at all. */
+export const spamFilterConfigSchema = z.object({
+  ...commonFields,
+  ...databaseFields,
+  ...storageFields,
+  HTTP_PORT: port(3004),
+  HTTP_BIND_ADDRESS: z.string().default('127.0.0.1'),
+  /** The tenant service: JWKS and API-key verification. */
+  TENANT_URL: z.url().default('http://127.0.0.1:3001'),
+  /** The NATS KV bucket holding one DomainDirectory per domain. */
+  DIRECTORY_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('directory'),
+  /** The shared model file (JSON); watched, and reloaded when it changes. */
+  SPAM_MODEL_PATH: z.string().default(DEFAULT_MODEL_PATH),
+  /** How often the model file is checked for changes (0 disables watching; the admin endpoint still reloads). */
+  SPAM_MODEL_WATCH: duration('10s'),
+  /** How often tenants' deltas are re-read and merged into the shared model (SPAM14: within minutes). */
+  FEEDBACK_MERGE_INTERVAL: duration('2m'),
+  /** mergeDeltas: fewer tenants than this count as this many, so one tenant moves the shared model little. */
+  FEEDBACK_MIN_TENANTS: positiveInt(10),
+  /** Only the first bytes of a message are scored (headers and the first parts carry the evidence). */
+  SCORE_MAX_BYTES: positiveInt(2 * 1024 * 1024),
+  /** Parallel messages being scored. */
+  CONSUMER_CONCURRENCY: positiveInt(4),
+  /** Apply the committed migrations at boot. */
+  MIGRATE_ON_BOOT: bool(true),
+});
+
+export type SpamFilterConfig = z.output<typeof spamFilterConfigSchema>;
+
+export const parseSpamFilterConfig = (env: Env): SpamFilterConfig => parseConfig('spam-filter', spamFilterConfigSchema, env);
+
+export const loadSpamFilterConfig = (env: Env = process.env): SpamFilterConfig => loadConfig('spam-filter', spamFilterConfigSchema, env);
+
+/** Nest injection token of the configuration. */
+export const SPAM_FILTER_CONFIG = Symbol('SPAM_FILTER_CONFIG');

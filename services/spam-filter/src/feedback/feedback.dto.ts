@@ -1,0 +1,17 @@
+import { createZodDto } from '@torii/http';
+import { z } from 'zod';
+
+export const FeedbackCreateSchema = z.object({
+  messageId: z.string().min(1).max(64).describe('Torii message id (the queue id of the 250 reply, shown in the delivery status)'),
+  kind: z.enum(['false-positive', 'false-negative']).describe('false-positive: it was flagged but is not spam; false-negative: it is spam but was missed'),
+});
+export class FeedbackCreateDto extends createZodDto(FeedbackCreateSchema) {}
+
+export interface FeedbackView {
+  messageId: string;
+  learned: 'spam' | 'ham';
+  /** False when the message had already been reported: a report teaches once. */
+  applied: boolean;
+  /** The message's score for this tenant after learning. */
+  scoreAfter: string;
+}

@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '@torii/auth';
+import { ObjectNotFoundError } from '@torii/storage';
+import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
+import { ModelService } from '../model/model.service';
+import { PolicyService } from '../policy/policy.service';
+import { notFound } from '../problems';
+import { MessageStoreRepository } from '../scoring/message-store.repository';
+import { ScoredRepository } from '../scoring/scored.repository';
+import { engineInput, type StoredInput } from '../scoring/scoring.service';
+import type { FeedbackView } from './feedback.dto';
+import { FeedbackRepository } from './feedback.repository';
+
+/**
+ * SPAM14: a report teaches the tenant's delta at once (this replica; others within FEEDBACK_MERGE_INTERVAL)
+ * and, through the bounded merge, the shared model. Statistical: one report nudges, it need not flip.
+ */
+@Injectable()
+export class FeedbackService {
+  constructor(
+    @Inject(SPAM_FILTER_CONFIG) private readonly config: SpamFilterConfig,
+    private readonly policies: PolicyService,
+    private readonly scored: ScoredRepository,
+    private readonly messages: MessageStoreRepository,
+    private readonly models: ModelService,
+    private readonly feedback: FeedbackRepository,
+  ) {}
+
+  async report(tenantId: string, domain: string, messageId: string, kind: 'false-positive' | 'false-negative', actor: Principal): Promise<FeedbackView> {
+    const name = await this.policies.ownedDomain(tenantId, domain);
+    const record = await this.scored.find(messageId);
+    // A user reports only mail addressed to them; anything else is not theirs to see (404).
+    const visible = record && record.tenantId === tenantId && record.domain === name && (actor.role !== 'user' || record.recipients.includes((actor.address ?? '').toLowerCase()));
+    if (!record || !visible) throw notFound(`message ${messageId}`);
+    let raw: Buffer;
+    try {
+      raw = await this.messages.readHead(record.objectKey, this.config.SCORE_MAX_BYTES);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) throw notFound(`message ${messageId} (no longer stored)`);
+      throw error;
+    }
+    const label = kind === 'false-positive' ? 'ham' : 'spam';
+    const { input } = engineInput(raw, record.input as unknown as StoredInput);
+    const applied = await this.feedback.record(tenantId, messageId, label, actor.subject);
+    if (applied) {
+      try {
+        await this.models.learn(tenantId, input, label);
+      } catch (error) {
+        await this.feedback.forget(tenantId, messageId); // so that the report can be sent again
+        throw error;
+      }
+    }
+    return { messageId, learned: label, applied, scoreAfter: this.models.score(tenantId, input).header };
+  }
+}

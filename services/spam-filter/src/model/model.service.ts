@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { describeError } from '@torii/errors';
+import { loadModel, mergeDeltas, ModelDelta, SpamEngine, type Label, type MessageInput, type SpamModel, type SpamVerdict } from '@torii/spam-engine';
+import { unwatchFile, watchFile } from 'node:fs';
+import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
+import { DeltaRepository } from './delta.repository';
+
+/**
+ * The scoring model as the service holds it: the shipped base model (hot-reloaded when its file changes),
+ * the shared model = base + every tenant's delta folded in with bounded influence (mergeDeltas), and each
+ * tenant's own delta layered on top when scoring that tenant's mail (SPAM14). No tenant poisons another:
+ * its delta only reaches others through the bounded merge.
+ */
+@Injectable()
+export class ModelService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ModelService.name);
+  private base!: SpamModel;
+  private engine!: SpamEngine;
+  private readonly deltas = new Map<string, ModelDelta>();
+  private timer: NodeJS.Timeout | undefined;
+  private watching = false;
+
+  constructor(
+    @Inject(SPAM_FILTER_CONFIG) private readonly config: SpamFilterConfig,
+    private readonly repository: DeltaRepository,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.base = loadModel(this.config.SPAM_MODEL_PATH);
+    this.engine = new SpamEngine(this.base);
+    await this.refreshDeltas();
+    if (this.config.SPAM_MODEL_WATCH > 0) {
+      watchFile(this.config.SPAM_MODEL_PATH, { interval: this.config.SPAM_MODEL_WATCH, persistent: false }, (now, before) => {
+        if (now.mtimeMs !== before.mtimeMs) this.reloadQuietly();
+      });
+      this.watching = true;
+    }
+    this.timer = setInterval(() => {
+      this.refreshDeltas().catch((error: unknown) => this.logger.warn(`refreshing deltas: ${describeError(error)}`));
+    }, this.config.FEEDBACK_MERGE_INTERVAL);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.watching) unwatchFile(this.config.SPAM_MODEL_PATH);
+  }
+
+  get version(): string {
+    return this.base.meta.version;
+  }
+
+  /** Reloads the base model file; a bad file throws (ModelFormatError) and the current model stays. */
+  reload(): { version: string; tenants: number } {
+    const next = loadModel(this.config.SPAM_MODEL_PATH);
+    this.base = next;
+    this.remerge();
+    this.logger.log(`model ${next.meta.version} loaded from ${this.config.SPAM_MODEL_PATH}`);
+    return { version: next.meta.version, tenants: this.deltas.size };
+  }
+
+  score(tenantId: string, input: MessageInput): SpamVerdict {
+    const delta = this.deltas.get(tenantId);
+    return this.engine.score(input, delta ? { delta } : {});
+  }
+
+  /** Teaches the tenant's delta (at once, in this process) and persists it; the shared model follows at the next merge. */
+  async learn(tenantId: string, input: MessageInput, label: Label): Promise<void> {
+    const delta = this.deltas.get(tenantId) ?? ModelDelta.for(this.engine.model);
+    this.engine.learnDelta(delta, input, label);
+    this.deltas.set(tenantId, delta);
+    await this.repository.save(tenantId, delta.toJSON());
+  }
+
+  /** Re-reads every tenant's delta (other replicas' feedback too) and rebuilds the shared model. */
+  async refreshDeltas(): Promise<void> {
+    const stored = await this.repository.all();
+    for (const { tenantId, delta } of stored) {
+      try {
+        const parsed = ModelDelta.fromJSON(delta);
+        if (parsed.hashBits === this.base.hashBits) this.deltas.set(tenantId, parsed);
+      } catch (error) {
+        this.logger.warn(`tenant ${tenantId}: unreadable delta ignored: ${describeError(error)}`);
+      }
+    }
+    this.remerge();
+  }
+
+  private remerge(): void {
+    const deltas = [...this.deltas.values()].filter((d) => d.hashBits === this.base.hashBits);
+    const shared = deltas.length ? mergeDeltas(this.base, deltas, { maxWeight: 1, minTenants: this.config.FEEDBACK_MIN_TENANTS }) : this.base;
+    this.engine.use(shared);
+  }
+
+  private reloadQuietly(): void {
+    try {
+      this.reload();
+    } catch (error) {
+      this.logger.error(`model file changed but could not be loaded; keeping ${this.version}: ${describeError(error)}`);
+    }
+  }
+}

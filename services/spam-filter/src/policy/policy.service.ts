@@ -1,0 +1,135 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import type { Principal } from '@torii/auth';
+import { ProblemException } from '@torii/http';
+import { DirectoryCache } from '../directory/directory.cache';
+import { conflict, notFound } from '../problems';
+import type { AddressPolicyView, DomainPolicyView, ListEntryView } from './policy.dto';
+import { DuplicateEntryError, ListLimitReachedError, PolicyRepository, type StoredEntry } from './policy.repository';
+import { DEFAULT_DOMAIN_SETTINGS, effectiveSettings, type AddressSettings, type DomainSettings, type ListEntry, type ListKind } from './policy.rules';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const toView = (e: StoredEntry): ListEntryView => ({
+  id: e.id,
+  list: e.list,
+  field: e.field,
+  match: e.match,
+  value: e.value,
+  createdAt: e.createdAt.toISOString(),
+  createdBy: e.createdBy,
+});
+
+/** Settings and lists of a domain and its addresses; scoping checks against the directory. */
+@Injectable()
+export class PolicyService {
+  constructor(
+    private readonly repository: PolicyRepository,
+    private readonly directory: DirectoryCache,
+  ) {}
+
+  /** The domain, lowercase, when it belongs to the tenant; otherwise 404 (nothing leaks). */
+  async ownedDomain(tenantId: string, domain: string): Promise<string> {
+    const entry = await this.directory.lookup(domain);
+    if (!entry || entry.tenantId !== tenantId) throw notFound(`domain ${domain}`);
+    return entry.domain.toLowerCase();
+  }
+
+  /** A registered address of the tenant's domain, lowercase; otherwise 404. */
+  async ownedAddress(tenantId: string, domain: string, address: string): Promise<{ domain: string; address: string }> {
+    const entry = await this.directory.lookup(domain);
+    const lower = address.toLowerCase();
+    const at = lower.lastIndexOf('@');
+    const local = lower.slice(0, at);
+    if (!entry || entry.tenantId !== tenantId || at < 1 || lower.slice(at + 1) !== entry.domain.toLowerCase() || !entry.addresses.some((a) => a.localPart === local)) {
+      throw notFound(`address ${address}`);
+    }
+    return { domain: entry.domain.toLowerCase(), address: lower };
+  }
+
+  async getDomainPolicy(tenantId: string, domain: string): Promise<DomainPolicyView> {
+    const name = await this.ownedDomain(tenantId, domain);
+    const stored = await this.repository.domainSettings(name);
+    return { domain: name, ...(stored ?? DEFAULT_DOMAIN_SETTINGS), isDefault: !stored };
+  }
+
+  async setDomainPolicy(tenantId: string, domain: string, settings: DomainSettings, actor: Principal): Promise<DomainPolicyView> {
+    const name = await this.ownedDomain(tenantId, domain);
+    await this.repository.putDomainSettings(tenantId, name, settings, actor);
+    return { domain: name, ...settings, isDefault: false };
+  }
+
+  async getAddressPolicy(tenantId: string, domain: string, address: string): Promise<AddressPolicyView> {
+    const owned = await this.ownedAddress(tenantId, domain, address);
+    const domainSettings = (await this.repository.domainSettings(owned.domain)) ?? DEFAULT_DOMAIN_SETTINGS;
+    const overrides = await this.repository.addressSettings(owned.domain, owned.address);
+    return this.addressView(owned.address, domainSettings, overrides);
+  }
+
+  async setAddressPolicy(tenantId: string, domain: string, address: string, settings: AddressSettings, actor: Principal): Promise<AddressPolicyView> {
+    const owned = await this.ownedAddress(tenantId, domain, address);
+    await this.repository.putAddressSettings(tenantId, owned.domain, owned.address, settings, actor);
+    const domainSettings = (await this.repository.domainSettings(owned.domain)) ?? DEFAULT_DOMAIN_SETTINGS;
+    return this.addressView(owned.address, domainSettings, settings);
+  }
+
+  async listEntries(tenantId: string, domain: string, address: string | undefined, list: ListKind): Promise<ListEntryView[]> {
+    const scope = await this.scope(tenantId, domain, address);
+    return (await this.repository.entries(scope.domain, scope.address, list)).map(toView);
+  }
+
+  async addEntry(
+    tenantId: string,
+    domain: string,
+    address: string | undefined,
+    entry: Omit<ListEntry, 'id'>,
+    actor: Principal,
+  ): Promise<ListEntryView> {
+    // P6: a user edits only their own block list (the guard already limited `address` to their own).
+    if (actor.role === 'user' && (address === undefined || entry.list !== 'block')) throw forbidden('a user may only edit their own block list');
+    const scope = await this.scope(tenantId, domain, address);
+    try {
+      return toView(await this.repository.addEntry(tenantId, scope.domain, scope.address, entry, actor));
+    } catch (error) {
+      if (error instanceof ListLimitReachedError) {
+        throw conflict('list-limit-reached', `this ${entry.list} list already holds ${error.limit} ${error.field} entries (the limit)`, {
+          field: error.field,
+          limit: error.limit,
+        });
+      }
+      if (error instanceof DuplicateEntryError) throw conflict('entry-exists', 'the list already holds this entry');
+      throw error;
+    }
+  }
+
+  async deleteEntry(tenantId: string, domain: string, address: string | undefined, list: ListKind, id: string, actor: Principal): Promise<void> {
+    if (actor.role === 'user' && (address === undefined || list !== 'block')) throw forbidden('a user may only edit their own block list');
+    const scope = await this.scope(tenantId, domain, address);
+    if (!UUID.test(id) || !(await this.repository.deleteEntry(tenantId, scope.domain, scope.address, list, id, actor))) throw notFound(`entry ${id}`);
+  }
+
+  async auditLog(tenantId: string, domain: string, limit = 100) {
+    const name = await this.ownedDomain(tenantId, domain);
+    const rows = await this.repository.auditLog(tenantId, name, limit);
+    return rows.map((r) => ({ at: r.at.toISOString(), actor: r.actor, actorRole: r.actorRole, action: r.action, target: r.target, details: r.details }));
+  }
+
+  private async scope(tenantId: string, domain: string, address: string | undefined): Promise<{ domain: string; address: string }> {
+    if (address === undefined) return { domain: await this.ownedDomain(tenantId, domain), address: '' };
+    return this.ownedAddress(tenantId, domain, address);
+  }
+
+  private addressView(address: string, domain: DomainSettings, overrides: AddressSettings): AddressPolicyView {
+    const effective = effectiveSettings(domain, overrides);
+    return {
+      address,
+      overrides: { threshold: overrides.threshold ?? null, action: overrides.action ?? null, tag: overrides.tag ?? null },
+      effective,
+      priority: domain.priority,
+      allowListActive: domain.priority === 'address-first',
+    };
+  }
+}
+
+function forbidden(detail: string): ProblemException {
+  return new ProblemException({ status: HttpStatus.FORBIDDEN, code: 'forbidden', detail });
+}

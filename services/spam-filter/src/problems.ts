@@ -1,0 +1,12 @@
+import { HttpStatus } from '@nestjs/common';
+import { ProblemException } from '@torii/http';
+
+/** The API's problem codes in one place (documented in README.md and the OpenAPI descriptions). */
+export const notFound = (what: string): ProblemException =>
+  new ProblemException({ status: HttpStatus.NOT_FOUND, code: 'not-found', detail: `${what} was not found` });
+
+export const conflict = (code: string, detail: string, extensions?: Record<string, unknown>): ProblemException =>
+  new ProblemException({ status: HttpStatus.CONFLICT, code, detail, extensions });
+
+export const unprocessable = (code: string, detail: string, extensions?: Record<string, unknown>): ProblemException =>
+  new ProblemException({ status: HttpStatus.UNPROCESSABLE_ENTITY, code, detail, extensions });

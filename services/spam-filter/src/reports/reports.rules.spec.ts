@@ -1,0 +1,59 @@
+import type { Resolution } from '../policy/policy.rules';
+import { counterIncrements, reportCsv, reportRange, retentionStart } from './reports.rules';
+
+const entry = { id: 'e1', field: 'from-domain', match: 'exact', value: 'x.test' } as const;
+
+describe('counterIncrements', () => {
+  it('counts each recipient copy and sums them for the domain', () => {
+    const resolutions = new Map<string, Resolution>([
+      ['a@t.test', { action: 'tag', tag: '[SPAM!!]', spam: true, why: { kind: 'threshold', scope: 'domain', threshold: '90', reached: true, action: 'tag' } }],
+      ['b@t.test', { action: 'quarantine', spam: true, why: { kind: 'threshold', scope: 'address', threshold: '90', reached: true, action: 'quarantine' } }],
+      ['c@t.test', { action: 'delete', spam: false, why: { kind: 'list', list: 'block', scope: 'domain', entry: { ...entry, list: 'block' } } }],
+      ['d@t.test', { action: 'deliver', spam: true, why: { kind: 'list', list: 'allow', scope: 'address', entry: { ...entry, list: 'allow' } } }],
+    ]);
+    const rows = counterIncrements(resolutions);
+    expect(rows[0]).toEqual({ address: '', received: 4, spam: 3, tagged: 1, quarantined: 1, deletedByBlock: 1, deliveredByAllow: 1 });
+    expect(rows.find((r) => r.address === 'c@t.test')).toMatchObject({ received: 1, deletedByBlock: 1, spam: 0 });
+  });
+
+  it('adds nothing for no recipients', () => {
+    expect(counterIncrements(new Map())).toEqual([]);
+  });
+});
+
+describe('reportRange', () => {
+  it.each([
+    ['previous-month', '2026-03-15T10:00:00Z', '2026-02-01', '2026-03-01', '2026-02'],
+    ['previous-month', '2026-01-01T00:00:00Z', '2025-12-01', '2026-01-01', '2025-12'],
+    ['current-month', '2026-03-15T10:00:00Z', '2026-03-01', '2026-03-15', '2026-03'],
+    ['current-month', '2026-03-01T23:00:00Z', '2026-03-01', '2026-03-01', '2026-03'],
+  ] as const)('%s at %s → [%s, %s)', (period, now, from, to, month) => {
+    const range = reportRange(period, new Date(now));
+    expect([range.from.toISOString().slice(0, 10), range.to.toISOString().slice(0, 10), range.month]).toEqual([from, to, month]);
+  });
+
+  it('keeps data from the previous month on', () => {
+    expect(retentionStart(new Date('2026-03-15T00:00:00Z')).toISOString()).toBe('2026-02-01T00:00:00.000Z');
+  });
+});
+
+describe('reportCsv', () => {
+  it('has a line per day (zeros included) and a total line', () => {
+    const range = reportRange('previous-month', new Date('2026-03-10T00:00:00Z'));
+    const csv = reportCsv('t.test', range, [
+      { day: new Date('2026-02-03T00:00:00Z'), received: 5, spam: 2, tagged: 1, quarantined: 1, deletedByBlock: 0, deliveredByAllow: 1 },
+      { day: new Date('2026-02-28T00:00:00Z'), received: 1, spam: 1, tagged: 1, quarantined: 0, deletedByBlock: 1, deliveredByAllow: 0 },
+    ]);
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('period,scope,received,spam,tagged,quarantined,deleted_by_block_list,delivered_by_allow_list');
+    expect(lines).toHaveLength(1 + 28 + 1);
+    expect(lines[3]).toBe('2026-02-03,t.test,5,2,1,1,0,1');
+    expect(lines[1]).toBe('2026-02-01,t.test,0,0,0,0,0,0');
+    expect(lines.at(-1)).toBe('2026-02,t.test,6,3,2,1,1,1');
+  });
+
+  it('is just the header and a zero total on the 1st of the month', () => {
+    const csv = reportCsv('a@t.test', reportRange('current-month', new Date('2026-03-01T05:00:00Z')), []);
+    expect(csv).toBe('period,scope,received,spam,tagged,quarantined,deleted_by_block_list,delivered_by_allow_list\r\n2026-03,a@t.test,0,0,0,0,0,0\r\n');
+  });
+});

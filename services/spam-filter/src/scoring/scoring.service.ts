@@ -1,0 +1,197 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Codecs,
+  Direction,
+  SpamAction,
+  SpamVerdictSchema,
+  VerdictKind,
+  create,
+  timestampDate,
+  timestampNow,
+  type MailReceived,
+  type SpamVerdict,
+} from '@torii/contracts';
+import { PermanentError, TemporaryError, describeError } from '@torii/errors';
+import { parseMessage, type AuthResultValue, type MessageInput, type SpamVerdict as EngineVerdict } from '@torii/spam-engine';
+import { ObjectNotFoundError } from '@torii/storage';
+import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
+import type { Prisma } from '../db/prisma.service';
+import { DirectoryCache } from '../directory/directory.cache';
+import { ModelService } from '../model/model.service';
+import { aligned, fromAuthenticated, type AuthFacts } from '../policy/authentication.rules';
+import { PolicyRepository } from '../policy/policy.repository';
+import { DEFAULT_DOMAIN_SETTINGS, describeWhy, domainOf, resolvePolicy, type FinalAction, type Resolution } from '../policy/policy.rules';
+import { counterIncrements } from '../reports/reports.rules';
+import { MessageStoreRepository } from './message-store.repository';
+import { ScoredRepository } from './scored.repository';
+import { VerdictPublisher } from './verdict.publisher';
+
+const ACTION: Record<FinalAction, SpamAction> = {
+  deliver: SpamAction.DELIVER,
+  tag: SpamAction.TAG,
+  quarantine: SpamAction.QUARANTINE,
+  delete: SpamAction.DELETE,
+};
+
+const RESULT_WORDS = new Set(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'policy']);
+const word = (value: string | undefined): AuthResultValue | undefined => (value && RESULT_WORDS.has(value) ? (value as AuthResultValue) : undefined);
+
+/** What the engine and feedback need besides the body: stored with the record (no message content). */
+export interface StoredInput {
+  envelope: { mailFrom: string; rcptTo: string[] };
+  auth: AuthFacts;
+  client: { ip: string; helo: string; rdns: string };
+}
+
+export function storedInputOf(event: MailReceived): StoredInput {
+  return {
+    envelope: { mailFrom: event.envelope?.mailFrom ?? '', rcptTo: (event.envelope?.rcptTo ?? []).map((r) => r.address.toLowerCase()) },
+    auth: {
+      ...(event.auth?.spf ? { spf: { result: event.auth.spf.result, domain: event.auth.spf.domain } } : {}),
+      dkim: (event.auth?.dkim ?? []).map((d) => ({ result: d.result, domain: d.domain })),
+      ...(event.auth?.dmarc ? { dmarc: { result: event.auth.dmarc.result } } : {}),
+    },
+    client: { ip: event.client?.ip ?? '', helo: event.client?.helo ?? '', rdns: event.client?.ptr ?? '' },
+  };
+}
+
+/** The engine's input from the raw message and the edge's facts. */
+export function engineInput(raw: Buffer, stored: StoredInput): { input: MessageInput; fromAddress: string; subject: string; authenticated: boolean } {
+  const parsed = parseMessage(raw);
+  const fromAddress = (parsed.from?.address ?? '').toLowerCase();
+  const fromDomain = domainOf(fromAddress);
+  const dkim = stored.auth.dkim ?? [];
+  const passing = dkim.find((d) => d.result === 'pass');
+  const input: MessageInput = {
+    message: parsed,
+    envelope: stored.envelope,
+    auth: {
+      spf: word(stored.auth.spf?.result),
+      dkim: word(passing?.result ?? dkim[0]?.result),
+      dkimAligned: dkim.some((d) => d.result === 'pass' && aligned(d.domain, fromDomain)),
+      dmarc: word(stored.auth.dmarc?.result),
+    },
+    client: stored.client,
+  };
+  return { input, fromAddress, subject: parsed.subject, authenticated: fromAuthenticated(stored.auth, fromDomain) };
+}
+
+/** `+2.10 rule:HTML_ONLY, +1.30 s:free; -0.80 fd:example.com`: the strongest evidence each way. */
+export function explain(verdict: EngineVerdict, each = 3): string {
+  const fmt = (r: { feature: string; logOdds: number }) => `${r.logOdds >= 0 ? '+' : ''}${r.logOdds.toFixed(2)} ${r.feature}`;
+  const spam = verdict.reasons.spam.slice(0, each).map(fmt).join(', ');
+  const ham = verdict.reasons.ham.slice(0, each).map(fmt).join(', ');
+  return [spam, ham].filter(Boolean).join('; ');
+}
+
+/** Judges one inbound message: score, policies per recipient, record, verdict. Idempotent per message id. */
+@Injectable()
+export class ScoringService {
+  private readonly logger = new Logger(ScoringService.name);
+
+  constructor(
+    @Inject(SPAM_FILTER_CONFIG) private readonly config: SpamFilterConfig,
+    private readonly directory: DirectoryCache,
+    private readonly messages: MessageStoreRepository,
+    private readonly models: ModelService,
+    private readonly policies: PolicyRepository,
+    private readonly scored: ScoredRepository,
+    private readonly publisher: VerdictPublisher,
+  ) {}
+
+  async judge(event: MailReceived): Promise<void> {
+    if (!event.messageId) throw new PermanentError('MailReceived without a message id');
+    if (event.direction !== Direction.INBOUND) return; // SPAM1: inbound only
+    const existing = await this.scored.find(event.messageId);
+    if (existing) {
+      await this.publisher.publish(Codecs.spamVerdict.decode(existing.verdict));
+      return;
+    }
+    const domain = event.domain.toLowerCase();
+    const entry = await this.directory.lookup(domain);
+    if (!entry?.services?.spam?.subscribed) return; // delivery does not wait for a verdict either
+
+    let raw: Buffer;
+    try {
+      raw = await this.messages.readHead(event.objectKey, this.config.SCORE_MAX_BYTES);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) {
+        this.logger.error(`message ${event.messageId}: object ${event.objectKey} is gone; publishing a failed verdict`);
+        await this.publisher.publish(this.failed(event, 'message object not found'));
+        return;
+      }
+      throw new TemporaryError(`reading ${event.objectKey}`, { cause: error });
+    }
+
+    const stored = storedInputOf(event);
+    const facts = engineInput(raw, stored);
+    const score = this.models.score(event.tenantId, facts.input);
+    const recipients = [...new Set(stored.envelope.rcptTo.filter((r) => domainOf(r) === domain))];
+    const snapshot = await this.policies.snapshot(domain, recipients);
+    const resolutions = new Map<string, Resolution>();
+    for (const recipient of recipients) {
+      const address = snapshot.addresses.get(recipient) ?? { settings: {}, lists: [] };
+      resolutions.set(
+        recipient,
+        resolvePolicy({
+          scorePercent: score.percent,
+          message: { fromAddress: facts.fromAddress, subject: facts.subject, fromAuthenticated: facts.authenticated },
+          domain: { settings: snapshot.domain ?? DEFAULT_DOMAIN_SETTINGS, lists: snapshot.domainLists },
+          address,
+        }),
+      );
+    }
+
+    const verdict = create(SpamVerdictSchema, {
+      messageId: event.messageId,
+      tenantId: event.tenantId,
+      outcome: { kind: VerdictKind.SPAM, decidedAt: timestampNow(), failed: false },
+      scorePercent: score.percent,
+      headerValue: score.header,
+      explanation: explain(score),
+      modelVersion: score.modelVersion,
+      recipients: [...resolutions].map(([recipient, r]) => ({
+        recipient,
+        action: ACTION[r.action],
+        subjectTag: r.tag ?? '',
+        reason: describeWhy(r.why),
+      })),
+    });
+    const day = event.receivedAt ? timestampDate(event.receivedAt) : new Date();
+    const created = await this.scored.record(
+      {
+        messageId: event.messageId,
+        tenantId: event.tenantId,
+        domain,
+        objectKey: event.objectKey,
+        recipients,
+        scorePercent: score.percent,
+        verdict: Codecs.spamVerdict.encode(verdict),
+        input: stored as unknown as Prisma.InputJsonValue,
+      },
+      new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate())),
+      counterIncrements(resolutions),
+    );
+    if (!created) {
+      // Another delivery of the same event won the race: publish what it recorded.
+      const winner = await this.scored.find(event.messageId);
+      if (winner) await this.publisher.publish(Codecs.spamVerdict.decode(winner.verdict));
+      return;
+    }
+    this.logger.debug?.(`message ${event.messageId}: ${score.header} → ${[...resolutions].map(([r, x]) => `${r}:${x.action}`).join(' ')}`);
+    try {
+      await this.publisher.publish(verdict);
+    } catch (error) {
+      // Recorded but not published: the redelivery republishes the stored verdict.
+      throw new TemporaryError(`publishing the verdict of ${event.messageId}: ${describeError(error)}`, { cause: error });
+    }
+  }
+
+  private failed(event: MailReceived, reason: string): SpamVerdict {
+    return create(SpamVerdictSchema, {
+      messageId: event.messageId,
+      tenantId: event.tenantId,
+      outcome: { kind: VerdictKind.SPAM, decidedAt: timestampNow(), failed: true, failureReason: reason },
+    });
+  }
+}
