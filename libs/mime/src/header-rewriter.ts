@@ -1,3 +1,5 @@
+// mailsplit ships no types; referencing ours here makes them part of every program that compiles this lib.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./mailsplit.d.ts" />
 import { Headers } from 'mailsplit';
 import { Transform, type TransformCallback } from 'node:stream';
