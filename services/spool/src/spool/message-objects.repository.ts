@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { ObjectStore, type PutResult } from '@torii/storage';
+
+/** The object store as the spool uses it: the original's headers in, delay DSNs out. */
+@Injectable()
+export class MessageObjects {
+  constructor(private readonly store: ObjectStore) {}
+
+  /** The first `bytes` bytes of a stored message (enough for its header section). */
+  async head(key: string, bytes: number): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.store.getRange(key, 0, bytes)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  put(key: string, content: Buffer): Promise<PutResult> {
+    return this.store.put(key, Readable.from([content]), { contentType: 'message/rfc822' });
+  }
+
+  get bucket(): string {
+    return this.store.bucket;
+  }
+}

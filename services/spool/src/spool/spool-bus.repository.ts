@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { Codecs, DeliveryRetrySchema, RetryAction, Subjects, create, timestampFromDate, type MailSubmit } from '@torii/contracts';
+import { JetStreamPublisher } from '@torii/messaging';
+
+/** What the spool publishes: retry/expire commands to delivery, composed DSNs to mail.submit. */
+@Injectable()
+export class SpoolBus {
+  constructor(private readonly publisher: JetStreamPublisher) {}
+
+  /** Nats-Msg-Id = message + attempt (or "expire"): a command repeated after a crash is stored once. */
+  async requestRetry(messageId: string, recipients: string[], attempt: number, reason: string, now: Date): Promise<void> {
+    const retryId = `${messageId}:retry:${attempt}`;
+    await this.publisher.publish(
+      Subjects.deliveryRetry,
+      Codecs.deliveryRetry,
+      create(DeliveryRetrySchema, { retryId, messageId, recipients, action: RetryAction.RETRY, reason, requestedAt: timestampFromDate(now) }),
+      { msgId: retryId },
+    );
+  }
+
+  async requestExpiry(messageId: string, recipients: string[], now: Date): Promise<void> {
+    const retryId = `${messageId}:expire`;
+    await this.publisher.publish(
+      Subjects.deliveryRetry,
+      Codecs.deliveryRetry,
+      create(DeliveryRetrySchema, { retryId, messageId, recipients, action: RetryAction.EXPIRE, reason: 'expired', requestedAt: timestampFromDate(now) }),
+      { msgId: retryId },
+    );
+  }
+
+  async submit(submission: MailSubmit): Promise<void> {
+    await this.publisher.publish(Subjects.mailSubmit, Codecs.mailSubmit, submission, { msgId: submission.submitId });
+  }
+}

@@ -1,0 +1,38 @@
+import { Codecs, DeliveryState, Streams, Subjects, type StreamDefinition } from '@torii/contracts';
+import type { ConsumerSpec, StreamSpec } from '@torii/messaging';
+
+const NS_PER_MS = 1_000_000;
+
+function streamSpec(definition: StreamDefinition): StreamSpec {
+  return {
+    name: definition.name,
+    subjects: [...definition.subjects],
+    retention: definition.retention,
+    storage: definition.storage,
+    maxAgeMs: definition.max_age / NS_PER_MS,
+    duplicateWindowMs: definition.duplicate_window / NS_PER_MS,
+  };
+}
+
+/** DELIVERY carries the outcomes the spool follows and the retry commands it sends; MAIL takes its DSNs. */
+export const SPOOL_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.DELIVERY].map(streamSpec);
+
+/**
+ * One consumer over `delivery.>` with one handler at a time, so a recipient's deferred → delivered order is
+ * kept (separate consumers could see them the other way round).
+ */
+export const SPOOL_CONSUMERS: ConsumerSpec[] = [
+  {
+    durable: 'spool-delivery',
+    stream: 'DELIVERY',
+    filterSubject: Subjects.deliveryAny,
+    maxDeliver: 20,
+    ackWaitMs: 30_000,
+    concurrency: 1,
+    codecs: {
+      [Subjects.delivery(DeliveryState.DEFERRED)]: Codecs.deliveryStatus,
+      [Subjects.delivery(DeliveryState.DELIVERED)]: Codecs.deliveryStatus,
+      [Subjects.delivery(DeliveryState.BOUNCED)]: Codecs.deliveryStatus,
+    },
+  },
+] as ConsumerSpec[];
