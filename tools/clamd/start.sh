@@ -53,8 +53,8 @@ Foreground no
 $user_line
 DatabaseDirectory $db
 TemporaryDirectory $run
-# AV4: archives nested 20 levels deep are scanned.
-MaxRecursion ${CLAMD_MAX_RECURSION:-20}
+# AV4: archives nested 20 levels deep are scanned (clamd counts the scanned attachment itself as one level).
+MaxRecursion ${CLAMD_MAX_RECURSION:-21}
 # Bombs are bounded in files, bytes and time; AlertExceedsMax reports a hit limit as
 # Heuristics.Limits.Exceeded.* (virus-scan: unscannable) instead of a silent "OK".
 MaxFiles ${CLAMD_MAX_FILES:-10000}

@@ -1,4 +1,3 @@
-/// <reference path="../clamdjs.d.ts" />
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import * as clamd from 'clamdjs';
 import type { Readable } from 'node:stream';

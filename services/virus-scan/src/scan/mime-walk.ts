@@ -1,4 +1,3 @@
-/// <reference path="../mailsplit.d.ts" />
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Splitter, type MimeNode, type SplitterChunk } from 'mailsplit';
