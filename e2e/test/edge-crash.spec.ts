@@ -16,6 +16,9 @@ const message = (i: number) =>
  * sending MTA would) and must arrive too. A duplicate is allowed only for a message that had an attempt
  * without 250 (the kill fell between the publish ack and the reply: RFC 5321 §6.1).
  */
+// Each file boots the whole stack; the root config's 60 s is tight for that on a loaded CI machine.
+jest.setTimeout(150_000);
+
 describe('kill -9 of edge-mta during a run of 200 messages', () => {
   let stack: Stack;
 

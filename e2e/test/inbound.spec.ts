@@ -23,6 +23,9 @@ interface RecipientStatus {
   lastReply: { code: number; enhanced: string; text: string } | null;
 }
 
+// Each file boots the whole stack; the root config's 60 s is tight for that on a loaded CI machine.
+jest.setTimeout(150_000);
+
 describe('inbound mail through edge → S3 → JetStream → delivery → tenant server', () => {
   let stack: Stack;
   let token: string;

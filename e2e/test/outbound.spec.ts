@@ -24,6 +24,9 @@ const relay = (stack: Stack, localAddress: string, from: string, to: string, id:
     { localAddress },
   );
 
+// Each file boots the whole stack; the root config's 60 s is tight for that on a loaded CI machine.
+jest.setTimeout(150_000);
+
 describe('outbound relay from the tenant server, and a broker restart', () => {
   let stack: Stack;
 

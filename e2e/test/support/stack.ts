@@ -200,11 +200,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       edgePort,
       join(work, 'edge-mta.log'),
     );
-    // Order matters: tenant creates the directory bucket, delivery the streams the edge publishes to.
-    for (const service of [tenant, delivery, edge]) {
-      processes.push(service);
-      await service.start();
-    }
+    // The tenant service creates the directory bucket and publishes the seeded domains; then delivery
+    // (creates the streams) and the edge (reads the directory) boot side by side: tests send only once all
+    // are ready, so the edge never publishes before the MAIL stream exists.
+    processes.push(tenant, delivery, edge);
+    await tenant.start();
+    await Promise.all([delivery.start(), edge.start()]);
 
     const api: Stack['api'] = async (service, method, path, opts = {}) => {
       const res = await fetch(`${service.url}${path}`, {
