@@ -14,6 +14,7 @@ import type { Prisma } from '../../generated/prisma';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DirectoryCache } from '../directory/directory.cache';
 import { DeliveryRepository } from '../persistence/delivery.repository';
+import { spamJoinPolicy } from '../spam/spam-headers.rules';
 import {
   DEFAULT_JOIN_POLICY,
   joinPolicyFor,
@@ -127,7 +128,7 @@ export class IntakeService {
       { spam: services?.spam?.subscribed ?? false, virus: services?.virus?.subscribed ?? false, archive: services?.archive?.subscribed ?? false },
       m.bypass,
     );
-    const policy = joinPolicyFor(this.basePolicy, entry?.virusPolicy?.settings);
+    const policy = spamJoinPolicy(joinPolicyFor(this.basePolicy, entry?.virusPolicy?.settings), entry?.spamPolicy?.settings);
     const created = await this.repository.insertMessage({
       id: m.id,
       origin: m.origin,

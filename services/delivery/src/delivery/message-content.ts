@@ -5,7 +5,9 @@ import { HeaderRewriter, authservId, formatReceived, stampDeliveryHeaders, type 
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import type { MessageRow } from '../persistence/delivery.repository';
 import { MessageObjects } from '../persistence/message-objects';
+import { taggedSubject } from '../spam/spam-headers.rules';
 import type { DeliverTreatment } from '../verdicts/verdict-join.rules';
+import { stripInfectedParts } from '../virus/part-stripper';
 
 /** The bytes that leave the gateway: the stored object streamed through our header edits, body untouched. */
 @Injectable()
@@ -20,7 +22,9 @@ export class MessageContent {
   }
 
   async open(message: MessageRow, treatment: DeliverTreatment, recipients: string[]): Promise<Readable> {
-    const source = await this.objects.open(message.objectKey);
+    const stored = await this.objects.open(message.objectKey);
+    // AV2: infected attachments replaced by a notice; everything else passes byte for byte.
+    const source = treatment.strip?.length ? stripInfectedParts(stored, treatment.strip, this.config.TORII_BRAND) : stored;
     const rewriter = new HeaderRewriter((headers) => this.edit(headers, message, treatment, recipients));
     source.on('error', (error) => rewriter.destroy(error));
     return source.pipe(rewriter);
@@ -28,9 +32,9 @@ export class MessageContent {
 
   private edit(headers: HeaderBlock, message: MessageRow, treatment: DeliverTreatment, recipients: string[]): void {
     if (treatment.subjectTag) {
-      const subject = headers.values('Subject')[0] ?? '';
+      const subject = taggedSubject(headers.values('Subject')[0], treatment.subjectTag);
       headers.remove('Subject');
-      headers.prepend('Subject', `${treatment.subjectTag} ${subject}`.trim());
+      headers.prepend('Subject', subject);
     }
     for (const header of [...treatment.headers].reverse()) {
       headers.remove(header.name);

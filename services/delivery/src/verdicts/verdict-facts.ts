@@ -6,6 +6,7 @@ import {
   type SpamVerdict,
   type VirusVerdict,
 } from '@torii/contracts';
+import { encodeHeaderText } from '../spam/spam-headers.rules';
 import type { AuditActionName, SpamActionName, VerdictFacts, VirusStatusName } from './verdict-join.rules';
 
 /** Protobuf verdicts reduced to what the join reads (stored as the Verdict row's payload). */
@@ -23,6 +24,7 @@ export function spamFacts(v: SpamVerdict): VerdictFacts {
     failed: v.outcome?.failed ?? false,
     failureReason: v.outcome?.failureReason ?? '',
     headerValue: v.headerValue,
+    explanation: encodeHeaderText(v.explanation),
     recipients: v.recipients.map((r) => ({
       recipient: r.recipient,
       action: actions[r.action] ?? 'deliver',
@@ -46,6 +48,7 @@ export function virusFacts(v: VirusVerdict): VerdictFacts {
     failureReason: v.outcome?.failureReason ?? '',
     status: statuses[v.status] ?? 'unscannable',
     engine: v.engine,
+    findings: v.findings.map((f) => ({ part: f.part, filename: f.filename, signature: f.signature })),
   };
 }
 

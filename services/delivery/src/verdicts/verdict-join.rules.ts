@@ -2,6 +2,7 @@
  * The verdict join, as pure functions: which verdicts a message waits for, how long, what happens when one
  * does not come, and what each recipient's treatment is once the verdicts are in. No Nest, NATS or Prisma.
  */
+import { virusEffect, type StripPart, type VirusFinding } from '../virus/virus-effect.rules';
 
 export type VerdictKindName = 'spam' | 'virus' | 'audit';
 export const VERDICT_KINDS: readonly VerdictKindName[] = ['spam', 'virus', 'audit'];
@@ -42,6 +43,8 @@ export interface KindPolicy {
   /** How long after the message arrived to wait for this verdict. */
   timeoutMs: number;
   onFailure: FailurePolicy;
+  /** Virus only (AV5): an unscannable message is delivered with a header (default) or held. */
+  unscannable?: 'deliver' | 'hold';
 }
 
 export type JoinPolicy = Record<VerdictKindName, KindPolicy>;
@@ -58,7 +61,8 @@ export const DEFAULT_JOIN_POLICY: JoinPolicy = {
  */
 export function joinPolicyFor(base: JoinPolicy, virusPolicy: Record<string, string> = {}): JoinPolicy {
   const virusOpen = virusPolicy['on_failure'] === 'deliver';
-  return { ...base, virus: { ...base.virus, onFailure: virusOpen ? 'fail-open' : base.virus.onFailure } };
+  const unscannable = virusPolicy['unscannable'] === 'hold' ? 'hold' : 'deliver';
+  return { ...base, virus: { ...base.virus, onFailure: virusOpen ? 'fail-open' : base.virus.onFailure, unscannable } };
 }
 
 // ---- the verdicts, reduced to what the join needs (the consumer maps the protobuf messages to these) ----
@@ -78,15 +82,19 @@ export type VerdictFacts =
       failed: boolean;
       failureReason?: string;
       headerValue?: string;
+      /** Strongest evidence each way (already header-safe), stamped as `X-<Brand>-Spam-Reasons`. */
+      explanation?: string;
       recipients: { recipient: string; action: SpamActionName; subjectTag?: string; reason?: string }[];
     }
-  | { kind: 'virus'; failed: boolean; failureReason?: string; status: VirusStatusName; engine?: string }
+  | { kind: 'virus'; failed: boolean; failureReason?: string; status: VirusStatusName; engine?: string; findings?: VirusFinding[] }
   | { kind: 'audit'; failed: boolean; failureReason?: string; actions: AuditActionName[]; addHeaders: HeaderField[] };
 
 /** How one recipient's copy is delivered: the same treatment means the same SMTP transaction. */
 export interface DeliverTreatment {
   headers: HeaderField[];
   subjectTag?: string;
+  /** Infected parts to replace by a notice (AV2; src/virus). */
+  strip?: StripPart[];
 }
 
 export type RecipientDecision =
@@ -103,6 +111,8 @@ export interface JoinInput {
   now: number;
   /** Brand for header names: `X-<Brand>-Spam-Check`. */
   brand: string;
+  /** Direction of the message (virus: outbound infected mail is not sent); inbound when absent. */
+  direction?: DirectionName;
 }
 
 export type JoinOutcome =
@@ -124,6 +134,7 @@ export function joinVerdicts(input: JoinInput): JoinOutcome {
   const notes: string[] = [];
   const decisions = new Map<string, RecipientDecision>();
   const headers: HeaderField[] = [];
+  const strip: StripPart[] = [];
   const perRecipient = new Map<string, { action: RecipientDecision['action']; reason: string; subjectTag?: string }>();
   const escalate = (recipient: string, action: RecipientDecision['action'], reason: string, subjectTag?: string) => {
     const current = perRecipient.get(recipient);
@@ -160,6 +171,7 @@ export function joinVerdicts(input: JoinInput): JoinOutcome {
     switch (verdict.kind) {
       case 'spam': {
         if (verdict.headerValue) headers.push({ name: checkHeader(input.brand, 'spam'), value: verdict.headerValue });
+        if (verdict.explanation) headers.push({ name: `X-${input.brand}-Spam-Reasons`, value: verdict.explanation });
         for (const d of verdict.recipients) {
           const recipient = matchRecipient(input.recipients, d.recipient);
           if (!recipient) continue;
@@ -182,22 +194,23 @@ export function joinVerdicts(input: JoinInput): JoinOutcome {
         }
         break;
       }
-      case 'virus':
-        switch (verdict.status) {
-          case 'clean':
-            headers.push({ name: checkHeader(input.brand, 'virus'), value: `clean${verdict.engine ? ` (${verdict.engine})` : ''}` });
-            break;
-          case 'infected':
-            // Disinfected copies are virus-scan's to produce (AV2); until then an infected message is not passed on.
-            everyone('drop', 'virus-infected');
-            break;
-          case 'unscannable':
-            // AV5: delivered with a header saying so, or held, by domain policy (fail-closed policy holds).
-            if (policy.onFailure === 'fail-closed') everyone('hold', 'virus-unscannable');
-            else headers.push({ name: checkHeader(input.brand, 'virus'), value: 'unscannable' });
-            break;
+      case 'virus': {
+        // AV2, AV3, AV5: src/virus decides; infected attachments are stripped when the copy is written.
+        const effect = virusEffect({
+          direction: input.direction ?? 'inbound',
+          status: verdict.status,
+          findings: verdict.findings ?? [],
+          engine: verdict.engine,
+          unscannable: policy.unscannable ?? 'deliver',
+        });
+        if (effect.action === 'deliver') {
+          headers.push({ name: checkHeader(input.brand, 'virus'), value: effect.header });
+          if (effect.strip.length > 0) strip.push(...effect.strip);
+        } else {
+          everyone(effect.action, effect.reason);
         }
         break;
+      }
       case 'audit':
         for (const action of verdict.actions) {
           switch (action) {
@@ -228,6 +241,7 @@ export function joinVerdicts(input: JoinInput): JoinOutcome {
     if (chosen.action === 'deliver') {
       const treatment: DeliverTreatment = { headers: [...headers] };
       if (chosen.subjectTag) treatment.subjectTag = chosen.subjectTag;
+      if (strip.length > 0) treatment.strip = [...strip];
       decisions.set(recipient, { action: 'deliver', treatment, reason: chosen.reason });
     } else {
       decisions.set(recipient, { action: chosen.action, reason: chosen.reason });
