@@ -23,6 +23,10 @@ import { ReconciliationService } from './reconcile/reconciliation.service';
 import { retrySchedule } from './retry/retry-schedule.rules';
 import { DNS_RESOLVER, StaticDnsResolver, systemResolver, type DnsResolver } from './routing/resolver';
 import { RouterService } from './routing/router.service';
+import { SpoolDeferralHandler } from './spool/spool-deferral.handler';
+import { SpoolRetryConsumer } from './spool/spool-retry.consumer';
+import { SpoolRetryRepository } from './spool/spool-retry.repository';
+import { SpoolRetryService } from './spool/spool-retry.service';
 import { JoinService } from './verdicts/join.service';
 
 export interface DeliveryOverrides {
@@ -42,14 +46,18 @@ export class DeliveryModule {
       if (ms === undefined) throw new Error(`RETRY_DELAYS: not a duration: ${d}`);
       return ms;
     });
-    const deferral = overrides.deferral ?? new LocalRetryDeferralHandler(retrySchedule(delays, config.RETRY_JITTER, config.RETRY_GIVE_UP));
+    const deferral =
+      overrides.deferral ??
+      (config.DEFERRAL_MODE === 'spool'
+        ? new SpoolDeferralHandler(config.SPOOL_PARK)
+        : new LocalRetryDeferralHandler(retrySchedule(delays, config.RETRY_JITTER, config.RETRY_GIVE_UP)));
     return {
       module: DeliveryModule,
       imports: [
         MessagingModule.forRoot({ servers: config.NATS_URL, name: 'delivery', streams: DELIVERY_STREAMS }),
         AuthModule.forRoot({ jwks: { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
       ],
-      controllers: [MailConsumer, MessagesController],
+      controllers: [MailConsumer, MessagesController, SpoolRetryConsumer],
       providers: [
         { provide: DELIVERY_CONFIG, useValue: config },
         { provide: DNS_RESOLVER, useValue: resolver },
@@ -76,6 +84,8 @@ export class DeliveryModule {
         IntakeService,
         ReconciliationService,
         MessagesService,
+        SpoolRetryRepository,
+        SpoolRetryService,
       ],
     };
   }

@@ -30,6 +30,10 @@ export const deliveryConfigSchema = z.object({
   RETRY_JITTER: z.coerce.number().min(0).max(0.99).default(0.1),
   /** After this long since the first failure, a deferred recipient is bounced (SEC2: 7 days). */
   RETRY_GIVE_UP: duration('7d'),
+  /** Who owns deferred mail: `spool` hands it to the spool service (SEC), `local` retries on RETRY_DELAYS. */
+  DEFERRAL_MODE: z.enum(['local', 'spool']).default('local'),
+  /** With DEFERRAL_MODE=spool: a handed-over recipient is tried again on its own only after this (spool lost). */
+  SPOOL_PARK: duration('8d'),
   /** How long a worker owns a claimed recipient; a crashed worker's claims are taken again after it. */
   DELIVERY_LEASE: duration('5m'),
   DELIVERY_CONCURRENCY: positiveInt(8),

@@ -1,3 +1,4 @@
+import type { SpoolHandoff } from '@torii/contracts';
 import { nextRetry, type RetrySchedule } from '../retry/retry-schedule.rules';
 
 export type DeferralDecision = { action: 'retry'; at: Date } | { action: 'give-up' };
@@ -9,6 +10,20 @@ export type DeferralDecision = { action: 'retry'; at: Date } | { action: 'give-u
  */
 export interface DeferralHandler {
   onTemporaryFailure(input: { attempt: number; firstFailedAt: Date; now: Date }): DeferralDecision;
+  /** When set, the deferred event carries what the spool needs to own the recipient (src/spool/). */
+  handoff?(facts: HandoffFacts): SpoolHandoff;
+}
+
+/** The message and recipient facts a hand-off to the spool is made of. */
+export interface HandoffFacts {
+  domain: string;
+  bucket: string;
+  objectKey: string;
+  size: bigint;
+  envelope: { mailFrom?: string; ret?: string; envid?: string };
+  receivedAt: Date;
+  firstFailedAt: Date;
+  recipient: { address: string; notify: string[]; orcpt: string };
 }
 
 export const DEFERRAL_HANDLER = Symbol('DEFERRAL_HANDLER');

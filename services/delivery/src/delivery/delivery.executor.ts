@@ -135,11 +135,26 @@ export class DeliveryExecutor {
         reason: update.reason,
         remote: reply.code || host ? remote : undefined,
         nextAttemptAt: update.nextAttemptAt ?? undefined,
+        handoff: update.state === 'deferred' ? this.handoff(message, r, update.firstFailedAt ?? now) : undefined,
         now,
       });
       if (event) events.push(event);
     }
     await this.repository.applyDeliveryOutcome(updates, events, attempt);
+  }
+
+  /** SEC: the facts the spool keeps for a deferred recipient, when the deferral handler hands over. */
+  private handoff(message: MessageWithRecipients, r: Claimed, firstFailedAt: Date) {
+    return this.deferral.handoff?.({
+      domain: message.domain,
+      bucket: message.bucket,
+      objectKey: message.objectKey,
+      size: message.size,
+      envelope: message.envelope as { mailFrom?: string; ret?: string; envid?: string },
+      receivedAt: message.receivedAt,
+      firstFailedAt,
+      recipient: { address: r.address, notify: r.notify, orcpt: r.orcpt },
+    });
   }
 }
 

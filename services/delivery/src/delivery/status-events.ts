@@ -6,6 +6,7 @@ import {
   Subjects,
   create,
   timestampFromDate,
+  type SpoolHandoff,
 } from '@torii/contracts';
 import type { OutboxEvent, RecipientStateName } from '../persistence/delivery.repository';
 
@@ -28,6 +29,8 @@ export interface StatusFacts {
   reason: string;
   remote?: { host: string; ip: string; code: number; enhanced: string; text: string };
   nextAttemptAt?: Date;
+  /** A deferred recipient handed over to the spool. */
+  handoff?: SpoolHandoff;
   now: Date;
 }
 
@@ -51,6 +54,7 @@ export function statusEvent(f: StatusFacts): OutboxEvent | undefined {
       ? { remote: { host: f.remote.host, ip: f.remote.ip, code: f.remote.code, enhancedCode: f.remote.enhanced, text: f.remote.text } }
       : {}),
     ...(f.nextAttemptAt ? { nextAttemptAt: timestampFromDate(f.nextAttemptAt) } : {}),
+    ...(f.handoff ? { handoff: f.handoff } : {}),
   });
   return {
     subject: Subjects.delivery(status),

@@ -34,4 +34,6 @@ export const DELIVERY_CONSUMERS: ConsumerSpec[] = [
       [Subjects.verdictAudit]: Codecs.auditVerdict,
     },
   },
+  // Commands from the spool (SEC): retry deferred recipients now, or give them up.
+  { ...common, durable: 'delivery-spool-retry', stream: 'DELIVERY', filterSubject: Subjects.deliveryRetry, codecs: { [Subjects.deliveryRetry]: Codecs.deliveryRetry } },
 ] as ConsumerSpec[];
