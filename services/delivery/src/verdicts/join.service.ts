@@ -36,6 +36,7 @@ export class JoinService {
       startedAt: message.createdAt.getTime(),
       now: now.getTime(),
       brand: this.config.TORII_BRAND,
+      direction: message.direction,
     });
     if (outcome.status === 'wait') return { kind: 'wait', until: new Date(outcome.until) };
     for (const note of outcome.notes) this.logger.warn(`message ${message.id}: ${note}`);
