@@ -11,6 +11,7 @@ import { DirectoryCache } from './directory/directory-cache';
 import { fileResolver, systemResolver, type DnsResolver } from './dns/resolver';
 import { AbortJournal } from './queue/abort-journal';
 import { QueueService } from './queue/queue.service';
+import { SpoolStateCache } from './spool/spool-state-cache';
 
 /**
  * Everything the Haraka plugins share, built once per process: config, directory cache, DNS, object store,
@@ -20,6 +21,8 @@ import { QueueService } from './queue/queue.service';
 export class EdgeRuntime {
   readonly logger: Logger;
   readonly directory: DirectoryCache;
+  /** SEC4: the spool's fill level and down domains. */
+  readonly spoolState: SpoolStateCache;
   readonly resolver: DnsResolver;
   readonly auth: MailAuthService;
   readonly queue: QueueService;
@@ -38,6 +41,7 @@ export class EdgeRuntime {
     this.logger = createLogger({ name: 'edge-mta', level: config.LOG_LEVEL });
     initMetrics('edge-mta');
     this.directory = new DirectoryCache(config.DIRECTORY_BUCKET, this.logger);
+    this.spoolState = new SpoolStateCache(config.SPOOL_STATE_BUCKET, this.logger);
     this.resolver = config.DNS_OVERRIDES_FILE
       ? fileResolver(config.DNS_OVERRIDES_FILE)
       : systemResolver({ servers: config.DNS_SERVERS, timeoutMs: config.DNS_TIMEOUT });
@@ -73,6 +77,7 @@ export class EdgeRuntime {
         this.connection = nc;
         this.publisher = new JetStreamPublisher(nc, { timeoutMs: this.config.PUBLISH_TIMEOUT });
         this.directory.attach(nc);
+        this.spoolState.attach(nc);
         void this.followStatus(nc);
       } catch (error) {
         this.logger.warn({ err: describeError(error) }, 'nats: not reachable, retrying');
@@ -117,6 +122,7 @@ export class EdgeRuntime {
     this.stopped = true;
     this.journal.stop();
     this.directory.stop();
+    this.spoolState.stop();
     const nc = this.connection;
     this.connection = undefined;
     if (nc) await nc.drain().catch(() => nc.close());

@@ -25,6 +25,10 @@ export const edgeConfigSchema = z.object({
   HTTP_BIND_ADDRESS: z.string().default('127.0.0.1'),
   /** The NATS KV bucket holding one DomainDirectory per domain (tests use their own). */
   DIRECTORY_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('directory'),
+  /** The NATS KV bucket where the spool publishes its state (SEC4: 452 4.3.1 when full). */
+  SPOOL_STATE_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spool-state'),
+  /** A spool state older than this is ignored (the spool is not publishing): nothing is refused for it. */
+  SPOOL_STATE_MAX_AGE: duration('5m'),
   /** DNS servers for PTR, SPF, DKIM and DMARC lookups; the system's when empty. */
   DNS_SERVERS: list([]),
   /** A JSON file of DNS records that replaces DNS entirely (tests, local runs). See src/dns/resolver.ts. */

@@ -13,5 +13,6 @@ export const Replies = {
   tooBig: () => new DSN(552, '5.3.4', 'Message size exceeds fixed maximum message size'),
   queueFailed: () => new DSN(451, '4.3.0', 'Temporary storage failure, try again later'),
   hookTimeout: () => new DSN(451, '4.3.0', 'Temporary local problem, try again later'),
+  spoolFull: () => new DSN(452, '4.3.1', 'Insufficient system storage, try again later'),
   queued: (id: string) => new DSN(250, '2.0.0', `Ok queued as ${id}`),
 } as const;

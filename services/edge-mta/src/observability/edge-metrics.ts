@@ -16,6 +16,7 @@ export const edgeMetrics = {
 export type RefusalReason =
   | 'relay-denied'
   | 'unknown-user'
+  | 'spool-full'
   | 'suspended'
   | 'other-tenant'
   | 'too-many-recipients'

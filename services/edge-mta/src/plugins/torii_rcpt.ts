@@ -6,6 +6,7 @@ import { Replies } from '../haraka/replies';
 import { decodeXtext, transactionState } from '../haraka/session';
 import { countRefusal } from '../observability/edge-metrics';
 import { decideInboundRecipient } from '../policy/recipient-policy';
+import { spoolRefuses } from '../policy/spool-capacity';
 import { edgeRuntime } from '../runtime';
 import { limitFor } from './torii_relay';
 
@@ -37,6 +38,11 @@ export function hook_rcpt(next: HarakaNext, connection: HarakaConnection, params
     });
     switch (decision.kind) {
       case 'accept':
+        // SEC4: the domain's server is down and the spool is full: refuse now rather than accept and lose.
+        if (spoolRefuses(runtime.spoolState.current, decision.domain, Date.now(), runtime.config.SPOOL_STATE_MAX_AGE)) {
+          countRefusal('spool-full');
+          return next(HookResult.DENYSOFT, Replies.spoolFull());
+        }
         if (state.tenantId === undefined) {
           state.tenantId = decision.tenantId;
           state.domain = decision.domain;

@@ -1,3 +1,4 @@
+import { ServiceSubscriptionSchema, create } from '@torii/contracts';
 import { directoryEntry } from '../../test/support/directory';
 import { decideInboundRecipient, type RecipientInput } from './recipient-policy';
 
@@ -5,6 +6,9 @@ const filtered = directoryEntry({ domain: 'a.example', tenantId: 't1', spam: tru
 const open = directoryEntry({ domain: 'b.example', tenantId: 't1' });
 const other = directoryEntry({ domain: 'c.example', tenantId: 't2' });
 const suspended = directoryEntry({ domain: 'd.example', tenantId: 't3', active: false });
+/** Secondary service without spam filtering: Torii is the backup MX only (SEC). */
+const backupOnly = directoryEntry({ domain: 'e.example', tenantId: 't1', addresses: ['alice'] });
+backupOnly.services!.secondary = create(ServiceSubscriptionSchema, { subscribed: true });
 
 describe('decideInboundRecipient', () => {
   const cases: [string, RecipientInput, string][] = [
@@ -14,6 +18,8 @@ describe('decideInboundRecipient', () => {
     ['registered address, any case', { localPart: 'ALICE', directory: filtered, directoryLoaded: true }, 'accept'],
     ['unregistered address with spam filtering (SPAM2)', { localPart: 'bob', directory: filtered, directoryLoaded: true }, 'unknown-user'],
     ['any address without spam filtering', { localPart: 'anyone', directory: open, directoryLoaded: true }, 'accept'],
+    ['registered address, secondary only', { localPart: 'alice', directory: backupOnly, directoryLoaded: true }, 'accept'],
+    ['unregistered address, secondary only (backup MX is no backscatter source)', { localPart: 'bob', directory: backupOnly, directoryLoaded: true }, 'unknown-user'],
     ['suspended tenant', { localPart: 'x', directory: suspended, directoryLoaded: true }, 'suspended'],
     ['same tenant as earlier recipients', { localPart: 'x', directory: open, directoryLoaded: true, transactionTenantId: 't1' }, 'accept'],
     ['another tenant than earlier recipients', { localPart: 'x', directory: other, directoryLoaded: true, transactionTenantId: 't1' }, 'other-tenant'],

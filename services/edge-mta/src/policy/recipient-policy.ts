@@ -5,7 +5,7 @@ export type RecipientDecision =
   | { kind: 'accept'; tenantId: string; domain: string }
   /** The domain is no tenant's: 550 5.7.1 Relaying denied. */
   | { kind: 'relay-denied' }
-  /** Spam filtering is subscribed and the address is not registered (SPAM2): 550 5.1.1 User unknown. */
+  /** Spam filtering or the secondary service is subscribed and the address is not registered: 550 5.1.1. */
   | { kind: 'unknown-user' }
   /** The domain's tenant is suspended: 450 4.7.1, the sender retries later. */
   | { kind: 'suspended' }
@@ -30,7 +30,9 @@ export function decideInboundRecipient(input: RecipientInput): RecipientDecision
   if (!directory.active) return { kind: 'suspended' };
   if (input.transactionTenantId !== undefined && input.transactionTenantId !== directory.tenantId)
     return { kind: 'other-tenant' };
-  if (directory.services?.spam?.subscribed) {
+  // SPAM2, and SEC: as a backup MX for a secondary-only domain we must not accept what the tenant's server
+  // would refuse later (we would become a backscatter source). Domains with neither keep "any address".
+  if (directory.services?.spam?.subscribed || directory.services?.secondary?.subscribed) {
     const local = input.localPart.toLowerCase();
     if (!directory.addresses.some((a) => a.localPart.toLowerCase() === local)) return { kind: 'unknown-user' };
   }
