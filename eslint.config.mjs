@@ -25,6 +25,8 @@ export default tseslint.config(
             // A service may use shared libraries, never another service; a library never uses a service.
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            // End-to-end tests drive the services as processes; they import only shared libraries.
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:tenant', onlyDependOnLibsWithTags: ['scope:shared', 'scope:tenant'] },
             { sourceTag: 'scope:edge-mta', onlyDependOnLibsWithTags: ['scope:shared', 'scope:edge-mta'] },

@@ -23,6 +23,9 @@ env.LOG_LEVEL ??= 'info';
 const SERVICES = [
   { name: 'tenant', port: 3001 },
   { name: 'delivery', port: 3002 },
+  { name: 'spam-filter', port: 3004 },
+  { name: 'virus-scan', port: 3005 },
+  { name: 'spool', port: 3007 },
   { name: 'edge-mta', port: 3003, env: { STATE_DIR: path.join(state, 'edge-mta') } },
 ].filter((s) =>
   fs.existsSync(path.join(root, 'services', s.name, 'dist', 'main.js')),
@@ -115,6 +118,16 @@ async function waitForHttp(port, timeoutMs = 60_000) {
   return false;
 }
 
+/** clamd on the project's test signatures (production runs freshclam; see docs/operations/virus-scanning.md). */
+function startClamd() {
+  if (env.CLAMD_HOSTS) return;
+  const result = require('node:child_process').spawnSync(path.join(root, 'tools', 'clamd', 'start.sh'), ['3310'], {
+    encoding: 'utf8',
+  });
+  if (result.status === 0) say('clamd on 127.0.0.1:3310 (test signatures: EICAR and ClamAV test files)');
+  else say(`clamd is not available (${(result.stderr || '').trim()}); virus scans wait until it is`);
+}
+
 let devS3;
 let sink;
 
@@ -161,6 +174,8 @@ async function main() {
     log: true,
   });
   say(`development mail server (the demo tenant's) on 127.0.0.1:${sink.port}, messages in .torii/sink`);
+
+  if (SERVICES.some((s) => s.name === 'virus-scan')) startClamd();
 
   for (const service of SERVICES) {
     startChild(service);
