@@ -22,14 +22,16 @@ env.LOG_LEVEL ??= 'info';
 /** Services in start order; `ready` is the HTTP port polled before the next one starts. */
 const SERVICES = [
   { name: 'tenant', port: 3001 },
-  { name: 'delivery', port: 3002 },
+  // With the spool running, it owns deferred mail (SEC1-SEC4); delivery hands it over.
+  { name: 'delivery', port: 3002, env: { DEFERRAL_MODE: 'spool' } },
   { name: 'spam-filter', port: 3004 },
   { name: 'virus-scan', port: 3005 },
   { name: 'spool', port: 3007 },
   { name: 'edge-mta', port: 3003, env: { STATE_DIR: path.join(state, 'edge-mta') } },
-].filter((s) =>
-  fs.existsSync(path.join(root, 'services', s.name, 'dist', 'main.js')),
-);
+].filter((s) => fs.existsSync(path.join(root, 'services', s.name, 'dist', 'main.js')));
+if (!SERVICES.some((s) => s.name === 'spool')) {
+  for (const s of SERVICES) if (s.name === 'delivery') s.env = {}; // no spool: delivery retries itself
+}
 
 const children = [];
 let stopping = false;
