@@ -95,8 +95,16 @@ export interface Reply {
  * Sends each line and reads one reply per line; returns the greeting and the replies. Stops when the server
  * closes. For DATA content pass the whole message ending with `\r\n.` as one line.
  */
-export async function dialog(port: number, lines: string[], localAddress = '127.0.0.1', timeoutMs = 15_000): Promise<Reply[]> {
+export async function dialog(
+  port: number,
+  lines: string[],
+  localAddress = '127.0.0.1',
+  timeoutMs = 15_000,
+  /** Written as soon as the connection opens, before the greeting: a load balancer's PROXY header. */
+  preamble?: string,
+): Promise<Reply[]> {
   const socket: Socket = connect({ host: '127.0.0.1', port, localAddress });
+  if (preamble !== undefined) socket.once('connect', () => socket.write(preamble));
   socket.setEncoding('utf8');
   const replies: Reply[] = [];
   let buffer = '';
