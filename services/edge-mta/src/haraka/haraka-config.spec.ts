@@ -24,6 +24,11 @@ describe('harakaConfigFiles', () => {
     expect(files['connection.ini']).toContain('deny_chars=0');
   });
 
+  it('ships the RFC 7919 DH group so Haraka never generates dhparams at start', () => {
+    expect(files['tls.ini']).toContain('dhparam=dhparams.pem');
+    expect(files['dhparams.pem']).toMatch(/^-----BEGIN DH PARAMETERS-----\n[\s\S]+-----END DH PARAMETERS-----\n$/);
+  });
+
   it('accepts the PROXY protocol only from the configured load balancers', () => {
     expect(files['connection.ini']).toContain('enabled=true\nhosts[] = 10.0.0.1\nhosts[] = 10.0.0.2');
   });

@@ -21,6 +21,17 @@ function endpoint(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** RFC 7919 §A.1 ffdhe2048, as `openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048` prints it. */
+const FFDHE2048_PEM = `-----BEGIN DH PARAMETERS-----
+MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
++8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
+87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
+YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
+7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
+ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
+-----END DH PARAMETERS-----
+`;
+
 /**
  * The Haraka configuration files for one edge, as name → content. Pure, so a test can read what a setting
  * becomes. Haraka's own size limit is off (we answer 552 5.3.4 ourselves), no Received or
@@ -77,7 +88,10 @@ export function harakaConfigFiles(config: EdgeConfig, queueTimeoutSeconds: numbe
     ].join('\n'),
     me: `${config.SMTP_HOSTNAME}\n`,
     plugins: ['tls', ...TORII_PLUGINS].join('\n') + '\n',
-    'tls.ini': ['[main]', 'key=tls_key.pem', 'cert=tls_cert.pem', 'requestCert=false', 'rejectUnauthorized=false', ''].join('\n'),
+    'tls.ini': ['[main]', 'key=tls_key.pem', 'cert=tls_cert.pem', 'dhparam=dhparams.pem', 'requestCert=false', 'rejectUnauthorized=false', ''].join('\n'),
+    // Without a dhparams file Haraka runs `openssl dhparam 2048` at every start (tens of CPU seconds);
+    // the RFC 7919 ffdhe2048 group is the standard, vetted choice for finite-field DHE.
+    'dhparams.pem': FFDHE2048_PEM,
     'log.ini': ['[main]', `level=${HARAKA_LOG_LEVELS[config.LOG_LEVEL] ?? 'notice'}`, 'timestamps=true', 'format=logfmt', ''].join('\n'),
     'plugin_timeout': '30\n',
     // Haraka's own timer per plugin must outlast ours (runGuarded answers 451 first).
