@@ -1,0 +1,315 @@
+/**
+ * End to end over the bus: MailReceived published like the edge does, spam-filter in process, delivery as a
+ * child process (its built dist), against a private nats-server, real Postgres, s3rver and an SMTP sink
+ * playing the tenant's server. Plus the REST API with tokens signed by a test key.
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import {
+  Codecs,
+  Direction,
+  DomainDirectorySchema,
+  MailReceivedSchema,
+  Streams,
+  Subjects,
+  create,
+  timestampFromDate,
+  type MailReceived,
+} from '@torii/contracts';
+import { createTestSchema, type TestSchema } from '@torii/db';
+import { JetStreamPublisher, KvStore, connectNats, ensureStreams } from '@torii/messaging';
+import { ObjectStore, messageKey } from '@torii/storage';
+import { startNatsServer, startS3Server, startSmtpSink, uniqueName, type NatsServer, type S3Server, type SinkMessage, type SmtpSink } from '@torii/testing';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { simpleParser } from 'mailparser';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import request from 'supertest';
+import { createSpamFilterApp } from '../src/app';
+import { spamFilterConfigSchema } from '../src/config';
+import { PrismaService } from '../src/db/prisma.service';
+import { ReportsService } from '../src/reports/reports.service';
+
+const FIXTURES = join(dirname(require.resolve('@torii/spam-engine/package.json')), 'fixtures');
+const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
+const DOMAIN = 'spam-e2e.test';
+const TENANT = '7a1f0c2e-0000-4000-8000-000000000001';
+
+/** The streams as contracts define them (the services ensure the same at boot). */
+const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map((d) => ({
+  name: d.name,
+  subjects: [...d.subjects],
+  retention: d.retention,
+  storage: d.storage,
+  maxAgeMs: d.max_age / 1_000_000,
+  duplicateWindowMs: d.duplicate_window / 1_000_000,
+}));
+
+jest.setTimeout(120_000);
+
+describe('spam-filter end to end', () => {
+  let nats: NatsServer;
+  let s3: S3Server;
+  let spamDb: TestSchema;
+  let deliveryDb: TestSchema;
+  let sink: SmtpSink;
+  let nc: NatsConnection;
+  let publisher: JetStreamPublisher;
+  let store: ObjectStore;
+  let app: NestExpressApplication;
+  let delivery: ChildProcess;
+  let bucket: string;
+  let sign: (claims: Record<string, unknown>) => Promise<string>;
+  let admin: string;
+  let bobToken: string;
+
+  beforeAll(async () => {
+    [nats, s3, sink] = await Promise.all([startNatsServer(), startS3Server(), startSmtpSink({ tls: true })]);
+    spamDb = await createTestSchema({ schema: 'spam', prismaConfigPath: join(__dirname, '..', 'prisma.config.ts') });
+    // Delivery runs from its build (a child process, as in production); a path, not an import of a service.
+    const deliveryRoot = join(__dirname, '..', '..', 'delivery');
+    deliveryDb = await createTestSchema({ schema: 'delivery', prismaConfigPath: join(deliveryRoot, 'prisma.config.ts') });
+    bucket = uniqueName('mail').replaceAll('_', '-');
+    nc = await connectNats({ servers: nats.url, name: 'spam-e2e' });
+    await ensureStreams(await jetstreamManager(nc), STREAMS);
+    publisher = new JetStreamPublisher(nc);
+    const directory = await KvStore.open(nc, 'directory', Codecs.domainDirectory, { create: true });
+    await directory.put(
+      DOMAIN,
+      create(DomainDirectorySchema, {
+        domain: DOMAIN,
+        tenantId: TENANT,
+        tenantName: 'Spam E2E',
+        active: true,
+        services: { spam: { subscribed: true } },
+        addresses: ['bob', 'carol', 'dave', 'erin'].map((localPart) => ({ localPart, kind: 1 })),
+        server: { hostname: 'mail.spam-e2e.test', ips: ['127.0.0.1'], port: sink.port },
+      }),
+    );
+
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
+    sign = (claims) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer('torii-tenant').setAudience('torii').setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    admin = await sign({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` });
+    bobToken = await sign({ sub: 'user-bob', role: 'user', tid: TENANT, email: `bob@${DOMAIN}` });
+
+    const common = { NATS_URL: nats.url, S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket, TORII_BRAND: 'Acme', HTTP_PORT: '0' };
+    store = ObjectStore.fromEnv({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket } as never);
+    await store.ensureBucket();
+    const config = spamFilterConfigSchema.parse({ ...common, DATABASE_URL: spamDb.url, MIGRATE_ON_BOOT: 'false', LOG_LEVEL: process.env.E2E_LOGS ? 'debug' : 'warn', SPAM_MODEL_WATCH: '0' });
+    app = await createSpamFilterApp(config, { ...(process.env.E2E_LOGS ? {} : { logger: false as const }), jwks: { keys: async () => ({ keys: [jwk] }) } });
+    await app.init();
+
+    delivery = spawn(process.execPath, [join(deliveryRoot, 'dist', 'main.js')], {
+      env: {
+        ...process.env,
+        ...common,
+        DATABASE_URL: deliveryDb.url,
+        MIGRATE_ON_BOOT: 'false',
+        GATEWAY_HOSTNAME: 'gw.torii.test',
+        WORKER_POLL: '100ms',
+        OUTBOX_POLL: '100ms',
+        RECONCILE_ENABLED: 'false',
+        VERDICT_TIMEOUT_SPAM: '30s',
+        RETRY_DELAYS: '300ms',
+        LOG_LEVEL: 'info',
+        DNS_OVERRIDES_FILE: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`delivery did not start:\n${output}`)), 30_000);
+      const watch = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('listening on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      delivery.stdout?.on('data', watch);
+      if (process.env.E2E_LOGS) delivery.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
+      delivery.stderr?.on('data', watch);
+      delivery.once('exit', (code) => reject(new Error(`delivery exited ${code}:\n${output}`)));
+    });
+  });
+
+  afterAll(async () => {
+    if (delivery && delivery.exitCode === null) {
+      const exited = new Promise((r) => delivery.once('exit', r));
+      delivery.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (delivery.exitCode === null) delivery.kill('SIGKILL');
+    }
+    await app?.close();
+    await nc?.close();
+    await sink?.close();
+    await s3?.close();
+    await nats?.close();
+    await spamDb?.drop();
+    await deliveryDb?.drop();
+  });
+
+  const api = () => request(app.getHttpServer());
+  const base = `/v1/tenants/${TENANT}/domains/${DOMAIN}/spam`;
+
+  async function send(raw: Buffer, to: string[], auth: { spfDomain?: string; spf?: string } = {}): Promise<MailReceived> {
+    const messageId = `01${randomBytes(12).toString('hex').toUpperCase()}`.slice(0, 26);
+    const receivedAt = new Date();
+    const key = messageKey({ tenantId: TENANT, messageId, receivedAt });
+    await store.put(key, Readable.from([raw]));
+    const event = create(MailReceivedSchema, {
+      messageId,
+      tenantId: TENANT,
+      domain: DOMAIN,
+      direction: Direction.INBOUND,
+      envelope: { mailFrom: `bounce@${auth.spfDomain ?? 'sender.example'}`, rcptTo: to.map((address) => ({ address })) },
+      client: { ip: '192.0.2.7', port: 40000, helo: 'mx.sender.example', ptr: 'mx.sender.example' },
+      auth: {
+        spf: { result: auth.spf ?? 'pass', domain: auth.spfDomain ?? 'sender.example' },
+        authenticationResultsHeader: `gw.torii.test; spf=${auth.spf ?? 'pass'} smtp.mailfrom=${auth.spfDomain ?? 'sender.example'}`,
+      },
+      receivedAt: timestampFromDate(receivedAt),
+      size: BigInt(raw.length),
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      bucket,
+      objectKey: key,
+      receivedBy: 'edge.torii.test',
+    });
+    await publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
+    return event;
+  }
+
+  /** The copy of message `marker` (a unique Subject/Message-ID part) delivered to `rcpt`. */
+  const copyFor = (rcpt: string, marker: string) => (m: SinkMessage) => m.envelope.rcptTo.includes(rcpt) && m.raw.toString('latin1').includes(marker);
+  afterEach(() => {
+    if (process.env.E2E_LOGS) for (const m of sink.messages) process.stderr.write(`SINK ${m.envelope.rcptTo.join(',')} ${/^Message-ID:.*$/im.exec(m.raw.toString('latin1'))?.[0]}\n`);
+  });
+  const header = (m: SinkMessage, name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(m.raw.toString('latin1'))?.[1];
+  /** The fixture with a Message-ID of our own (the marker that finds its copies in the sink). */
+  async function scoredOf(messageId: string) {
+    const row = await app.get(PrismaService).scoredMessage.findUnique({ where: { messageId } });
+    if (!row) throw new Error(`message ${messageId} was not scored`);
+    return { scorePercent: row.scorePercent, verdict: Codecs.spamVerdict.decode(row.verdict) };
+  }
+  const withId = (raw: Buffer, id: string) => Buffer.from(`Message-ID: <${id}>\r\n` + raw.toString('latin1').replace(/^Message-ID:.*\r?\n/im, ''), 'latin1');
+
+  it('refuses list edits outside the caller\'s own block list, and the 301st entry', async () => {
+    // Settings: carol quarantines, dave delivers unchanged, erin tags with [MEIWAKU!!]; domain tags [SPAM!!].
+    await api().put(`${base}/policy`).set('Authorization', `Bearer ${admin}`).send({ threshold: '90', action: 'tag', tag: '[SPAM!!]', priority: 'address-first' }).expect(200);
+    await api().put(`${base}/addresses/carol@${DOMAIN}/policy`).set('Authorization', `Bearer ${admin}`).send({ action: 'quarantine' }).expect(200);
+    await api().put(`${base}/addresses/dave@${DOMAIN}/policy`).set('Authorization', `Bearer ${admin}`).send({ action: 'deliver' }).expect(200);
+    const erin = await api().put(`${base}/addresses/erin@${DOMAIN}/policy`).set('Authorization', `Bearer ${admin}`).send({ tag: '[MEIWAKU!!]' }).expect(200);
+    expect(erin.body.effective).toMatchObject({ action: 'tag', tag: '[MEIWAKU!!]', scope: 'address' });
+
+    // A user edits their own block list only.
+    await api().post(`${base}/addresses/bob@${DOMAIN}/lists/block`).set('Authorization', `Bearer ${bobToken}`).send({ field: 'subject', match: 'contains', value: 'ブロック対象' }).expect(201);
+    await api().post(`${base}/addresses/carol@${DOMAIN}/lists/block`).set('Authorization', `Bearer ${bobToken}`).send({ field: 'subject', value: 'x' }).expect(404);
+    await api().post(`${base}/addresses/bob@${DOMAIN}/lists/allow`).set('Authorization', `Bearer ${bobToken}`).send({ field: 'subject', value: 'x' }).expect(403);
+    await api().post(`${base}/lists/block`).set('Authorization', `Bearer ${bobToken}`).send({ field: 'subject', value: 'x' }).expect(403);
+    await api().put(`${base}/addresses/bob@${DOMAIN}/policy`).set('Authorization', `Bearer ${bobToken}`).send({ action: 'deliver' }).expect(403);
+    await api().get(`${base}/policy`).set('Authorization', `Bearer ${await sign({ sub: 'x', role: 'admin', tid: 'other-tenant' })}`).expect(404);
+
+    // The domain's allow list: an authenticated partner domain.
+    await api().post(`${base}/lists/allow`).set('Authorization', `Bearer ${admin}`).send({ field: 'from-domain', match: 'exact', value: 'cheap-meds-online.example' }).expect(201);
+
+    // 300 address entries fill erin's block list; the 301st is refused, a domain entry still fits.
+    const db = app.get(PrismaService);
+    await db.listEntry.createMany({
+      data: Array.from({ length: 300 }, (_, i) => ({ tenantId: TENANT, domain: DOMAIN, address: `erin@${DOMAIN}`, list: 'block', field: 'from-address', match: 'exact', value: `s${i}@spam.example`, createdBy: 'seed' })),
+    });
+    const refused = await api().post(`${base}/addresses/erin@${DOMAIN}/lists/block`).set('Authorization', `Bearer ${admin}`).send({ field: 'from-address', match: 'exact', value: 'one-more@spam.example' }).expect(409);
+    expect(refused.body).toMatchObject({ code: 'list-limit-reached', limit: 300 });
+    await api().post(`${base}/addresses/erin@${DOMAIN}/lists/block`).set('Authorization', `Bearer ${admin}`).send({ field: 'from-domain', match: 'exact', value: 'spam.example' }).expect(201);
+
+    const audit = await api().get(`${base}/audit`).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(audit.body.map((a: { action: string }) => a.action)).toEqual(expect.arrayContaining(['spam.domain-policy.set', 'spam.block-list.add', 'spam.allow-list.add']));
+  });
+
+  it('tags, quarantines or delivers spam per recipient; an allow-listed sender passes only when authenticated', async () => {
+    const spam = withId(fixture('spam-en.eml'), 'spam-1@e2e');
+    // Not authenticated (SPF for another domain): the allow entry does not count.
+    const event = await send(spam, [`bob@${DOMAIN}`, `carol@${DOMAIN}`, `dave@${DOMAIN}`, `erin@${DOMAIN}`], { spfDomain: 'elsewhere.example' });
+    const bob = await sink.waitFor(copyFor(`bob@${DOMAIN}`, 'spam-1@e2e'), 30_000);
+    const dave = await sink.waitFor(copyFor(`dave@${DOMAIN}`, 'spam-1@e2e'), 30_000);
+    const erin = await sink.waitFor(copyFor(`erin@${DOMAIN}`, 'spam-1@e2e'), 30_000);
+    expect(header(bob, 'X-Acme-Spam-Check')).toBe('100.00%');
+    expect(header(bob, 'X-Acme-Spam-Reasons')).toBeTruthy();
+    expect((await simpleParser(bob.raw)).subject).toBe('[SPAM!!] FREE VIAGRA!!! LIMITED TIME OFFER - ACT NOW');
+    expect((await simpleParser(erin.raw)).subject).toBe('[MEIWAKU!!] FREE VIAGRA!!! LIMITED TIME OFFER - ACT NOW');
+    expect((await simpleParser(dave.raw)).subject).toBe('FREE VIAGRA!!! LIMITED TIME OFFER - ACT NOW');
+    expect(header(dave, 'X-Acme-Spam-Check')).toBe('100.00%');
+    // Authentication results are stamped above our edits.
+    const raw = bob.raw.toString('latin1');
+    expect(raw.indexOf('Authentication-Results:')).toBeGreaterThanOrEqual(0);
+    expect(raw.indexOf('Authentication-Results:')).toBeLessThan(raw.indexOf('X-Acme-Spam-Check:'));
+    // carol's copy was quarantined, not delivered.
+    const { verdict } = await scoredOf(event.messageId);
+    expect(verdict.recipients.find((r) => r.recipient === `carol@${DOMAIN}`)?.reason).toBe('threshold:address:90%:quarantine');
+    expect(sink.messages.some(copyFor(`carol@${DOMAIN}`, 'spam-1@e2e'))).toBe(false);
+
+    // The same sender, now SPF-aligned with its From domain: the domain allow list delivers it untagged.
+    const allowed = withId(fixture('spam-en.eml'), 'spam-2@e2e');
+    await send(allowed, [`bob@${DOMAIN}`, `carol@${DOMAIN}`], { spfDomain: 'cheap-meds-online.example' });
+    const bob2 = await sink.waitFor(copyFor(`bob@${DOMAIN}`, 'spam-2@e2e'), 30_000);
+    const carol2 = await sink.waitFor(copyFor(`carol@${DOMAIN}`, 'spam-2@e2e'), 30_000);
+    expect((await simpleParser(bob2.raw)).subject).toBe('FREE VIAGRA!!! LIMITED TIME OFFER - ACT NOW');
+    expect(carol2).toBeDefined();
+  });
+
+  it('tags an ISO-2022-JP subject so that it stays valid, and a blocked message vanishes', async () => {
+    // The spam body under a Japanese subject: 「ブロック対象の件」 matches bob's block list, dave gets it tagged.
+    const subject = '=?ISO-2022-JP?B?GyRCJVYlbSVDJS9CUD5dJE43bxsoQg==?=';
+    const raw = withId(Buffer.from(fixture('spam-en.eml').toString('latin1').replace(/^Subject:.*$/im, `Subject: ${subject}`), 'latin1'), 'ja-1@e2e');
+    const event = await send(raw, [`bob@${DOMAIN}`, `erin@${DOMAIN}`], { spfDomain: 'elsewhere.example' });
+    const erin = await sink.waitFor(copyFor(`erin@${DOMAIN}`, 'ja-1@e2e'), 30_000);
+    expect(header(erin, 'Subject')).toContain('=?ISO-2022-JP?B?');
+    expect((await simpleParser(erin.raw)).subject).toBe('[MEIWAKU!!] ブロック対象の件');
+    const bob = (await scoredOf(event.messageId)).verdict.recipients.find((r) => r.recipient === `bob@${DOMAIN}`);
+    expect(bob?.reason).toMatch(/^block-list:address:subject contains "ブロック対象"/);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(sink.messages.some(copyFor(`bob@${DOMAIN}`, 'ja-1@e2e'))).toBe(false);
+  });
+
+  it('scores English and Japanese fixtures through the service', async () => {
+    const cases: [string, string, (p: number) => boolean][] = [
+      ['ham-en.eml', 'fx-ham-en', (p) => p < 50],
+      ['spam-en.eml', 'fx-spam-en', (p) => p >= 90],
+      ['spam-ja-sjis.eml', 'fx-spam-ja', (p) => p >= 90],
+      ['ham-ja-iso2022jp.eml', 'fx-ham-ja', (p) => p < 90],
+    ];
+    const events = await Promise.all(cases.map(([name, id]) => send(withId(fixture(name), `${id}@e2e`), [`dave@${DOMAIN}`])));
+    await sink.waitFor(copyFor(`dave@${DOMAIN}`, 'fx-ham-ja@e2e'), 30_000);
+    for (const [i, [name, , ok]] of cases.entries()) {
+      const scored = await scoredOf(events[i].messageId);
+      expect([name, ok(scored.scorePercent)]).toEqual([name, true]);
+    }
+  });
+
+  it('learns from feedback once per message, and reports counters as CSV', async () => {
+    const [first] = await app.get(PrismaService).scoredMessage.findMany({ where: { domain: DOMAIN }, orderBy: { scoredAt: 'asc' }, take: 1 });
+    const report = await api().post(`${base}/feedback`).set('Authorization', `Bearer ${admin}`).send({ messageId: first.messageId, kind: 'false-positive' }).expect(200);
+    expect(report.body).toMatchObject({ learned: 'ham', applied: true });
+    const again = await api().post(`${base}/feedback`).set('Authorization', `Bearer ${admin}`).send({ messageId: first.messageId, kind: 'false-positive' }).expect(200);
+    expect(again.body.applied).toBe(false);
+    await api().post(`${base}/feedback`).set('Authorization', `Bearer ${admin}`).send({ messageId: 'NOPE', kind: 'false-negative' }).expect(404);
+
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const period = tomorrow.getUTCDate() === 1 ? 'previous-month' : 'current-month';
+    const csv = await app.get(ReportsService).domainCsv(TENANT, DOMAIN, period, true, tomorrow);
+    const total = csv.trimEnd().split('\r\n').find((l) => new RegExp(`^\\d{4}-\\d{2},${DOMAIN.replace('.', '\\.')},`).test(l));
+    // received, spam, tagged, quarantined, deleted by block list, delivered by allow list (recipient copies)
+    const [received, spam, tagged, quarantined, deleted, allowed] = (total ?? '').split(',').slice(2).map(Number);
+    expect({ received, deleted, allowed }).toEqual({ received: 4 + 2 + 2 + 4, deleted: 1, allowed: 2 });
+    expect(spam).toBeGreaterThanOrEqual(8);
+    expect(tagged).toBeGreaterThanOrEqual(3);
+    expect(quarantined).toBe(1);
+    await api().get(`${base}/reports.csv?period=previous-month`).set('Authorization', `Bearer ${admin}`).expect(200).expect('Content-Type', /text\/csv/);
+    await api().get(`${base}/addresses/carol@${DOMAIN}/reports.csv`).set('Authorization', `Bearer ${bobToken}`).expect(404);
+  });
+});
