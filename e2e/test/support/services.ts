@@ -17,7 +17,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export type ServiceName = 'tenant' | 'delivery' | 'edge-mta';
+export type ServiceName = 'tenant' | 'delivery' | 'edge-mta' | 'virus-scan' | 'spool';
 
 /**
  * One built service (`node services/<name>/dist/main.js`) as a child process. Its stdout and stderr go to

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,6 +12,7 @@ import {
   type SmtpSink,
   type TestDatabase,
 } from '@torii/testing';
+import { startClamd, type Clamd } from './clamd';
 import { freePort, ServiceProcess } from './services';
 
 /** Our gateway's name: the edge's greeting and authserv-id, delivery's `Received: by` and A-R id. */
@@ -31,6 +32,8 @@ export interface SeedDomain {
   name: string;
   services: ('spam' | 'virus' | 'archive' | 'secondary')[];
   addresses: string[];
+  /** The domain's mail server; acme's server (the tenant sink on 127.0.0.2) when unset. */
+  server?: { hostname: string; ips: string[]; port: number };
 }
 
 /**
@@ -46,6 +49,15 @@ export interface StackOptions {
   domains?: SeedDomain[];
   deliveryEnv?: Record<string, string>;
   edgeEnv?: Record<string, string>;
+  /**
+   * Also run virus-scan, with a clamd of this stack's own (tools/clamd/start.sh on a free port, stopped in
+   * close()). Seed domains subscribing `virus` so delivery waits for its verdict.
+   */
+  virusScan?: boolean;
+  virusScanEnv?: Record<string, string>;
+  /** Also run the spool, and delivery with DEFERRAL_MODE=spool (short schedules go in spoolEnv). */
+  spool?: boolean;
+  spoolEnv?: Record<string, string>;
 }
 
 export interface Stack {
@@ -59,6 +71,11 @@ export interface Stack {
   tenant: ServiceProcess;
   delivery: ServiceProcess;
   edge: ServiceProcess;
+  /** With `virusScan`: the service and its clamd (stop/start it to play an outage). */
+  virusScan?: ServiceProcess;
+  clamd?: Clamd;
+  /** With `spool`. */
+  spool?: ServiceProcess;
   inboundPort: number;
   relayPort: number;
   /** Bearer token of a login at the tenant service. */
@@ -122,7 +139,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             domains: domains.map((d) => ({
               name: d.name,
               plan: 10,
-              server: { hostname: TENANT_SERVER_NAME, ips: [TENANT_SERVER_IP], port: tenantSink.port },
+              server: d.server ?? {
+                hostname: TENANT_SERVER_NAME,
+                ips: [TENANT_SERVER_IP],
+                port: tenantSink.port,
+              },
               services: d.services,
               addresses: d.addresses,
             })),
@@ -153,13 +174,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       S3_ENDPOINT: s3.endpoint,
       S3_BUCKET: bucket,
     };
-    const [tenantPort, deliveryPort, edgePort, inboundPort, relayPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
+    const [tenantPort, deliveryPort, edgePort, inboundPort, relayPort, virusPort, spoolPort] =
+      await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
     const tenant = new ServiceProcess(
       'tenant',
       { ...common, TORII_SEED: seedFile },
@@ -180,6 +196,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         RETRY_JITTER: '0',
         WORKER_POLL: '200ms',
         OUTBOX_POLL: '100ms',
+        ...(options.spool ? { DEFERRAL_MODE: 'spool' } : {}),
         ...options.deliveryEnv,
       },
       deliveryPort,
@@ -204,8 +221,55 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // (creates the streams) and the edge (reads the directory) boot side by side: tests send only once all
     // are ready, so the edge never publishes before the MAIL stream exists.
     processes.push(tenant, delivery, edge);
+
+    let clamd: Clamd | undefined;
+    let virusScan: ServiceProcess | undefined;
+    if (options.virusScan) {
+      const runDir = join(work, 'clamd');
+      await mkdir(runDir);
+      // Registered before start: a clamd that daemonized but never answered is stopped too.
+      cleanups.push(async () => clamd?.stop());
+      clamd = await startClamd(runDir);
+      virusScan = new ServiceProcess(
+        'virus-scan',
+        {
+          ...common,
+          TENANT_URL: tenant.url,
+          GATEWAY_HOSTNAME: GATEWAY,
+          CLAMD_HOSTS: `${clamd.host}:${clamd.port}`,
+          CLAMD_CONNECT_TIMEOUT: '1s',
+          CLAMD_TIMEOUT: '20s',
+          SCAN_RETRY_BASE: '500ms',
+          SCAN_RETRY_MAX: '2s',
+          ...options.virusScanEnv,
+        },
+        virusPort,
+        join(work, 'virus-scan.log'),
+      );
+      processes.push(virusScan);
+    }
+    let spool: ServiceProcess | undefined;
+    if (options.spool) {
+      spool = new ServiceProcess(
+        'spool',
+        {
+          ...common,
+          TENANT_URL: tenant.url,
+          GATEWAY_HOSTNAME: GATEWAY,
+          WORKER_POLL: '200ms',
+          STATE_INTERVAL: '500ms',
+          PROBE_INTERVAL: '1s',
+          PROBE_TIMEOUT: '2s',
+          ...options.spoolEnv,
+        },
+        spoolPort,
+        join(work, 'spool.log'),
+      );
+      processes.push(spool);
+    }
+
     await tenant.start();
-    await Promise.all([delivery.start(), edge.start()]);
+    await Promise.all([delivery.start(), edge.start(), virusScan?.start(), spool?.start()]);
 
     const api: Stack['api'] = async (service, method, path, opts = {}) => {
       const res = await fetch(`${service.url}${path}`, {
@@ -231,6 +295,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       tenant,
       delivery,
       edge,
+      virusScan,
+      clamd,
+      spool,
       inboundPort,
       relayPort,
       api,
