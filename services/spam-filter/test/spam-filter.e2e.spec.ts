@@ -143,7 +143,9 @@ describe('spam-filter end to end', () => {
     if (delivery && delivery.exitCode === null) {
       const exited = new Promise((r) => delivery.once('exit', r));
       delivery.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+      clearTimeout(timer);
       if (delivery.exitCode === null) delivery.kill('SIGKILL');
     }
     await app?.close();
