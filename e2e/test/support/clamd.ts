@@ -21,7 +21,6 @@ export interface Clamd {
 /** Starts clamd with its config, pid file, socket and log in `runDir` (removed by the stack's close()). */
 export async function startClamd(runDir: string): Promise<Clamd> {
   const port = await freePort();
-  const pidFile = join(runDir, 'clamd.pid');
   let running = false;
   const clamd: Clamd = {
     host: '127.0.0.1',
@@ -38,26 +37,28 @@ export async function startClamd(runDir: string): Promise<Clamd> {
     },
     async stop() {
       running = false;
-      const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-      if (!pid) return;
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        return;
-      }
-      for (let i = 0; i < 200; i++) {
-        try {
-          process.kill(pid, 0);
-        } catch {
-          await rm(pidFile, { force: true });
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      process.kill(pid, 'SIGKILL');
-      await rm(pidFile, { force: true });
+      await stopClamd(runDir);
     },
   };
   await clamd.start();
   return clamd;
+}
+
+/** Stops the clamd whose pid file is in `runDir` (if any) and waits until it is gone. */
+export async function stopClamd(runDir: string): Promise<void> {
+  const pidFile = join(runDir, 'clamd.pid');
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!pid) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) process.kill(pid, 'SIGKILL');
+  await rm(pidFile, { force: true });
 }

@@ -12,7 +12,7 @@ import {
   type SmtpSink,
   type TestDatabase,
 } from '@torii/testing';
-import { startClamd, type Clamd } from './clamd';
+import { startClamd, stopClamd, type Clamd } from './clamd';
 import { freePort, ServiceProcess } from './services';
 
 /** Our gateway's name: the edge's greeting and authserv-id, delivery's `Received: by` and A-R id. */
@@ -228,7 +228,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const runDir = join(work, 'clamd');
       await mkdir(runDir);
       // Registered before start: a clamd that daemonized but never answered is stopped too.
-      cleanups.push(async () => clamd?.stop());
+      cleanups.push(() => stopClamd(runDir));
       clamd = await startClamd(runDir);
       virusScan = new ServiceProcess(
         'virus-scan',
