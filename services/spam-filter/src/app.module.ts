@@ -15,6 +15,14 @@ import { ModelService } from './model/model.service';
 import { AddressPolicyController, DomainPolicyController } from './policy/policy.controller';
 import { PolicyRepository } from './policy/policy.repository';
 import { PolicyService } from './policy/policy.service';
+import { QuarantineLinksController } from './quarantine/quarantine-links.controller';
+import { QuarantineLinksService } from './quarantine/quarantine-links.service';
+import { QuarantineBoxController, QuarantineDomainController } from './quarantine/quarantine.controller';
+import { QuarantineConsumer } from './quarantine/quarantine.consumer';
+import { QuarantineJobs } from './quarantine/quarantine.jobs';
+import { QuarantineObjects } from './quarantine/quarantine.objects';
+import { QuarantineRepository } from './quarantine/quarantine.repository';
+import { QuarantineService } from './quarantine/quarantine.service';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsRepository } from './reports/reports.repository';
 import { ReportsService } from './reports/reports.service';
@@ -38,7 +46,7 @@ export class AppModule {
         MessagingModule.forRoot({ servers: config.NATS_URL, name: 'spam-filter', streams: SPAM_FILTER_STREAMS }),
         AuthModule.forRoot({ jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
       ],
-      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController],
+      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController],
       providers: [
         { provide: SPAM_FILTER_CONFIG, useValue: config },
         { provide: PrismaService, useFactory: () => new PrismaService(config.DATABASE_URL) },
@@ -63,6 +71,11 @@ export class AppModule {
         FeedbackService,
         ReportsRepository,
         ReportsService,
+        QuarantineRepository,
+        QuarantineObjects,
+        QuarantineService,
+        QuarantineJobs,
+        QuarantineLinksService,
       ],
     };
   }

@@ -24,6 +24,16 @@ export const spamFilterConfigSchema = z.object({
   SCORE_MAX_BYTES: positiveInt(2 * 1024 * 1024),
   /** Parallel messages being scored. */
   CONSUMER_CONCURRENCY: positiveInt(4),
+  /** Our host name: Message-IDs of the notices we compose and the DSN's Reporting-MTA. */
+  GATEWAY_HOSTNAME: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a host name').default('localhost'),
+  /** Public base URL of this service: digest links (SPAM13) point at `<url>/v1/quarantine/links/…`. */
+  QUARANTINE_PUBLIC_URL: z.url().default('http://127.0.0.1:3004'),
+  /** HMAC key signing digest links (set a long random secret in production; rotating it voids old links). */
+  QUARANTINE_LINK_SECRET: z.string().min(16).default('dev-only-quarantine-link-secret'),
+  /** How long a digest link stays valid. */
+  QUARANTINE_LINK_TTL: duration('7d'),
+  /** How often the quarantine jobs run: retention (SPAM12), due digests (SPAM13), unpublished notices. */
+  QUARANTINE_JOB_INTERVAL: duration('1m'),
   /** Apply the committed migrations at boot. */
   MIGRATE_ON_BOOT: bool(true),
 });

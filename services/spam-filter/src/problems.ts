@@ -10,3 +10,5 @@ export const conflict = (code: string, detail: string, extensions?: Record<strin
 
 export const unprocessable = (code: string, detail: string, extensions?: Record<string, unknown>): ProblemException =>
   new ProblemException({ status: HttpStatus.UNPROCESSABLE_ENTITY, code, detail, extensions });
+
+export const forbiddenProblem = (detail: string): ProblemException => new ProblemException({ status: HttpStatus.FORBIDDEN, code: 'forbidden', detail });

@@ -14,8 +14,8 @@ function streamSpec(definition: StreamDefinition): StreamSpec {
   };
 }
 
-/** Declared at boot (idempotent): what we read and what we write. */
-export const SPAM_FILTER_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS].map(streamSpec);
+/** Declared at boot (idempotent): what we read and what we write (DELIVERY: quarantined recipients). */
+export const SPAM_FILTER_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpec);
 
 export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
   return [
@@ -27,6 +27,16 @@ export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
       ackWaitMs: 30_000,
       concurrency,
       codecs: { [Subjects.mailReceivedIn]: Codecs.mailReceived },
+    },
+    {
+      // The quarantine box (SPAM10): recipients delivery did quarantine.
+      durable: 'spam-filter-quarantine',
+      stream: 'DELIVERY',
+      filterSubject: 'delivery.quarantined',
+      maxDeliver: 10,
+      ackWaitMs: 60_000,
+      concurrency: Math.max(1, Math.floor(concurrency / 2)),
+      codecs: { 'delivery.quarantined': Codecs.deliveryStatus },
     },
   ] as ConsumerSpec[];
 }

@@ -1,0 +1,325 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '@torii/auth';
+import { recordChange } from '../audit/audit.repository';
+import { PrismaService, type Prisma, type Tx } from '../db/prisma.service';
+import { admit, expiresAt, warnedAfterRemoval, type Admission } from './quarantine.rules';
+
+export interface NewItem {
+  tenantId: string;
+  domain: string;
+  address: string;
+  messageId: string;
+  sender: string;
+  subject: string;
+  date: Date;
+  scorePercent: number;
+  size: number;
+  objectKey: string;
+}
+
+/** A mail to publish on `mail.submit` (encoded MailSubmit; its object is already stored). */
+export interface OutboxRow {
+  submitId: string;
+  payload: Uint8Array;
+}
+
+export interface AdmitHooks {
+  /** Stores the box's copy of the message (idempotent); runs under the message's lock. */
+  storeCopy(): Promise<void>;
+  /** The DSN to the sender when the box is full. */
+  refusal(usedBytes: number): Promise<OutboxRow | undefined>;
+  /** The 80% warning to the box's owner. */
+  warning(usedBytes: number): Promise<OutboxRow>;
+}
+
+export type AdmitResult = { kind: 'duplicate' } | { kind: 'refused'; notices: OutboxRow[] } | { kind: 'stored'; id: string; notices: OutboxRow[] };
+
+export interface SearchFilter {
+  sender?: string;
+  subject?: string;
+  from?: Date;
+  to?: Date;
+  minScore?: number;
+  maxScore?: number;
+}
+
+export interface Actor {
+  principal: Pick<Principal, 'subject' | 'role'>;
+  tenantId: string;
+  domain: string;
+}
+
+/** The quota in force for a box (its own, or the domain's default share). */
+export type QuotaOf = (domain: string, box: BoxRow | null) => Promise<number>;
+
+export type ItemRow = Prisma.QuarantineItemGetPayload<object>;
+export type BoxRow = Prisma.QuarantineBoxGetPayload<object>;
+
+const TX = { timeout: 60_000, maxWait: 10_000 };
+
+/** The only file touching the quarantine tables. Locks: per address (quota) and per message (shared copy). */
+@Injectable()
+export class QuarantineRepository {
+  constructor(private readonly db: PrismaService) {}
+
+  private async lockAddress(tx: Tx, address: string): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`quarantine-box:${address}`}))`;
+  }
+
+  private async lockMessage(tx: Tx, messageId: string): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`quarantine-object:${messageId}`}))`;
+  }
+
+  private async usedBytes(tx: Tx, address: string): Promise<number> {
+    const sum = await tx.quarantineItem.aggregate({ where: { address }, _sum: { size: true } });
+    return sum._sum.size ?? 0;
+  }
+
+  /**
+   * Files one message for one address, or refuses it when the box is full (SPAM11). Idempotent per
+   * (message, address): a redelivered event finds the item or the refusal and changes nothing.
+   */
+  async admit(item: NewItem, quotaBytes: number, hooks: AdmitHooks, now = new Date()): Promise<AdmitResult> {
+    return this.db.$transaction(async (tx) => {
+      await this.lockAddress(tx, item.address);
+      await this.lockMessage(tx, item.messageId);
+      const key = { messageId: item.messageId, address: item.address };
+      if (await tx.quarantineItem.findUnique({ where: { messageId_address: key } })) return { kind: 'duplicate' as const };
+      if (await tx.quarantineRefusal.findUnique({ where: { messageId_address: key } })) return { kind: 'duplicate' as const };
+      const box = await tx.quarantineBox.findUnique({ where: { address: item.address } });
+      const used = await this.usedBytes(tx, item.address);
+      const decision: Admission = admit({ usedBytes: used, size: item.size, quotaBytes, warned: box?.warned ?? false });
+      if (decision.kind === 'refuse') {
+        await tx.quarantineRefusal.create({ data: key });
+        const dsn = await hooks.refusal(used);
+        if (dsn) await tx.quarantineOutbox.create({ data: { submitId: dsn.submitId, payload: Buffer.from(dsn.payload) } });
+        return { kind: 'refused' as const, notices: dsn ? [dsn] : [] };
+      }
+      await hooks.storeCopy();
+      const created = await tx.quarantineItem.create({
+        data: { ...item, quarantinedAt: now, expiresAt: expiresAt(now, box?.retentionDays ?? 14) },
+      });
+      await tx.quarantineBox.upsert({
+        where: { address: item.address },
+        create: { address: item.address, domain: item.domain, tenantId: item.tenantId, warned: decision.warned },
+        update: { warned: decision.warned },
+      });
+      const notices: OutboxRow[] = [];
+      if (decision.warn) {
+        const warning = await hooks.warning(used + item.size);
+        await tx.quarantineOutbox.create({ data: { submitId: warning.submitId, payload: Buffer.from(warning.payload) } });
+        notices.push(warning);
+      }
+      return { kind: 'stored' as const, id: created.id, notices };
+    }, TX);
+  }
+
+  /**
+   * Removes items (released, deleted, expired) and, under each message's lock, the stored copy once no item
+   * references it any more. `notices` (e.g. the release) are written in the same transaction.
+   */
+  async remove(
+    ids: string[],
+    deleteObject: (key: string) => Promise<void>,
+    quotaOf: QuotaOf,
+    options: { notices?: OutboxRow[]; audit?: { actor: Actor; action: string; target: string; details?: Record<string, unknown> } } = {},
+  ): Promise<ItemRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.$transaction(async (tx) => {
+      const items = await tx.quarantineItem.findMany({ where: { id: { in: ids } } });
+      for (const address of [...new Set(items.map((i) => i.address))].sort()) await this.lockAddress(tx, address);
+      for (const messageId of [...new Set(items.map((i) => i.messageId))].sort()) await this.lockMessage(tx, messageId);
+      await tx.quarantineItem.deleteMany({ where: { id: { in: items.map((i) => i.id) } } });
+      for (const objectKey of new Set(items.map((i) => i.objectKey))) {
+        if ((await tx.quarantineItem.count({ where: { objectKey } })) === 0) await deleteObject(objectKey);
+      }
+      await this.rearm(tx, items, quotaOf);
+      for (const n of options.notices ?? []) await tx.quarantineOutbox.create({ data: { submitId: n.submitId, payload: Buffer.from(n.payload) } });
+      if (options.audit) await this.audit(tx, options.audit);
+      return items;
+    }, TX);
+  }
+
+  /** Expired items, claimed with SKIP LOCKED so replicas share the work; each batch removed in one go. */
+  async removeExpired(now: Date, limit: number, deleteObject: (key: string) => Promise<void>, quotaOf: QuotaOf): Promise<number> {
+    return this.db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id::text AS id FROM "QuarantineItem" WHERE "expiresAt" <= ${now} ORDER BY "expiresAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      if (rows.length === 0) return 0;
+      const items = await tx.quarantineItem.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
+      for (const messageId of [...new Set(items.map((i) => i.messageId))].sort()) await this.lockMessage(tx, messageId);
+      await tx.quarantineItem.deleteMany({ where: { id: { in: items.map((i) => i.id) } } });
+      for (const objectKey of new Set(items.map((i) => i.objectKey))) {
+        if ((await tx.quarantineItem.count({ where: { objectKey } })) === 0) await deleteObject(objectKey);
+      }
+      await this.rearm(tx, items, quotaOf);
+      return items.length;
+    }, TX);
+  }
+
+  async search(address: string, filter: SearchFilter, page: number, pageSize: number): Promise<{ items: ItemRow[]; total: number }> {
+    const where: Prisma.QuarantineItemWhereInput = {
+      address,
+      ...(filter.sender ? { sender: { contains: filter.sender, mode: 'insensitive' } } : {}),
+      ...(filter.subject ? { subject: { contains: filter.subject, mode: 'insensitive' } } : {}),
+      ...(filter.from || filter.to ? { quarantinedAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lte: filter.to } : {}) } } : {}),
+      ...(filter.minScore !== undefined || filter.maxScore !== undefined
+        ? { scorePercent: { ...(filter.minScore !== undefined ? { gte: filter.minScore } : {}), ...(filter.maxScore !== undefined ? { lte: filter.maxScore } : {}) } }
+        : {}),
+    };
+    const [items, total] = await Promise.all([
+      this.db.quarantineItem.findMany({ where, orderBy: [{ quarantinedAt: 'desc' }, { id: 'desc' }], skip: (page - 1) * pageSize, take: pageSize }),
+      this.db.quarantineItem.count({ where }),
+    ]);
+    return { items, total };
+  }
+
+  item(id: string): Promise<ItemRow | null> {
+    return this.db.quarantineItem.findUnique({ where: { id } });
+  }
+
+  box(address: string): Promise<BoxRow | null> {
+    return this.db.quarantineBox.findUnique({ where: { address } });
+  }
+
+  async boxUsage(address: string): Promise<{ usedBytes: number; items: number }> {
+    const agg = await this.db.quarantineItem.aggregate({ where: { address }, _sum: { size: true }, _count: true });
+    return { usedBytes: agg._sum.size ?? 0, items: agg._count };
+  }
+
+  async domainUsage(domain: string): Promise<{ address: string; usedBytes: number; items: number }[]> {
+    const rows = await this.db.quarantineItem.groupBy({ by: ['address'], where: { domain }, _sum: { size: true }, _count: true, orderBy: { address: 'asc' } });
+    return rows.map((r) => ({ address: r.address, usedBytes: r._sum.size ?? 0, items: r._count }));
+  }
+
+  domainBoxes(domain: string): Promise<BoxRow[]> {
+    return this.db.quarantineBox.findMany({ where: { domain }, orderBy: { address: 'asc' } });
+  }
+
+  /** Settings of one box; the quota is checked against the others under the domain's lock. */
+  async setBox(
+    key: { address: string; domain: string; tenantId: string },
+    settings: { quotaBytes?: number | null; retentionDays?: number; digestHours?: number | null },
+    fits: (otherQuotas: number[]) => boolean,
+    actor: Actor,
+  ): Promise<BoxRow | null> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`quarantine-domain:${key.domain}`}))`;
+      if (settings.quotaBytes !== undefined && settings.quotaBytes !== null) {
+        const others = await tx.quarantineBox.findMany({ where: { domain: key.domain, address: { not: key.address }, quotaBytes: { not: null } } });
+        if (!fits(others.map((b) => Number(b.quotaBytes)))) return null;
+      }
+      const data = {
+        ...(settings.quotaBytes !== undefined ? { quotaBytes: settings.quotaBytes === null ? null : BigInt(settings.quotaBytes) } : {}),
+        ...(settings.retentionDays !== undefined ? { retentionDays: settings.retentionDays } : {}),
+        ...(settings.digestHours !== undefined ? { digestHours: settings.digestHours } : {}),
+      };
+      const box = await tx.quarantineBox.upsert({ where: { address: key.address }, create: { ...key, ...data }, update: data });
+      if (settings.retentionDays !== undefined) {
+        // SPAM12: the new retention applies to what the box already holds.
+        await tx.$executeRaw`UPDATE "QuarantineItem" SET "expiresAt" = "quarantinedAt" + make_interval(days => ${settings.retentionDays}::int) WHERE address = ${key.address}`;
+      }
+      await this.audit(tx, { actor, action: 'spam.quarantine.settings', target: key.address, details: { ...settings } });
+      return box;
+    }, TX);
+  }
+
+  /** Boxes whose digest is due, claimed (SKIP LOCKED) and stamped; `compose` runs per box in the claim. */
+  async claimDueDigests(now: Date, limit: number, compose: (box: BoxRow, tx: QuarantineReader) => Promise<OutboxRow | undefined>): Promise<OutboxRow[]> {
+    return this.db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ address: string }[]>`
+        SELECT address FROM "QuarantineBox"
+        WHERE "digestHours" IS NOT NULL AND "digestHours" > 0
+          AND ("lastDigestAt" IS NULL OR "lastDigestAt" + make_interval(hours => "digestHours") <= ${now})
+        ORDER BY address LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      return this.digestsFor(tx, rows.map((r) => r.address), now, compose);
+    }, TX);
+  }
+
+  /** The digest of one box now (a user's or a test's request), whatever its schedule. */
+  async digestNow(address: string, now: Date, compose: (box: BoxRow, tx: QuarantineReader) => Promise<OutboxRow | undefined>): Promise<OutboxRow[]> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT address FROM "QuarantineBox" WHERE address = ${address} FOR UPDATE`;
+      return this.digestsFor(tx, [address], now, compose);
+    }, TX);
+  }
+
+  private async digestsFor(tx: Tx, addresses: string[], now: Date, compose: (box: BoxRow, reader: QuarantineReader) => Promise<OutboxRow | undefined>): Promise<OutboxRow[]> {
+    const out: OutboxRow[] = [];
+    for (const address of addresses) {
+      const box = await tx.quarantineBox.findUnique({ where: { address } });
+      if (!box) continue;
+      const reader: QuarantineReader = {
+        since: (after, take) =>
+          tx.quarantineItem.findMany({
+            where: { address, ...(after ? { quarantinedAt: { gt: after } } : {}) },
+            orderBy: [{ quarantinedAt: 'desc' }, { id: 'desc' }],
+            take,
+          }),
+        countSince: (after) => tx.quarantineItem.count({ where: { address, ...(after ? { quarantinedAt: { gt: after } } : {}) } }),
+      };
+      const row = await compose(box, reader);
+      if (row) {
+        await tx.quarantineOutbox.create({ data: { submitId: row.submitId, payload: Buffer.from(row.payload) } });
+        out.push(row);
+      }
+      await tx.quarantineBox.update({ where: { address }, data: { lastDigestAt: now } });
+    }
+    return out;
+  }
+
+  /** Marks a link's id used; false when it was used before (single use). */
+  async useToken(jti: string): Promise<boolean> {
+    const r = await this.db.quarantineTokenUse.createMany({ data: [{ jti }], skipDuplicates: true });
+    return r.count === 1;
+  }
+
+  async tokenUsed(jti: string): Promise<boolean> {
+    return (await this.db.quarantineTokenUse.findUnique({ where: { jti } })) !== null;
+  }
+
+  async addNotice(row: OutboxRow, audit?: { actor: Actor; action: string; target: string; details?: Record<string, unknown> }): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await tx.quarantineOutbox.createMany({ data: [{ submitId: row.submitId, payload: Buffer.from(row.payload) }], skipDuplicates: true });
+      if (audit) await this.audit(tx, audit);
+    });
+  }
+
+  async recordAction(audit: { actor: Actor; action: string; target: string; details?: Record<string, unknown> }): Promise<void> {
+    await this.db.$transaction((tx) => this.audit(tx, audit));
+  }
+
+  /** Unpublished notices, claimed (SKIP LOCKED), published by `publish`, then stamped. */
+  async relay(limit: number, publish: (row: OutboxRow) => Promise<void>): Promise<number> {
+    return this.db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ submitId: string; payload: Uint8Array }[]>`
+        SELECT "submitId", payload FROM "QuarantineOutbox" WHERE "publishedAt" IS NULL ORDER BY "createdAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      for (const row of rows) {
+        await publish({ submitId: row.submitId, payload: row.payload });
+        await tx.quarantineOutbox.update({ where: { submitId: row.submitId }, data: { publishedAt: new Date() } });
+      }
+      await tx.quarantineOutbox.deleteMany({ where: { publishedAt: { lt: new Date(Date.now() - 86_400_000) } } });
+      return rows.length;
+    }, TX);
+  }
+
+  /** After items leave boxes: the 80% warning re-arms once a box is back under 80% of its quota. */
+  private async rearm(tx: Tx, items: ItemRow[], quotaOf: QuotaOf): Promise<void> {
+    for (const item of items.filter((i, n) => items.findIndex((j) => j.address === i.address) === n)) {
+      const box = await tx.quarantineBox.findUnique({ where: { address: item.address } });
+      if (!box?.warned) continue;
+      const quota = await quotaOf(item.domain, box);
+      if (!warnedAfterRemoval(await this.usedBytes(tx, item.address), quota, true)) await tx.quarantineBox.update({ where: { address: item.address }, data: { warned: false } });
+    }
+  }
+
+  private async audit(tx: Tx, a: { actor: Actor; action: string; target: string; details?: Record<string, unknown> }): Promise<void> {
+    await recordChange(tx, { actor: a.actor.principal, tenantId: a.actor.tenantId, domain: a.actor.domain, action: a.action, target: a.target, ...(a.details ? { details: a.details } : {}) });
+  }
+}
+
+/** What a digest composer may read inside its claim. */
+export interface QuarantineReader {
+  since(after: Date | null, take: number): Promise<ItemRow[]>;
+  countSince(after: Date | null): Promise<number>;
+}

@@ -1,0 +1,145 @@
+// Pure decisions of the quarantine box (SPAM10–13): capacity, quota, warnings, retention, digests, links.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const MB = 1024 * 1024;
+/** B1: 50 MB of quarantine included per 10 addresses of the plan. */
+export const INCLUDED_PER_10_ADDRESSES = 50 * MB;
+export const WARN_RATIO = 0.8;
+export const MIN_RETENTION_DAYS = 1;
+export const MAX_RETENTION_DAYS = 14;
+export const DIGEST_MAX_ITEMS = 50;
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/**
+ * The domain's quarantine capacity: the tenant service publishes it with the spam settings
+ * (`quarantineCapacityBytes`, plan + extra blocks); from the plan alone when it is missing.
+ */
+export function domainCapacityBytes(settings: Record<string, string> | undefined, planAddresses: number): number {
+  const published = Number(settings?.quarantineCapacityBytes);
+  if (Number.isFinite(published) && published > 0) return published;
+  return Math.max(1, Math.ceil(planAddresses / 10)) * INCLUDED_PER_10_ADDRESSES;
+}
+
+/** An address without a quota set by its admin gets an even share of the capacity over the plan's addresses. */
+export function defaultQuotaBytes(capacity: number, planAddresses: number): number {
+  return Math.floor(capacity / Math.max(1, planAddresses));
+}
+
+/** Whether the quotas set for a domain (this one replacing the address's former one) fit its capacity. */
+export function quotaFits(capacity: number, otherQuotas: readonly number[], wanted: number): boolean {
+  return otherQuotas.reduce((a, b) => a + b, 0) + wanted <= capacity;
+}
+
+export interface AdmissionInput {
+  usedBytes: number;
+  size: number;
+  quotaBytes: number;
+  /** The 80% warning was already sent for the current crossing. */
+  warned: boolean;
+}
+
+export type Admission =
+  | { kind: 'refuse' }
+  /** `warn`: send the 80% warning now; `warned`: the flag to store. */
+  | { kind: 'accept'; warn: boolean; warned: boolean };
+
+/** SPAM11: a message that does not fit is refused (bounced); the warning fires once when 80% is crossed. */
+export function admit({ usedBytes, size, quotaBytes, warned }: AdmissionInput): Admission {
+  const after = usedBytes + size;
+  if (after > quotaBytes) return { kind: 'refuse' };
+  const over = after >= WARN_RATIO * quotaBytes;
+  return { kind: 'accept', warn: over && !warned, warned: over };
+}
+
+/** After items leave a box: the warning re-arms once usage is back under 80%. */
+export function warnedAfterRemoval(usedBytes: number, quotaBytes: number, warned: boolean): boolean {
+  return warned && usedBytes >= WARN_RATIO * quotaBytes;
+}
+
+export function expiresAt(quarantinedAt: Date, retentionDays: number): Date {
+  return new Date(quarantinedAt.getTime() + retentionDays * DAY_MS);
+}
+
+/** Digest schedule: every `hours` hours (24 = daily); due when never sent or the period has passed. */
+export function digestDue(hours: number | null, lastDigestAt: Date | null, now: Date): boolean {
+  if (hours === null || hours <= 0) return false;
+  return lastDigestAt === null || now.getTime() - lastDigestAt.getTime() >= hours * HOUR_MS;
+}
+
+export type LinkPurpose = 'release' | 'allow-sender';
+export const LINK_PURPOSES: readonly LinkPurpose[] = ['release', 'allow-sender'];
+
+export interface LinkClaims {
+  /** What this link may do (one purpose only). */
+  p: LinkPurpose;
+  /** Quarantine item id. */
+  i: string;
+  /** The box's address (the item must still belong to it). */
+  a: string;
+  /** Expiry, seconds since the epoch. */
+  e: number;
+  /** Single-use id. */
+  j: string;
+}
+
+const b64 = (b: Buffer): string => b.toString('base64url');
+const mac = (secret: string, body: string): Buffer => createHmac('sha256', secret).update(`torii-quarantine-link.${body}`).digest();
+
+export function signLink(secret: string, claims: Omit<LinkClaims, 'j'> & { j?: string }): string {
+  const full: LinkClaims = { ...claims, j: claims.j ?? b64(randomBytes(12)) };
+  const body = b64(Buffer.from(JSON.stringify(full), 'utf8'));
+  return `${body}.${b64(mac(secret, body))}`;
+}
+
+export type LinkCheck = { ok: true; claims: LinkClaims } | { ok: false; why: 'malformed' | 'bad-signature' | 'expired' };
+
+export function verifyLink(secret: string, token: string, now: Date): LinkCheck {
+  const [body, sig, extra] = token.split('.');
+  if (!body || !sig || extra !== undefined) return { ok: false, why: 'malformed' };
+  const expected = mac(secret, body);
+  const given = Buffer.from(sig, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, why: 'bad-signature' };
+  let claims: LinkClaims;
+  try {
+    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as LinkClaims;
+  } catch {
+    return { ok: false, why: 'malformed' };
+  }
+  if (!LINK_PURPOSES.includes(claims.p) || typeof claims.i !== 'string' || typeof claims.a !== 'string' || typeof claims.j !== 'string') {
+    return { ok: false, why: 'malformed' };
+  }
+  if (typeof claims.e !== 'number' || claims.e * 1000 <= now.getTime()) return { ok: false, why: 'expired' };
+  return { ok: true, claims };
+}
+
+/** HTML-escapes text put into our pages and digests (message fields are attacker-controlled). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+/** The bare address of a From/sender value (`"Name" <a@b>` → `a@b`), lowercase. */
+export function bareAddress(value: string): string {
+  const angle = /<([^<>]*)>/.exec(value);
+  return (angle ? angle[1] : value).trim().toLowerCase();
+}
+
+/** The raw header section of a message (up to the first empty line). */
+export function headerSectionOf(raw: Buffer): string {
+  const s = raw.toString('latin1');
+  const m = /\r?\n\r?\n/.exec(s);
+  return m ? s.slice(0, m.index) : s;
+}
+
+/** Header fields, unfolded, in order (values undecoded, as a text view). */
+export function headerFields(section: string): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  for (const line of section.split(/\r?\n/)) {
+    if (/^[ \t]/.test(line) && out.length > 0) out[out.length - 1].value += ` ${line.trim()}`;
+    else {
+      const colon = line.indexOf(':');
+      if (colon > 0) out.push({ name: line.slice(0, colon), value: line.slice(colon + 1).trim() });
+    }
+  }
+  return out;
+}

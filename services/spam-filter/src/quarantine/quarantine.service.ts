@@ -1,0 +1,443 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '@torii/auth';
+import { Codecs, DeliveryState, Direction, MailSubmitSchema, NotifyCondition, create, timestampFromDate, type DeliveryStatus, type MailSubmit } from '@torii/contracts';
+import { composeFailureDsn, headerSection } from '@torii/dsn';
+import { TemporaryError } from '@torii/errors';
+import { parseMessage } from '@torii/spam-engine';
+import { ObjectNotFoundError } from '@torii/storage';
+import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
+import { DirectoryCache } from '../directory/directory.cache';
+import { PolicyService } from '../policy/policy.service';
+import { notFound, unprocessable } from '../problems';
+import { ScoredRepository } from '../scoring/scored.repository';
+import type { StoredInput } from '../scoring/scoring.service';
+import { composeDigest, composeWarning } from './quarantine.mail';
+import { QuarantineObjects } from './quarantine.objects';
+import { QuarantineRepository, type Actor, type BoxRow, type ItemRow, type OutboxRow, type SearchFilter } from './quarantine.repository';
+import {
+  DIGEST_MAX_ITEMS,
+  bareAddress,
+  defaultQuotaBytes,
+  domainCapacityBytes,
+  headerFields,
+  headerSectionOf,
+  quotaFits,
+  signLink,
+  type LinkPurpose,
+} from './quarantine.rules';
+
+const HEAD_BYTES = 256 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ItemView {
+  id: string;
+  messageId: string;
+  address: string;
+  sender: string;
+  subject: string;
+  date: string;
+  quarantinedAt: string;
+  scorePercent: number;
+  size: number;
+  expiresAt: string;
+}
+
+export const itemView = (i: ItemRow): ItemView => ({
+  id: i.id,
+  messageId: i.messageId,
+  address: i.address,
+  sender: i.sender,
+  subject: i.subject,
+  date: i.date.toISOString(),
+  quarantinedAt: i.quarantinedAt.toISOString(),
+  scorePercent: i.scorePercent,
+  size: i.size,
+  expiresAt: i.expiresAt.toISOString(),
+});
+
+export interface BoxSettings {
+  quotaBytes?: number | null;
+  retentionDays?: number;
+  digestHours?: number | null;
+}
+
+/** The quarantine box (SPAM10–13): filing, quota, actions, digests. Scoping checks against the directory. */
+@Injectable()
+export class QuarantineService {
+  private readonly logger = new Logger(QuarantineService.name);
+
+  constructor(
+    @Inject(SPAM_FILTER_CONFIG) private readonly config: SpamFilterConfig,
+    private readonly repository: QuarantineRepository,
+    private readonly objects: QuarantineObjects,
+    private readonly scored: ScoredRepository,
+    private readonly directory: DirectoryCache,
+    private readonly policies: PolicyService,
+  ) {}
+
+  // ---- filing (delivery.quarantined) ----
+
+  /**
+   * Delivery reports a recipient quarantined: file the message in that address's box, or bounce it to the
+   * sender when the box is full. The spam record (written before the verdict) gives the object and score.
+   */
+  async onQuarantined(status: DeliveryStatus): Promise<OutboxRow[]> {
+    if (status.status !== DeliveryState.QUARANTINED || status.direction !== Direction.INBOUND) return [];
+    const record = await this.scored.find(status.messageId);
+    if (!record) {
+      this.logger.warn(`quarantined ${status.messageId} for ${status.recipient} has no spam record; not filed`);
+      return [];
+    }
+    const address = status.recipient.toLowerCase();
+    const input = record.input as unknown as StoredInput;
+    let size: number | null;
+    let head: Buffer = Buffer.alloc(0);
+    try {
+      size = await this.objects.size(record.objectKey);
+      if (size !== null) head = await this.objects.head(record.objectKey, HEAD_BYTES);
+    } catch (error) {
+      if (!(error instanceof ObjectNotFoundError)) throw new TemporaryError(`reading ${record.objectKey}`, { cause: error });
+      size = null;
+    }
+    if (size === null) {
+      this.logger.error(`quarantined ${status.messageId}: object ${record.objectKey} is gone; not filed`);
+      return [];
+    }
+    const parsed = parseMessage(head);
+    const dateHeader = parsed.headers.find((h) => h.name === 'date')?.value;
+    const date = dateHeader && !Number.isNaN(Date.parse(dateHeader)) ? new Date(dateHeader) : record.scoredAt;
+    const copyKey = QuarantineObjects.copyKey(record.tenantId, record.messageId);
+    const quota = await this.quotaOf(record.domain, await this.repository.box(address));
+    const now = new Date();
+    const result = await this.repository.admit(
+      {
+        tenantId: record.tenantId,
+        domain: record.domain,
+        address,
+        messageId: record.messageId,
+        sender: parsed.from?.address ? (parsed.from.name ? `${parsed.from.name} <${parsed.from.address}>` : parsed.from.address) : input.envelope.mailFrom,
+        subject: parsed.subject,
+        date,
+        scorePercent: record.scorePercent,
+        size,
+        objectKey: copyKey,
+      },
+      quota,
+      {
+        storeCopy: () => this.objects.copy(record.objectKey, copyKey),
+        refusal: async () => {
+          const dsnId = `quarantine-full-${record.messageId}-${address}`.replace(/[^A-Za-z0-9_-]/g, '');
+          const raw = composeFailureDsn(
+            {
+              reportingMta: this.config.GATEWAY_HOSTNAME,
+              mailFrom: input.envelope.mailFrom,
+              envid: '',
+              ret: 'hdrs',
+              arrivalDate: record.scoredAt,
+              recipients: [
+                { address, notify: [], orcpt: '', status: '5.2.2', remoteMta: '', diagnostic: '552 5.2.2 quarantine box full (message classified as spam)', lastAttemptAt: now },
+              ],
+              dsnId,
+              now,
+              brand: this.config.TORII_BRAND,
+            },
+            { type: 'headers', headers: headerSection(head) },
+          );
+          if (!raw) return undefined; // null sender or NOTIFY=NEVER: nobody to tell
+          return this.submission(raw, {
+            submitId: dsnId,
+            tenantId: record.tenantId,
+            domain: record.domain,
+            purpose: 'dsn-failure',
+            direction: Direction.OUTBOUND,
+            mailFrom: '',
+            to: [input.envelope.mailFrom],
+            bypass: ['spam', 'virus', 'audit'],
+            related: record.messageId,
+            now,
+          });
+        },
+        warning: async (used) => {
+          const submitId = `quarantine-warning-${record.messageId}-${address}`.replace(/[^A-Za-z0-9_-]/g, '');
+          const raw = await composeWarning({ brand: this.config.TORII_BRAND, gatewayHostname: this.config.GATEWAY_HOSTNAME, to: address, submitId, now, usedBytes: used, quotaBytes: quota });
+          return this.submission(raw, {
+            submitId,
+            tenantId: record.tenantId,
+            domain: record.domain,
+            purpose: 'quota-warning',
+            direction: Direction.INBOUND,
+            mailFrom: '',
+            to: [address],
+            bypass: ['spam', 'virus', 'audit'],
+            related: record.messageId,
+            now,
+          });
+        },
+      },
+      now,
+    );
+    if (result.kind === 'refused') this.logger.log(`box ${address} full: ${record.messageId} bounced to <${input.envelope.mailFrom}>`);
+    return result.kind === 'duplicate' ? [] : result.notices;
+  }
+
+  // ---- capacity ----
+
+  async capacity(domain: string): Promise<{ capacityBytes: number; defaultQuotaBytes: number }> {
+    const entry = await this.directory.lookup(domain);
+    const plan = entry?.planAddresses || 10;
+    const capacity = domainCapacityBytes(entry?.spamPolicy?.settings, plan);
+    return { capacityBytes: capacity, defaultQuotaBytes: defaultQuotaBytes(capacity, plan) };
+  }
+
+  readonly quotaOf = async (domain: string, box: BoxRow | null): Promise<number> => {
+    if (box?.quotaBytes !== null && box?.quotaBytes !== undefined) return Number(box.quotaBytes);
+    return (await this.capacity(domain)).defaultQuotaBytes;
+  };
+
+  async usage(tenantId: string, domain: string) {
+    const name = await this.policies.ownedDomain(tenantId, domain);
+    const { capacityBytes, defaultQuotaBytes: share } = await this.capacity(name);
+    const usage = await this.repository.domainUsage(name);
+    const boxes = new Map((await this.repository.domainBoxes(name)).map((b) => [b.address, b]));
+    const addresses = [...new Set([...usage.map((u) => u.address), ...boxes.keys()])].sort().map((address) => {
+      const u = usage.find((x) => x.address === address);
+      const box = boxes.get(address);
+      return { address, usedBytes: u?.usedBytes ?? 0, items: u?.items ?? 0, quotaBytes: box?.quotaBytes != null ? Number(box.quotaBytes) : share };
+    });
+    return { domain: name, capacityBytes, defaultQuotaBytes: share, usedBytes: addresses.reduce((a, b) => a + b.usedBytes, 0), addresses };
+  }
+
+  async settings(tenantId: string, domain: string, address: string) {
+    const owned = await this.policies.ownedAddress(tenantId, domain, address);
+    const box = await this.repository.box(owned.address);
+    const { usedBytes, items } = await this.repository.boxUsage(owned.address);
+    return {
+      address: owned.address,
+      quotaBytes: await this.quotaOf(owned.domain, box),
+      quotaIsDefault: box?.quotaBytes == null,
+      retentionDays: box?.retentionDays ?? 14,
+      digestHours: box?.digestHours ?? null,
+      lastDigestAt: box?.lastDigestAt?.toISOString() ?? null,
+      usedBytes,
+      items,
+    };
+  }
+
+  async setSettings(tenantId: string, domain: string, address: string, settings: BoxSettings, principal: Principal) {
+    const owned = await this.policies.ownedAddress(tenantId, domain, address);
+    const { capacityBytes } = await this.capacity(owned.domain);
+    const saved = await this.repository.setBox(
+      { address: owned.address, domain: owned.domain, tenantId },
+      settings,
+      (others) => quotaFits(capacityBytes, others, settings.quotaBytes ?? 0),
+      this.actor(principal, tenantId, owned.domain),
+    );
+    if (!saved) throw unprocessable('capacity-exceeded', `the quotas of ${owned.domain} would exceed its quarantine capacity of ${capacityBytes} bytes`, { capacityBytes });
+    return this.settings(tenantId, domain, address);
+  }
+
+  // ---- actions (SPAM10) ----
+
+  async search(tenantId: string, domain: string, address: string, filter: SearchFilter, page: number, pageSize: number) {
+    const owned = await this.policies.ownedAddress(tenantId, domain, address);
+    const { items, total } = await this.repository.search(owned.address, filter, page, pageSize);
+    return { items: items.map(itemView), page, pageSize, total };
+  }
+
+  /** The item of this box, or 404 (another box's id reveals nothing). */
+  async ownedItem(tenantId: string, domain: string, address: string, id: string): Promise<ItemRow> {
+    const owned = await this.policies.ownedAddress(tenantId, domain, address);
+    const item = UUID.test(id) ? await this.repository.item(id) : null;
+    if (!item || item.address !== owned.address || item.tenantId !== tenantId) throw notFound(`quarantined message ${id}`);
+    return item;
+  }
+
+  /** Headers and a text rendering: text/plain parts, else the HTML's text (tags stripped, nothing loaded). */
+  async view(tenantId: string, domain: string, address: string, id: string, principal: Principal) {
+    const item = await this.ownedItem(tenantId, domain, address, id);
+    const raw = await this.objects.read(item.objectKey);
+    const parsed = parseMessage(raw);
+    await this.repository.recordAction({ actor: this.actor(principal, tenantId, item.domain), action: 'spam.quarantine.view', target: item.id, details: { address: item.address, messageId: item.messageId } });
+    return {
+      ...itemView(item),
+      headers: headerFields(headerSectionOf(raw)),
+      text: parsed.text.trim() !== '' ? parsed.text : parsed.htmlText,
+      attachments: parsed.parts.filter((p) => p.filename || p.disposition === 'attachment').map((p) => ({ filename: p.filename, contentType: p.contentType, size: p.size })),
+    };
+  }
+
+  async download(tenantId: string, domain: string, address: string, id: string, principal: Principal): Promise<{ item: ItemRow; raw: Buffer }> {
+    const item = await this.ownedItem(tenantId, domain, address, id);
+    const raw = await this.objects.read(item.objectKey);
+    await this.repository.recordAction({ actor: this.actor(principal, tenantId, item.domain), action: 'spam.quarantine.download', target: item.id, details: { address: item.address, messageId: item.messageId } });
+    return { item, raw };
+  }
+
+  async delete(tenantId: string, domain: string, address: string, id: string, principal: Principal): Promise<void> {
+    const item = await this.ownedItem(tenantId, domain, address, id);
+    await this.repository.remove([item.id], (key) => this.objects.delete(key), this.quotaOf, {
+      audit: { actor: this.actor(principal, tenantId, item.domain), action: 'spam.quarantine.delete', target: item.id, details: { address: item.address, messageId: item.messageId } },
+    });
+  }
+
+  async release(tenantId: string, domain: string, address: string, id: string, principal: Principal, allowSender = false): Promise<{ submitId: string; allowed?: string }> {
+    const item = await this.ownedItem(tenantId, domain, address, id);
+    return this.releaseItem(item, this.actor(principal, tenantId, item.domain), allowSender, principal);
+  }
+
+  async forward(tenantId: string, domain: string, address: string, id: string, to: string, principal: Principal): Promise<{ submitId: string }> {
+    const item = await this.ownedItem(tenantId, domain, address, id);
+    const target = to.trim().toLowerCase();
+    const now = new Date();
+    const submitId = `quarantine-forward-${item.id}-${now.getTime()}`;
+    const raw = await this.objects.read(item.objectKey);
+    const row = await this.submission(raw, {
+      submitId,
+      tenantId,
+      domain: item.domain,
+      purpose: 'forward',
+      direction: target.endsWith(`@${item.domain}`) ? Direction.INBOUND : Direction.OUTBOUND,
+      mailFrom: '',
+      to: [target],
+      bypass: ['spam', 'audit'],
+      related: item.messageId,
+      now,
+    });
+    await this.repository.addNotice(row, { actor: this.actor(principal, tenantId, item.domain), action: 'spam.quarantine.forward', target: item.id, details: { address: item.address, messageId: item.messageId, to: target } });
+    return { submitId };
+  }
+
+  /**
+   * Release: a new submission of the box's copy, byte for byte, to the address; delivery skips the spam
+   * verdict (and the archive, which has the original) but not virus checking. The item leaves the box.
+   */
+  async releaseItem(item: ItemRow, actor: Actor, allowSender: boolean, principal?: Principal): Promise<{ submitId: string; allowed?: string }> {
+    const now = new Date();
+    const submitId = `quarantine-release-${item.id}`;
+    let allowed: string | undefined;
+    if (allowSender) {
+      allowed = bareAddress(item.sender);
+      await this.allow(item, allowed, actor, principal);
+    }
+    const record = await this.scored.find(item.messageId);
+    const mailFrom = (record?.input as unknown as StoredInput | undefined)?.envelope.mailFrom ?? '';
+    const raw = await this.objects.read(item.objectKey);
+    const row = await this.submission(raw, {
+      submitId,
+      tenantId: item.tenantId,
+      domain: item.domain,
+      purpose: 'quarantine-release',
+      direction: Direction.INBOUND,
+      mailFrom,
+      to: [item.address],
+      bypass: ['spam', 'audit'],
+      related: item.messageId,
+      now,
+    });
+    await this.repository.remove([item.id], (key) => this.objects.delete(key), this.quotaOf, {
+      notices: [row],
+      audit: { actor, action: allowSender ? 'spam.quarantine.release-allow' : 'spam.quarantine.release', target: item.id, details: { address: item.address, messageId: item.messageId, ...(allowed ? { allowed } : {}) } },
+    });
+    return { submitId, ...(allowed ? { allowed } : {}) };
+  }
+
+  /** The address's allow list gets the sender (exact From address). An existing entry is fine. */
+  private async allow(item: ItemRow, sender: string, actor: Actor, principal?: Principal): Promise<void> {
+    if (!sender.includes('@')) throw unprocessable('no-sender', 'the message has no sender address to allow');
+    const as: Principal = principal ?? { subject: actor.principal.subject, role: 'admin', tenantId: item.tenantId, via: 'jwt' };
+    try {
+      await this.policies.addEntry(item.tenantId, item.domain, item.address, { list: 'allow', field: 'from-address', match: 'exact', value: sender }, as);
+    } catch (error) {
+      if (error instanceof Error && 'response' in error && JSON.stringify((error as { response: unknown }).response).includes('entry-exists')) return;
+      throw error;
+    }
+  }
+
+  // ---- digests (SPAM13) ----
+
+  linkUrl(item: ItemRow, purpose: LinkPurpose, now: Date): string {
+    const token = signLink(this.config.QUARANTINE_LINK_SECRET, { p: purpose, i: item.id, a: item.address, e: Math.floor((now.getTime() + this.config.QUARANTINE_LINK_TTL) / 1000) });
+    return `${this.config.QUARANTINE_PUBLIC_URL.replace(/\/$/, '')}/v1/quarantine/links/${token}`;
+  }
+
+  /** The due digests of all boxes (job), or of one box now (`address`). */
+  async sendDigests(now = new Date(), address?: string): Promise<OutboxRow[]> {
+    const compose = async (box: BoxRow, reader: { since(after: Date | null, take: number): Promise<ItemRow[]>; countSince(after: Date | null): Promise<number> }) => {
+      const items = await reader.since(box.lastDigestAt, DIGEST_MAX_ITEMS);
+      if (items.length === 0) return undefined;
+      const total = await reader.countSince(box.lastDigestAt);
+      const submitId = `quarantine-digest-${box.address}-${now.getTime()}`.replace(/[^A-Za-z0-9_-]/g, '');
+      const raw = await composeDigest({
+        brand: this.config.TORII_BRAND,
+        gatewayHostname: this.config.GATEWAY_HOSTNAME,
+        to: box.address,
+        submitId,
+        now,
+        lines: items.map((i) => ({ sender: i.sender, subject: i.subject, date: i.date, scorePercent: i.scorePercent, releaseUrl: this.linkUrl(i, 'release', now), allowUrl: this.linkUrl(i, 'allow-sender', now) })),
+        more: Math.max(0, total - items.length),
+        restUrl: `${this.config.QUARANTINE_PUBLIC_URL.replace(/\/$/, '')}/v1/tenants/${box.tenantId}/domains/${box.domain}/spam/quarantine/addresses/${box.address}/items`,
+      });
+      return this.submission(raw, {
+        submitId,
+        tenantId: box.tenantId,
+        domain: box.domain,
+        purpose: 'quarantine-digest',
+        direction: Direction.INBOUND,
+        mailFrom: '',
+        to: [box.address],
+        bypass: ['spam', 'virus', 'audit'],
+        related: '',
+        now,
+      });
+    };
+    return address ? this.repository.digestNow(address, now, compose) : this.repository.claimDueDigests(now, 50, compose);
+  }
+
+  async digestNow(tenantId: string, domain: string, address: string, principal: Principal): Promise<{ sent: boolean }> {
+    const owned = await this.policies.ownedAddress(tenantId, domain, address);
+    if (!(await this.repository.box(owned.address))) await this.repository.setBox({ address: owned.address, domain: owned.domain, tenantId }, {}, () => true, this.actor(principal, tenantId, owned.domain));
+    const rows = await this.sendDigests(new Date(), owned.address);
+    return { sent: rows.length > 0 };
+  }
+
+  async removeExpired(now = new Date()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.repository.removeExpired(now, 100, (key) => this.objects.delete(key), this.quotaOf);
+      total += n;
+      if (n < 100) return total;
+    }
+  }
+
+  // ---- helpers ----
+
+  actor(principal: Pick<Principal, 'subject' | 'role'>, tenantId: string, domain: string): Actor {
+    return { principal: { subject: principal.subject, role: principal.role }, tenantId, domain };
+  }
+
+  /** Stores a composed mail and returns its MailSubmit for the outbox. */
+  private async submission(
+    raw: Buffer,
+    m: { submitId: string; tenantId: string; domain: string; purpose: string; direction: Direction; mailFrom: string; to: string[]; bypass: string[]; related: string; now: Date },
+  ): Promise<OutboxRow> {
+    const key = QuarantineObjects.submitKey(m.tenantId, m.submitId, m.now);
+    const stored = await this.objects.put(key, raw);
+    const submit: MailSubmit = create(MailSubmitSchema, {
+      submitId: m.submitId,
+      tenantId: m.tenantId,
+      origin: 'spam-filter',
+      purpose: m.purpose,
+      direction: m.direction,
+      envelope: { mailFrom: m.mailFrom, rcptTo: m.to.map((address) => ({ address, notify: m.purpose === 'quarantine-release' ? [] : [NotifyCondition.NEVER] })) },
+      bucket: this.objects.bucket,
+      objectKey: key,
+      size: BigInt(stored.size),
+      sha256: stored.sha256,
+      bypass: m.bypass,
+      relatedMessageId: m.related,
+      domain: m.domain,
+      submittedAt: timestampFromDate(m.now),
+    });
+    return { submitId: m.submitId, payload: Codecs.mailSubmit.encode(submit) };
+  }
+}
