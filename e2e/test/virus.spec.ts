@@ -1,13 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { sendMail, smtpDialog, type SinkMessage } from '@torii/testing';
 import { simpleParser } from 'mailparser';
-import { ADMIN, TENANT_SERVER_IP, startStack, type SeedDomain, type Stack } from './support/stack';
+import {
+  ADMIN,
+  TENANT_SERVER_IP,
+  eventually,
+  startStack,
+  type SeedDomain,
+  type Stack,
+} from './support/stack';
+import { storedZip } from './support/zip';
 
 // The standard anti-virus test file (harmless; in the test signatures of tools/clamd/db).
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 
 const DOMAINS: SeedDomain[] = [
   { name: 'acme.test', services: ['virus'], addresses: ['alice', 'bob', 'carol', 'dave', 'erin'] },
+  // Its virus_policy.unscannable is set to `hold` by a test.
+  { name: 'held.test', services: ['virus'], addresses: ['grace'] },
 ];
 
 const bodyOf = (raw: Buffer): Buffer => raw.subarray(raw.indexOf('\r\n\r\n') + 4);
@@ -74,8 +84,22 @@ describe('virus checking end to end (real clamd)', () => {
   const send = async (from: string, to: string, raw: Buffer) =>
     queuedId((await sendMail({ port: stack.inboundPort, from, to: [to], raw })).response);
 
+  let token: string;
+  let tenantId: string;
+  const stateOf = async (messageId: string) =>
+    (
+      await stack.api<{ recipients: { state: string }[] }>(
+        stack.delivery,
+        'GET',
+        `/v1/tenants/${tenantId}/messages/${messageId}`,
+        { token },
+      )
+    ).recipients[0]?.state;
+
   beforeAll(async () => {
     stack = await startStack({ domains: DOMAINS, virusScan: true });
+    token = await stack.login(ADMIN.email, ADMIN.password);
+    ({ tenantId } = await stack.api<{ tenantId: string }>(stack.tenant, 'GET', '/v1/me', { token }));
   });
   afterAll(async () => {
     await stack?.close();
@@ -125,6 +149,68 @@ describe('virus checking end to end (real clamd)', () => {
     expect(stack.internetSink.messages.filter(isWarningAbout(id))).toEqual([]);
   });
 
+  it('removes a zip with an infected file inside whole; the other attachment stays', async () => {
+    const notes = Buffer.from('Quarterly notes.\r\n');
+    const raw = multipart('zip-1', 'someone@sender.test', 'erin@acme.test', [
+      {
+        filename: 'invoice.zip',
+        contentType: 'application/zip',
+        data: storedZip([
+          { name: 'readme.txt', data: Buffer.from('harmless') },
+          { name: 'eicar.com', data: Buffer.from(EICAR) },
+        ]),
+      },
+      { filename: 'notes.txt', contentType: 'text/plain', data: notes },
+    ]);
+    await send('someone@sender.test', 'erin@acme.test', raw);
+    const got = await stack.tenantSink.waitFor((m) => m.messageId === 'zip-1@e2e.test', 30_000);
+    expect(headersOf(got.raw)).toMatch(/^X-Torii-Virus-Check: infected, removed: invoice\.zip/m);
+    const parsed = await simpleParser(got.raw);
+    expect(parsed.attachments.some((a) => a.filename === 'invoice.zip')).toBe(false);
+    expect(parsed.attachments.find((a) => a.filename === 'notes.txt')?.content.equals(notes)).toBe(true);
+    expect(got.raw.toString()).toContain(base64(notes));
+  });
+
+  it('delivers unscannable (S/MIME encrypted) mail with a header saying why, or holds it per domain policy', async () => {
+    const smime = (id: string, to: string) =>
+      Buffer.from(
+        `From: <someone@sender.test>\r\nTo: <${to}>\r\nSubject: e2e ${id}\r\nMessage-ID: <${id}@e2e.test>\r\n` +
+          'Date: Sun, 1 Jun 2025 10:00:00 +0000\r\nMIME-Version: 1.0\r\n' +
+          'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n' +
+          'Content-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAxggE=\r\n',
+      );
+    const raw = smime('smime-1', 'alice@acme.test');
+    await send('someone@sender.test', 'alice@acme.test', raw);
+    const got = await stack.tenantSink.waitFor((m) => m.messageId === 'smime-1@e2e.test', 30_000);
+    expect(headersOf(got.raw)).toMatch(/^X-Torii-Virus-Check: unscannable: /m);
+    expect(bodyOf(got.raw).equals(bodyOf(raw))).toBe(true);
+
+    await stack.api(stack.tenant, 'PUT', `/v1/tenants/${tenantId}/domains/held.test/policies/virus`, {
+      token,
+      body: { settings: { unscannable: 'hold' } },
+      expect: 204,
+    });
+    // The policy reaches the services through the directory: virus-scan's view of it, then a moment for
+    // delivery's (both watch the same KV bucket).
+    await eventually(
+      async () =>
+        (
+          await stack.api<{ unscannable: string }>(
+            stack.virusScan!,
+            'GET',
+            `/v1/tenants/${tenantId}/domains/held.test/virus/policy`,
+            { token },
+          )
+        ).unscannable === 'hold',
+      20_000,
+      'policy in the directory',
+    );
+    await sleep(500);
+    const id = await send('someone@sender.test', 'grace@held.test', smime('smime-2', 'grace@held.test'));
+    await eventually(async () => (await stateOf(id)) === 'held', 30_000, 'held');
+    expect(stack.tenantSink.messages.some((m) => m.messageId === 'smime-2@e2e.test')).toBe(false);
+  });
+
   it('does not deliver an infected body; admin and recipient are warned, not the Internet sender', async () => {
     const id = await send(
       'someone@sender.test',
@@ -135,6 +221,7 @@ describe('virus checking end to end (real clamd)', () => {
     // The verdict was applied before the warnings went out; give delivery a moment to prove it holds.
     await sleep(2_000);
     expect(stack.tenantSink.messages.some((m) => m.messageId === 'body-1@e2e.test')).toBe(false);
+    expect(await stateOf(id)).toBe('dropped');
     expect(stack.internetSink.messages.some((m) => m.envelope.rcptTo.includes('someone@sender.test'))).toBe(
       false,
     );
