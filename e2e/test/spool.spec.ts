@@ -2,7 +2,7 @@
 // spool's schedule shortened through the env: "30 minutes" = 1 hour (recovery comes from the probe, not a
 // retry), "4 hours" = 3 s, "7 days" = 20 s; the probe of a down server runs every second.
 import { sendMail, smtpDialog, type SinkMessage } from '@torii/testing';
-import { ADMIN, eventually, startStack, type SeedDomain, type Stack } from './support/stack';
+import { ADMIN, OPERATOR, eventually, startStack, type SeedDomain, type Stack } from './support/stack';
 import { freePort } from './support/services';
 
 const DELAY_NOTICE_MS = 3_000;
@@ -29,6 +29,8 @@ const dsnTo = (address: string, action: 'delayed' | 'failed') => (m: SinkMessage
   m.envelope.mailFrom === '' &&
   m.envelope.rcptTo.includes(address) &&
   new RegExp(`^Action: ${action}`, 'mi').test(m.raw.toString());
+
+const metrics = async (url: string): Promise<string> => (await fetch(`${url}/metrics`)).text();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -201,6 +203,20 @@ describe('spool: deferred mail kept, DSNs on schedule, drained on recovery, capa
       // A domain whose server is up is not affected.
       const other = await dialog('late@sender.test', '<frank@other.test>');
       expect(other[3].code).toBe(250);
+
+      // The operator sees it, and the alert metric fires (SEC4).
+      const operator = await stack.login(OPERATOR.email, OPERATOR.password);
+      const overview = await stack.api<{ full: boolean; limitBytes: number; bytes: number }>(
+        stack.spool!,
+        'GET',
+        '/v1/spool',
+        { token: operator },
+      );
+      expect(overview).toMatchObject({ full: true, limitBytes: CAPACITY_BYTES });
+      expect(await metrics(stack.spool!.url)).toMatch(/^torii_spool_capacity_exceeded(\{[^}]*\})? 1$/m);
+      expect(await metrics(stack.edge.url)).toMatch(
+        /^torii_edge_refused_total\{[^}]*reason="spool-full"[^}]*\} [1-9]/m,
+      );
     } finally {
       await stack.tenantSink.up();
     }
