@@ -1,0 +1,350 @@
+/**
+ * The quarantine box end to end: spam-filter in process, delivery's build as a child process, a private
+ * nats-server, Postgres, s3rver and an SMTP sink (the tenant's server). Same harness as spam-filter.e2e.
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Codecs, Direction, DomainDirectorySchema, MailReceivedSchema, Streams, Subjects, create, timestampFromDate, type MailReceived } from '@torii/contracts';
+import { createTestSchema, type TestSchema } from '@torii/db';
+import { JetStreamPublisher, KvStore, connectNats, ensureStreams } from '@torii/messaging';
+import { ObjectStore, messageKey } from '@torii/storage';
+import { startNatsServer, startS3Server, startSmtpSink, uniqueName, type NatsServer, type S3Server, type SinkMessage, type SmtpSink } from '@torii/testing';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { simpleParser } from 'mailparser';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import request from 'supertest';
+import { createSpamFilterApp } from '../src/app';
+import { spamFilterConfigSchema } from '../src/config';
+import { PrismaService } from '../src/db/prisma.service';
+import { QuarantineService } from '../src/quarantine/quarantine.service';
+
+const FIXTURES = join(dirname(require.resolve('@torii/spam-engine/package.json')), 'fixtures');
+const SPAM = readFileSync(join(FIXTURES, 'spam-en.eml'));
+const DOMAIN = 'quarantine-e2e.test';
+const TENANT = '7a1f0c2e-0000-4000-8000-000000000005';
+const JA_SUBJECT = '=?ISO-2022-JP?B?GyRCJVYlbSVDJS9CUD5dJE43bxsoQg==?='; // 「ブロック対象の件」
+
+const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map((d) => ({
+  name: d.name,
+  subjects: [...d.subjects],
+  retention: d.retention,
+  storage: d.storage,
+  maxAgeMs: d.max_age / 1_000_000,
+  duplicateWindowMs: d.duplicate_window / 1_000_000,
+}));
+
+jest.setTimeout(120_000);
+
+describe('quarantine box end to end', () => {
+  let nats: NatsServer;
+  let s3: S3Server;
+  let spamDb: TestSchema;
+  let deliveryDb: TestSchema;
+  let sink: SmtpSink;
+  let nc: NatsConnection;
+  let publisher: JetStreamPublisher;
+  let store: ObjectStore;
+  let app: NestExpressApplication;
+  let delivery: ChildProcess;
+  let bucket: string;
+  let sign: (claims: Record<string, unknown>) => Promise<string>;
+  let admin: string;
+
+  beforeAll(async () => {
+    [nats, s3, sink] = await Promise.all([startNatsServer(), startS3Server(), startSmtpSink({ tls: true })]);
+    spamDb = await createTestSchema({ schema: 'spam', prismaConfigPath: join(__dirname, '..', 'prisma.config.ts') });
+    const deliveryRoot = join(__dirname, '..', '..', 'delivery');
+    deliveryDb = await createTestSchema({ schema: 'delivery', prismaConfigPath: join(deliveryRoot, 'prisma.config.ts') });
+    bucket = uniqueName('mail').replaceAll('_', '-');
+    nc = await connectNats({ servers: nats.url, name: 'quarantine-e2e' });
+    await ensureStreams(await jetstreamManager(nc), STREAMS);
+    publisher = new JetStreamPublisher(nc);
+    const directory = await KvStore.open(nc, 'directory', Codecs.domainDirectory, { create: true });
+    await directory.put(
+      DOMAIN,
+      create(DomainDirectorySchema, {
+        domain: DOMAIN,
+        tenantId: TENANT,
+        tenantName: 'Quarantine E2E',
+        active: true,
+        planAddresses: 10,
+        services: { spam: { subscribed: true } },
+        addresses: ['bob', 'carol', 'dave', 'erin', 'frank'].map((localPart) => ({ localPart, kind: 1 })),
+        server: { hostname: 'mail.quarantine-e2e.test', ips: ['127.0.0.1'], port: sink.port },
+        spamPolicy: { settings: { quarantineCapacityBytes: String(50 * 1024 * 1024) } },
+      }),
+    );
+
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
+    sign = (claims) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer('torii-tenant').setAudience('torii').setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    admin = await sign({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` });
+
+    const common = { NATS_URL: nats.url, S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket, TORII_BRAND: 'Acme', HTTP_PORT: '0' };
+    store = ObjectStore.fromEnv({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket } as never);
+    await store.ensureBucket();
+    const config = spamFilterConfigSchema.parse({
+      ...common,
+      DATABASE_URL: spamDb.url,
+      MIGRATE_ON_BOOT: 'false',
+      LOG_LEVEL: process.env.E2E_LOGS ? 'debug' : 'warn',
+      SPAM_MODEL_WATCH: '0',
+      GATEWAY_HOSTNAME: 'gw.torii.test',
+      QUARANTINE_PUBLIC_URL: 'http://quarantine.torii.test',
+      QUARANTINE_LINK_SECRET: 'a-test-secret-of-enough-length',
+      QUARANTINE_JOB_INTERVAL: '0',
+    });
+    app = await createSpamFilterApp(config, { ...(process.env.E2E_LOGS ? {} : { logger: false as const }), jwks: { keys: async () => ({ keys: [jwk] }) } });
+    await app.init();
+
+    delivery = spawn(process.execPath, [join(deliveryRoot, 'dist', 'main.js')], {
+      env: {
+        ...process.env,
+        ...common,
+        DATABASE_URL: deliveryDb.url,
+        MIGRATE_ON_BOOT: 'false',
+        GATEWAY_HOSTNAME: 'gw.torii.test',
+        WORKER_POLL: '100ms',
+        OUTBOX_POLL: '100ms',
+        RECONCILE_ENABLED: 'false',
+        VERDICT_TIMEOUT_SPAM: '30s',
+        RETRY_DELAYS: '300ms',
+        LOG_LEVEL: 'info',
+        DNS_OVERRIDES_FILE: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`delivery did not start:\n${output}`)), 30_000);
+      const watch = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('listening on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      delivery.stdout?.on('data', watch);
+      if (process.env.E2E_LOGS) delivery.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
+      delivery.stderr?.on('data', watch);
+      delivery.once('exit', (code) => reject(new Error(`delivery exited ${code}:\n${output}`)));
+    });
+
+    // Every address quarantines spam.
+    for (const who of ['bob', 'carol', 'dave', 'erin', 'frank']) {
+      await api().put(`${spamBase}/addresses/${who}@${DOMAIN}/policy`).set('Authorization', `Bearer ${admin}`).send({ action: 'quarantine' }).expect(200);
+    }
+  });
+
+  afterAll(async () => {
+    if (delivery && delivery.exitCode === null) {
+      const exited = new Promise((r) => delivery.once('exit', r));
+      delivery.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+      clearTimeout(timer);
+      if (delivery.exitCode === null) delivery.kill('SIGKILL');
+    }
+    await app?.close();
+    await nc?.close();
+    await sink?.close();
+    await s3?.close();
+    await nats?.close();
+    await spamDb?.drop();
+    await deliveryDb?.drop();
+  });
+
+  const api = () => request(app.getHttpServer());
+  const spamBase = `/v1/tenants/${TENANT}/domains/${DOMAIN}/spam`;
+  const box = (who: string) => `${spamBase}/quarantine/addresses/${who}@${DOMAIN}`;
+  const withId = (raw: Buffer, id: string, subject?: string) => {
+    let s = `Message-ID: <${id}>\r\n` + raw.toString('latin1').replace(/^Message-ID:.*\r?\n/im, '');
+    if (subject) s = s.replace(/^Subject:.*$/im, `Subject: ${subject}`);
+    return Buffer.from(s, 'latin1');
+  };
+  const db = () => app.get(PrismaService);
+
+  async function send(raw: Buffer, to: string[]): Promise<MailReceived> {
+    const messageId = `01${randomBytes(12).toString('hex').toUpperCase()}`.slice(0, 26);
+    const receivedAt = new Date();
+    const key = messageKey({ tenantId: TENANT, messageId, receivedAt });
+    await store.put(key, Readable.from([raw]));
+    const event = create(MailReceivedSchema, {
+      messageId,
+      tenantId: TENANT,
+      domain: DOMAIN,
+      direction: Direction.INBOUND,
+      envelope: { mailFrom: 'bounce@sender.example', rcptTo: to.map((address) => ({ address })) },
+      client: { ip: '192.0.2.7', port: 40000, helo: 'mx.sender.example', ptr: 'mx.sender.example' },
+      auth: { spf: { result: 'fail', domain: 'sender.example' }, authenticationResultsHeader: 'gw.torii.test; spf=fail smtp.mailfrom=sender.example' },
+      receivedAt: timestampFromDate(receivedAt),
+      size: BigInt(raw.length),
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      bucket,
+      objectKey: key,
+      receivedBy: 'edge.torii.test',
+    });
+    await publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
+    return event;
+  }
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  const itemsOf = async (messageId: string) => db().quarantineItem.findMany({ where: { messageId }, orderBy: { address: 'asc' } });
+  const filed = (messageId: string, n: number) => until(`${n} item(s) of ${messageId}`, async () => ((await itemsOf(messageId)).length === n ? itemsOf(messageId) : undefined));
+  const copyFor = (rcpt: string, marker: string) => (m: SinkMessage) => m.envelope.rcptTo.includes(rcpt) && m.raw.toString('latin1').includes(marker);
+
+  it('files quarantined spam for each recipient, not in the sink; scoped per box and tenant; release is byte-identical', async () => {
+    const raw = withId(SPAM, 'q-multi@e2e');
+    const event = await send(raw, [`dave@${DOMAIN}`, `erin@${DOMAIN}`]);
+    const [dave, erin] = await filed(event.messageId, 2);
+    expect(dave.objectKey).toBe(erin.objectKey);
+    expect(sink.messages.some((m) => m.raw.toString('latin1').includes('q-multi@e2e'))).toBe(false);
+
+    const daveToken = await sign({ sub: 'user-dave', role: 'user', tid: TENANT, email: `dave@${DOMAIN}` });
+    const bobToken = await sign({ sub: 'user-bob', role: 'user', tid: TENANT, email: `bob@${DOMAIN}` });
+    const list = await api().get(`${box('dave')}/items`).set('Authorization', `Bearer ${daveToken}`).expect(200);
+    expect(list.body.items.map((i: { id: string }) => i.id)).toEqual([dave.id]);
+    expect(list.body.items[0]).toMatchObject({ subject: 'FREE VIAGRA!!! LIMITED TIME OFFER - ACT NOW', size: raw.length });
+    await api().get(`${box('dave')}/items`).set('Authorization', `Bearer ${bobToken}`).expect(404);
+    await api().get(`${box('dave')}/items/${dave.id}`).set('Authorization', `Bearer ${bobToken}`).expect(404);
+    await api().get(`${box('bob')}/items/${dave.id}`).set('Authorization', `Bearer ${bobToken}`).expect(404);
+    const otherAdmin = await sign({ sub: 'admin-x', role: 'admin', tid: 'other-tenant' });
+    await api().get(`${box('dave')}/items`).set('Authorization', `Bearer ${otherAdmin}`).expect(404);
+    await api().get(`${spamBase}/quarantine/usage`).set('Authorization', `Bearer ${otherAdmin}`).expect(404);
+
+    const view = await api().get(`${box('dave')}/items/${dave.id}`).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(view.body.headers).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Message-ID', value: '<q-multi@e2e>' })]));
+    expect(view.body.text).not.toMatch(/<(img|script|a)\b/i);
+    const eml = await api().get(`${box('dave')}/items/${dave.id}/eml`).set('Authorization', `Bearer ${admin}`).buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    }).expect(200);
+    expect(Buffer.compare(eml.body as Buffer, raw)).toBe(0);
+
+    // Release: a new delivery of the stored bytes; delivery only adds its own headers in front.
+    await api().post(`${box('dave')}/items/${dave.id}/release`).set('Authorization', `Bearer ${daveToken}`).expect(202);
+    const released = await sink.waitFor(copyFor(`dave@${DOMAIN}`, 'q-multi@e2e'), 30_000);
+    const got = released.raw.toString('latin1');
+    expect(got).not.toMatch(/^X-Acme-Spam-Check:/im);
+    const original = raw.toString('latin1');
+    const at = got.indexOf(original.slice(0, 40));
+    expect(got.slice(at)).toBe(original);
+    expect(sink.messages.some(copyFor(`erin@${DOMAIN}`, 'q-multi@e2e'))).toBe(false);
+    expect(await itemsOf(event.messageId)).toHaveLength(1);
+    expect(await store.stat(erin.objectKey)).not.toBeNull(); // erin's item still refers to the copy
+
+    await api().delete(`${box('erin')}/items/${erin.id}`).set('Authorization', `Bearer ${admin}`).expect(204);
+    expect(await store.stat(erin.objectKey)).toBeNull();
+    const audit = await api().get(`${spamBase}/audit`).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(audit.body.map((a: { action: string }) => a.action)).toEqual(expect.arrayContaining(['spam.quarantine.release', 'spam.quarantine.delete', 'spam.quarantine.view', 'spam.quarantine.download']));
+  });
+
+  it('searches by a Japanese subject, sender and score', async () => {
+    const event = await send(withId(SPAM, 'q-ja@e2e', JA_SUBJECT), [`frank@${DOMAIN}`]);
+    await filed(event.messageId, 1);
+    const hit = await api().get(`${box('frank')}/items`).query({ subject: 'ブロック対象', minScore: 50 }).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(hit.body.items.map((i: { subject: string }) => i.subject)).toEqual(['ブロック対象の件']);
+    const none = await api().get(`${box('frank')}/items`).query({ subject: '存在しない' }).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(none.body.total).toBe(0);
+    const bySender = await api().get(`${box('frank')}/items`).query({ sender: 'NOBODY-HERE' }).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(bySender.body.total).toBe(0);
+  });
+
+  it('warns once at 80% of the quota and bounces spam to the sender when the box is full', async () => {
+    const size = withId(SPAM, 'q-quota-1@e2e').length;
+    const quota = Math.floor(size * 2.4);
+    await api().put(box('carol')).set('Authorization', `Bearer ${admin}`).send({ quotaBytes: quota }).expect(200);
+    await api().put(box('carol')).set('Authorization', `Bearer ${admin}`).send({ quotaBytes: 51 * 1024 * 1024 }).expect(422);
+    const first = await send(withId(SPAM, 'q-quota-1@e2e'), [`carol@${DOMAIN}`]);
+    await filed(first.messageId, 1);
+    const second = await send(withId(SPAM, 'q-quota-2@e2e'), [`carol@${DOMAIN}`]);
+    await filed(second.messageId, 1);
+    const warning = await sink.waitFor((m) => m.envelope.rcptTo.includes(`carol@${DOMAIN}`) && /Auto-Submitted: auto-generated/i.test(m.raw.toString('latin1')), 30_000);
+    expect((await simpleParser(warning.raw)).subject).toMatch(/Quarantine box 8\d% full/);
+
+    const third = await send(withId(SPAM, 'q-quota-3@e2e'), [`carol@${DOMAIN}`]);
+    const refusal = await until('the refusal', () => db().quarantineRefusal.findFirst({ where: { messageId: third.messageId } }).then((r) => r ?? undefined));
+    expect(refusal.address).toBe(`carol@${DOMAIN}`);
+    expect(await itemsOf(third.messageId)).toHaveLength(0);
+    const dsnRow = await until('the DSN', () => db().quarantineOutbox.findFirst({ where: { submitId: { startsWith: 'quarantine-full-' } } }).then((r) => r ?? undefined));
+    const dsn = Codecs.mailSubmit.decode(dsnRow.payload);
+    expect(dsn).toMatchObject({ purpose: 'dsn-failure', direction: Direction.OUTBOUND, relatedMessageId: third.messageId });
+    expect(dsn.envelope?.mailFrom).toBe('');
+    expect(dsn.envelope?.rcptTo.map((r) => r.address)).toEqual(['bounce@sender.example']);
+    const report = (await simpleParser(await readAll(await store.get(dsn.objectKey)))).text ?? '';
+    expect(report).toMatch(/could not be delivered/);
+
+    const usage = await api().get(`${spamBase}/quarantine/usage`).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(usage.body).toMatchObject({ capacityBytes: 50 * 1024 * 1024 });
+    expect(usage.body.addresses.find((a: { address: string }) => a.address === `carol@${DOMAIN}`)).toMatchObject({ usedBytes: 2 * size, items: 2, quotaBytes: quota });
+    // Once per crossing: exactly one warning, though two messages were above 80%.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sink.messages.filter((m) => m.envelope.rcptTo.includes(`carol@${DOMAIN}`))).toHaveLength(1);
+  });
+
+  it('retention deletes the record and the object', async () => {
+    await api().put(box('bob')).set('Authorization', `Bearer ${admin}`).send({ retentionDays: 1 }).expect(200);
+    const event = await send(withId(SPAM, 'q-old@e2e'), [`bob@${DOMAIN}`]);
+    const [item] = await filed(event.messageId, 1);
+    expect(item.expiresAt.getTime() - item.quarantinedAt.getTime()).toBe(86_400_000);
+    const service = app.get(QuarantineService);
+    expect(await service.removeExpired(new Date(Date.now() + 3_600_000))).toBe(0);
+    expect(await service.removeExpired(new Date(Date.now() + 2 * 86_400_000))).toBeGreaterThanOrEqual(1);
+    expect(await itemsOf(event.messageId)).toHaveLength(0);
+    expect(await store.stat(item.objectKey)).toBeNull();
+  });
+
+  it('mails a digest with links: a GET changes nothing, the POST releases once', async () => {
+    const erinToken = await sign({ sub: 'user-erin', role: 'user', tid: TENANT, email: `erin@${DOMAIN}` });
+    await api().put(box('erin')).set('Authorization', `Bearer ${erinToken}`).send({ digestHours: 24 }).expect(200);
+    await api().put(box('erin')).set('Authorization', `Bearer ${erinToken}`).send({ retentionDays: 3 }).expect(403);
+    const event = await send(withId(SPAM, 'q-digest@e2e', JA_SUBJECT), [`erin@${DOMAIN}`]);
+    const [item] = await filed(event.messageId, 1);
+    await api().post(`${box('erin')}/digest`).set('Authorization', `Bearer ${erinToken}`).expect(202);
+    const digest = await sink.waitFor((m) => m.envelope.rcptTo.includes(`erin@${DOMAIN}`) && /quarantine-digest/.test(m.raw.toString('latin1')), 30_000);
+    expect(digest.raw.toString('latin1')).toMatch(/^Auto-Submitted: auto-generated/im);
+    expect(digest.raw.toString('latin1')).toMatch(/^Subject: =\?UTF-8\?/im);
+    const parsed = await simpleParser(digest.raw);
+    expect(parsed.subject).toContain('隔離メールのお知らせ');
+    expect(parsed.html).toContain('ブロック対象の件');
+    expect(parsed.text).toContain('ブロック対象の件');
+    const links = [...(parsed.text ?? '').matchAll(/http:\/\/quarantine\.torii\.test(\/v1\/quarantine\/links\/[A-Za-z0-9_.-]+)/g)].map((m) => m[1]);
+    expect(links).toHaveLength(2);
+    const [release] = links;
+
+    const page = await api().get(release).expect(200);
+    expect(page.text).toContain('<form method="post">');
+    expect(page.text).toContain('ブロック対象の件');
+    await api().get(release).expect(200);
+    expect(await itemsOf(event.messageId)).toHaveLength(1);
+    expect(sink.messages.some(copyFor(`erin@${DOMAIN}`, 'q-digest@e2e'))).toBe(false);
+
+    await api().post(release).expect(200);
+    await sink.waitFor(copyFor(`erin@${DOMAIN}`, 'q-digest@e2e'), 30_000);
+    expect(await itemsOf(event.messageId)).toHaveLength(0);
+    await api().post(release).expect(409);
+    await api().get(`${release.slice(0, -3)}abc`).expect(404);
+    expect(item.address).toBe(`erin@${DOMAIN}`);
+  });
+});
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
