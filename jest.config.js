@@ -11,4 +11,6 @@ const projects = ['libs', 'services'].flatMap((dir) =>
 for (const extra of ['tools', 'e2e']) {
   if (existsSync(join(__dirname, extra, 'jest.config.js'))) projects.push(join(__dirname, extra));
 }
-module.exports = { projects, testTimeout: 60_000 };
+// Generous: service tests start real brokers, databases and processes, and CI machines are small (2 cores).
+// forceExit: a suite whose teardown failed can leave a socket open; CI must still end and report it.
+module.exports = { projects, testTimeout: 120_000, forceExit: true };
