@@ -58,6 +58,8 @@ export interface StackOptions {
   /** Also run the spool, and delivery with DEFERRAL_MODE=spool (short schedules go in spoolEnv). */
   spool?: boolean;
   spoolEnv?: Record<string, string>;
+  /** Spool replicas on the same database (default 1); the others start once the first has migrated. */
+  spoolReplicas?: number;
 }
 
 export interface Stack {
@@ -74,8 +76,9 @@ export interface Stack {
   /** With `virusScan`: the service and its clamd (stop/start it to play an outage). */
   virusScan?: ServiceProcess;
   clamd?: Clamd;
-  /** With `spool`. */
+  /** With `spool`: its first replica (the one to ask over REST), and every replica. */
   spool?: ServiceProcess;
+  spoolReplicas: ServiceProcess[];
   inboundPort: number;
   relayPort: number;
   /** Bearer token of a login at the tenant service. */
@@ -248,28 +251,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       );
       processes.push(virusScan);
     }
-    let spool: ServiceProcess | undefined;
+    const spoolReplicas: ServiceProcess[] = [];
     if (options.spool) {
-      spool = new ServiceProcess(
-        'spool',
-        {
-          ...common,
-          TENANT_URL: tenant.url,
-          GATEWAY_HOSTNAME: GATEWAY,
-          WORKER_POLL: '200ms',
-          STATE_INTERVAL: '500ms',
-          PROBE_INTERVAL: '1s',
-          PROBE_TIMEOUT: '2s',
-          ...options.spoolEnv,
-        },
-        spoolPort,
-        join(work, 'spool.log'),
-      );
-      processes.push(spool);
+      const replicas = options.spoolReplicas ?? 1;
+      for (let i = 0; i < replicas; i++) {
+        const replica = new ServiceProcess(
+          'spool',
+          {
+            ...common,
+            TENANT_URL: tenant.url,
+            GATEWAY_HOSTNAME: GATEWAY,
+            WORKER_POLL: '200ms',
+            STATE_INTERVAL: '500ms',
+            PROBE_INTERVAL: '1s',
+            PROBE_TIMEOUT: '2s',
+            ...(i > 0 ? { MIGRATE_ON_BOOT: 'false' } : {}),
+            ...options.spoolEnv,
+          },
+          i === 0 ? spoolPort : await freePort(),
+          join(work, i === 0 ? 'spool.log' : `spool-${i + 1}.log`),
+        );
+        spoolReplicas.push(replica);
+        processes.push(replica);
+      }
     }
+    const spool = spoolReplicas[0] as ServiceProcess | undefined;
 
     await tenant.start();
     await Promise.all([delivery.start(), edge.start(), virusScan?.start(), spool?.start()]);
+    await Promise.all(spoolReplicas.slice(1).map((replica) => replica.start()));
 
     const api: Stack['api'] = async (service, method, path, opts = {}) => {
       const res = await fetch(`${service.url}${path}`, {
@@ -298,6 +308,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       virusScan,
       clamd,
       spool,
+      spoolReplicas,
       inboundPort,
       relayPort,
       api,
