@@ -10,6 +10,7 @@ import { DeliveryWorker } from './delivery/delivery.worker';
 import { IntakeService } from './delivery/intake.service';
 import { MessageContent } from './delivery/message-content';
 import { DirectoryCache } from './directory/directory.cache';
+import { ReleaseVerdictsRepository } from './quarantine/release-verdicts.repository';
 import { DsnService } from './dsn/dsn.service';
 import { MessagesController } from './http/messages.controller';
 import { MessagesService } from './http/messages.service';
@@ -72,6 +73,7 @@ export class DeliveryModule {
         },
         DeliveryDb,
         DeliveryRepository,
+        ReleaseVerdictsRepository,
         MessageObjects,
         DirectoryCache,
         RouterService,

@@ -5,7 +5,21 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Codecs, Direction, DomainDirectorySchema, MailReceivedSchema, Streams, Subjects, create, timestampFromDate, type MailReceived } from '@torii/contracts';
+import {
+  Codecs,
+  Direction,
+  DomainDirectorySchema,
+  MailReceivedSchema,
+  Streams,
+  Subjects,
+  VerdictKind,
+  VirusStatus,
+  VirusVerdictSchema,
+  create,
+  timestampFromDate,
+  timestampNow,
+  type MailReceived,
+} from '@torii/contracts';
 import { createTestSchema, type TestSchema } from '@torii/db';
 import { JetStreamPublisher, KvStore, connectNats, ensureStreams } from '@torii/messaging';
 import { ObjectStore, messageKey } from '@torii/storage';
@@ -73,7 +87,8 @@ describe('quarantine box end to end', () => {
         tenantName: 'Quarantine E2E',
         active: true,
         planAddresses: 10,
-        services: { spam: { subscribed: true } },
+        // Virus checking too: a release must be judged by the original's virus verdict (delivery inherits it).
+        services: { spam: { subscribed: true }, virus: { subscribed: true } },
         addresses: ['bob', 'carol', 'dave', 'erin', 'frank'].map((localPart) => ({ localPart, kind: 1 })),
         server: { hostname: 'mail.quarantine-e2e.test', ips: ['127.0.0.1'], port: sink.port },
         spamPolicy: { settings: { quarantineCapacityBytes: String(50 * 1024 * 1024) } },
@@ -114,6 +129,7 @@ describe('quarantine box end to end', () => {
         OUTBOX_POLL: '100ms',
         RECONCILE_ENABLED: 'false',
         VERDICT_TIMEOUT_SPAM: '30s',
+        VERDICT_TIMEOUT_VIRUS: '5m',
         RETRY_DELAYS: '300ms',
         LOG_LEVEL: 'info',
         DNS_OVERRIDES_FILE: '',
@@ -191,6 +207,9 @@ describe('quarantine box end to end', () => {
       receivedBy: 'edge.torii.test',
     });
     await publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
+    // virus-scan's part, played by the test: every message is clean.
+    const virus = create(VirusVerdictSchema, { messageId, tenantId: TENANT, outcome: { kind: VerdictKind.VIRUS, decidedAt: timestampNow(), failed: false }, status: VirusStatus.CLEAN, engine: 'test' });
+    await publisher.publish(Subjects.verdictVirus, Codecs.virusVerdict, virus, { msgId: `virus:${messageId}` });
     return event;
   }
 

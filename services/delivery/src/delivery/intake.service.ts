@@ -13,6 +13,7 @@ import { PermanentError } from '@torii/errors';
 import type { Prisma } from '../../generated/prisma';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DirectoryCache } from '../directory/directory.cache';
+import { QUARANTINE_RELEASE, ReleaseVerdictsRepository } from '../quarantine/release-verdicts.repository';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 import { spamJoinPolicy } from '../spam/spam-headers.rules';
 import {
@@ -49,6 +50,7 @@ export class IntakeService {
     private readonly directory: DirectoryCache,
     private readonly worker: DeliveryWorker,
     @Inject(DELIVERY_CONFIG) config: DeliveryConfig,
+    private readonly releases: ReleaseVerdictsRepository,
   ) {
     this.basePolicy = {
       spam: { ...DEFAULT_JOIN_POLICY.spam, timeoutMs: config.VERDICT_TIMEOUT_SPAM },
@@ -92,6 +94,10 @@ export class IntakeService {
       json: asJson(Codecs.mailSubmit.encode(event)),
       bypass: event.bypass,
     });
+    // A quarantine release is judged by the original's virus verdict (see src/quarantine/).
+    if (event.purpose === QUARANTINE_RELEASE && event.relatedMessageId && !event.bypass.includes('virus')) {
+      if ((await this.releases.inherit(event.submitId, event.relatedMessageId, ['virus'])) > 0) this.worker.nudge();
+    }
   }
 
   async recordVerdict(messageId: string, facts: VerdictFacts): Promise<void> {

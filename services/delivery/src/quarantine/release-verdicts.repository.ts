@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { DeliveryDb } from '../persistence/delivery-db';
+
+/** MailSubmit purpose of a message released from the spam quarantine (spam-filter, SPAM10). */
+export const QUARANTINE_RELEASE = 'quarantine-release';
+
+/**
+ * A quarantine release is the original message's bytes submitted again with `bypass: ['spam', 'audit']`.
+ * Virus checking is not bypassed, but virus-scan reads `mail.received.*` only: the original's virus
+ * verdict (judged on the same bytes, so its part findings still apply) becomes the release's verdict.
+ * Without one (never scanned, or timed out) the join waits and then applies the domain's virus policy.
+ */
+@Injectable()
+export class ReleaseVerdictsRepository {
+  constructor(private readonly db: DeliveryDb) {}
+
+  /** Copies the related message's verdicts of `kinds`; returns how many were copied. */
+  async inherit(submitId: string, relatedMessageId: string, kinds: readonly string[]): Promise<number> {
+    if (kinds.length === 0) return 0;
+    return this.db.$transaction(async (tx) => {
+      const verdicts = await tx.verdict.findMany({ where: { messageId: relatedMessageId, kind: { in: [...kinds] } } });
+      if (verdicts.length === 0) return 0;
+      const created = await tx.verdict.createMany({
+        data: verdicts.map((v) => ({ messageId: submitId, kind: v.kind, payload: v.payload as object })),
+        skipDuplicates: true,
+      });
+      await tx.message.updateMany({ where: { id: submitId, evaluateAt: { not: null } }, data: { evaluateAt: new Date() } });
+      return created.count;
+    });
+  }
+}
