@@ -1,56 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Codecs, directoryKey, type DomainDirectory } from '@torii/contracts';
-import { describeError } from '@torii/errors';
-import { KvStores, type KvStore, type KvWatch } from '@torii/messaging';
+import { Inject, Injectable } from '@nestjs/common';
+import { KvDirectoryCache } from '@torii/directory';
+import { KvStores } from '@torii/messaging';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 
-/**
- * The directory as the tenant service publishes it (KV bucket, watched). Keeps the last known snapshot
- * when NATS is away; a domain not seen yet is read from the bucket directly.
- */
+/** The directory snapshots (see @torii/directory), from this service's configured bucket. */
 @Injectable()
-export class DirectoryCache implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(DirectoryCache.name);
-  private readonly domains = new Map<string, DomainDirectory>();
-  private store: KvStore<DomainDirectory> | undefined;
-  private watch: KvWatch | undefined;
-
-  constructor(
-    private readonly kv: KvStores,
-    @Inject(SPAM_FILTER_CONFIG) private readonly config: SpamFilterConfig,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.store = await this.kv.open(this.config.DIRECTORY_BUCKET, Codecs.domainDirectory, { create: true });
-    this.watch = await this.store.watch(
-      (change) => {
-        if (change.operation === 'put') this.domains.set(change.key, change.value);
-        else this.domains.delete(change.key);
-      },
-      { onError: (error) => this.logger.warn(describeError(error)) },
-    );
-  }
-
-  onApplicationShutdown(): void {
-    this.watch?.stop();
-  }
-
-  async lookup(domain: string): Promise<DomainDirectory | undefined> {
-    let key: string;
-    try {
-      key = directoryKey(domain);
-    } catch {
-      return undefined;
-    }
-    const cached = this.domains.get(key);
-    if (cached || !this.store) return cached;
-    try {
-      const entry = await this.store.get(key);
-      if (entry) this.domains.set(key, entry.value);
-      return entry?.value;
-    } catch (error) {
-      this.logger.warn(`directory lookup ${key}: ${describeError(error)}`);
-      return undefined;
-    }
+export class DirectoryCache extends KvDirectoryCache {
+  constructor(kv: KvStores, @Inject(SPAM_FILTER_CONFIG) config: SpamFilterConfig) {
+    super(kv, config.DIRECTORY_BUCKET);
   }
 }

@@ -1,0 +1,55 @@
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Codecs, directoryKey, type DomainDirectory } from '@torii/contracts';
+import { describeError } from '@torii/errors';
+import type { KvStore, KvStores, KvWatch } from '@torii/messaging';
+
+/**
+ * The directory as the tenant service publishes it (NATS KV, one DomainDirectory per domain), watched and
+ * held in memory. Keeps the last known snapshot while NATS is away; a domain not seen yet is read from the
+ * bucket directly. A service subclasses it to inject its own bucket name (see README).
+ */
+export class KvDirectoryCache implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('DirectoryCache');
+  private readonly domains = new Map<string, DomainDirectory>();
+  private store: KvStore<DomainDirectory> | undefined;
+  private watch: KvWatch | undefined;
+
+  constructor(
+    private readonly kv: KvStores,
+    private readonly bucket: string,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.store = await this.kv.open(this.bucket, Codecs.domainDirectory, { create: true });
+    this.watch = await this.store.watch(
+      (change) => {
+        if (change.operation === 'put') this.domains.set(change.key, change.value);
+        else this.domains.delete(change.key);
+      },
+      { onError: (error) => this.logger.warn(describeError(error)) },
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.watch?.stop();
+  }
+
+  async lookup(domain: string): Promise<DomainDirectory | undefined> {
+    let key: string;
+    try {
+      key = directoryKey(domain);
+    } catch {
+      return undefined;
+    }
+    const cached = this.domains.get(key);
+    if (cached || !this.store) return cached;
+    try {
+      const entry = await this.store.get(key);
+      if (entry) this.domains.set(key, entry.value);
+      return entry?.value;
+    } catch (error) {
+      this.logger.warn(`directory lookup ${key}: ${describeError(error)}`);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { KvDirectoryCache } from './directory-cache';

@@ -1,0 +1,55 @@
+import { Codecs, DomainDirectorySchema, create } from '@torii/contracts';
+import { KvStore, KvStores, connectNats } from '@torii/messaging';
+import { TEST_NATS_URL, uniqueName } from '@torii/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { KvDirectoryCache } from '../src';
+
+const entry = (domain: string, hostname: string) =>
+  create(DomainDirectorySchema, { domain, tenantId: 't1', active: true, server: { hostname, ips: ['192.0.2.1'], port: 25 } });
+
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 3000): Promise<T | undefined> {
+  const until = Date.now() + ms;
+  let value = await probe();
+  while (value === undefined && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = await probe();
+  }
+  return value;
+}
+
+describe('KvDirectoryCache (real NATS KV)', () => {
+  let nc: NatsConnection;
+  let writer: KvStore<ReturnType<typeof Codecs.domainDirectory.decode>>;
+  let cache: KvDirectoryCache;
+  const bucket = uniqueName('dir');
+
+  beforeAll(async () => {
+    nc = await connectNats({ servers: TEST_NATS_URL, name: 'directory-test' });
+    writer = await KvStore.open(nc, bucket, Codecs.domainDirectory, { create: true });
+    await writer.put('before.test', entry('before.test', 'mx.before.test'));
+    cache = new KvDirectoryCache(new KvStores(nc), bucket);
+    await cache.onApplicationBootstrap();
+  });
+
+  afterAll(async () => {
+    cache.onApplicationShutdown();
+    await nc.close();
+  });
+
+  it('serves what was there at start, case-insensitively', async () => {
+    expect((await cache.lookup('BEFORE.test'))?.server?.hostname).toBe('mx.before.test');
+  });
+
+  it('follows puts and deletes without a restart', async () => {
+    await writer.put('later.test', entry('later.test', 'mx.later.test'));
+    expect(await eventually(async () => (await cache.lookup('later.test'))?.server?.hostname)).toBe('mx.later.test');
+    await writer.delete('later.test');
+    const gone = await eventually(async () => ((await cache.lookup('later.test')) ? undefined : true));
+    expect(gone).toBe(true);
+  });
+
+  it('answers nothing for names that cannot be domains', async () => {
+    expect(await cache.lookup('not a domain')).toBeUndefined();
+    expect(await cache.lookup('unknown.test')).toBeUndefined();
+  });
+});
