@@ -14,13 +14,14 @@ if (typeof args.manifest !== 'string' || typeof args.root !== 'string') {
   process.exit(2);
 }
 const out = typeof args.out === 'string' ? args.out : join(__dirname, '..', '..', 'libs', 'spam-engine', 'model', 'model.json');
-const version = typeof args.version === 'string' ? args.version : 'sa-2002-lr1';
+const version = typeof args.version === 'string' ? args.version : 'sa-2002-lr2';
 const options = {
   ...DEFAULT_TRAIN_OPTIONS,
   ...(typeof args.epochs === 'string' ? { epochs: Number(args.epochs) } : {}),
   ...(typeof args.eta === 'string' ? { eta: Number(args.eta) } : {}),
   ...(typeof args.l2 === 'string' ? { l2: Number(args.l2) } : {}),
   ...(typeof args.bits === 'string' ? { hashBits: Number(args.bits) } : {}),
+  ...(typeof args.bags === 'string' ? { bags: Number(args.bags) } : {}),
 };
 
 const entries = readManifest(args.manifest);

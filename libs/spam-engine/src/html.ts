@@ -15,6 +15,11 @@ export interface HtmlInfo {
   hidden: boolean;
   /** Length of the visible text. */
   textLength: number;
+  /**
+   * Markup habits, as `tag.attribute` names, CSS property names and a few value classes (tiny or huge fonts,
+   * colours): how the mail was built, not what it says. Optional so hand-built HtmlInfo values stay valid.
+   */
+  style?: string[];
   text?: string;
 }
 
@@ -40,12 +45,26 @@ export function extractHtml(html: string): HtmlInfo {
   const tags = new Set<string>();
   const tagRe = /<([a-zA-Z][a-zA-Z0-9]{0,9})\b/g;
   while ((m = tagRe.exec(s)) && tags.size < 60) tags.add(m[1].toLowerCase());
+  const style = new Set<string>();
+  const attrRe = /<([a-zA-Z][a-zA-Z0-9]{0,9})\s+([^>]{1,400})>/g;
+  while ((m = attrRe.exec(s)) && style.size < 120) {
+    const tag = m[1].toLowerCase();
+    const nameRe = /([a-zA-Z-]{1,20})\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/g;
+    let a: RegExpExecArray | null;
+    while ((a = nameRe.exec(m[2])) && style.size < 120) {
+      const attr = a[1].toLowerCase();
+      const value = (a[2] ?? a[3] ?? a[4] ?? '').toLowerCase();
+      style.add(tag + '.' + attr);
+      if (attr === 'size' && tag === 'font') style.add('font.size=' + value.replace(/[^0-9+-]/g, '').slice(0, 3));
+      if (attr === 'style') for (const prop of value.matchAll(/([a-z-]{2,20})\s*:/g)) style.add('css:' + prop[1]);
+    }
+  }
   const hidden =
     /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](?:px|pt)?\b/i.test(s) ||
     /<font\b[^>]*\bsize\s*=\s*["']?[01]\b/i.test(s) ||
     /color\s*=\s*["']?#?f{6}\b[^>]*>[^<]{3,}/i.test(s);
   const text = htmlToText(s);
-  return { links, images, tags: [...tags], hidden, textLength: text.replace(/\s+/g, '').length, text };
+  return { links, images, tags: [...tags], style: [...style], hidden, textLength: text.replace(/\s+/g, '').length, text };
 }
 
 function htmlToText(s: string): string {

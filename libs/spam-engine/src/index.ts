@@ -1,6 +1,6 @@
 export { fitPlatt, formatPercent, sigmoid, toPercent } from './calibration';
 export { SpamEngine, type Reason, type ScoreOptions, type SpamVerdict } from './engine';
-export { cleanSubject, extractFeatures, MAX_FEATURES, type Features } from './features';
+export { cleanSubject, DEFAULT_FEATURE_OPTIONS, extractFeatures, MAX_FEATURES, type FeatureOptions, type Features } from './features';
 export {
   DEFAULT_MODEL_PATH,
   featureValue,
@@ -19,5 +19,5 @@ export { DEFAULT_OVERLAY, mergeDeltas, ModelDelta, type MergeOptions, type Overl
 export { decodeText, parseMessage, type HeaderField, type MailAddress, type ParsedMessage, type PartInfo } from './parse';
 export { RULES, ruleById, type Rule } from './rules';
 export { baseDomain, parseUrl, tokenize, type UrlInfo } from './tokenize';
-export { DEFAULT_TRAIN_OPTIONS, outOfFoldMargins, seededRandom, trainModel, type Example, type TrainOptions, type TrainResult } from './train';
+export { DEFAULT_TRAIN_OPTIONS, fitLinear, outOfFoldMargins, seededRandom, trainModel, type Example, type TrainOptions, type TrainResult } from './train';
 export type { AuthenticationResults, AuthResultValue, ClientInfo, Envelope, Label, MessageInput } from './types';

@@ -45,6 +45,8 @@ export interface ParsedMessage {
   hasHtml: boolean;
   /** Structural problems seen while parsing (e.g. `missing-boundary`). */
   defects: string[];
+  /** The MIME tree as a short shape, e.g. `mixed(alternative(plain,html),jpeg)`. Optional: set by parseMessage. */
+  shape?: string;
 }
 
 const MAX_DEPTH = 8;
@@ -87,7 +89,7 @@ export function parseMessage(raw: Buffer | string): ParsedMessage {
   msg.replyTo = parseAddress(header(msg, 'reply-to'));
   const texts: string[] = [];
   const htmls: string[] = [];
-  walk(msg, msg.headers, body, 0, texts, htmls);
+  msg.shape = walk(msg, msg.headers, body, 0, texts, htmls);
   msg.text = texts.join('\n');
   if (htmls.length) {
     msg.html = extractHtml(htmls.join('\n'));
@@ -156,8 +158,8 @@ export function parseAddress(value: string | undefined): MailAddress | undefined
   return { name, address, domain: at >= 0 ? address.slice(at + 1).replace(/[>\].]+$/, '') : '' };
 }
 
-function walk(msg: ParsedMessage, hdrs: HeaderField[], body: string, depth: number, texts: string[], htmls: string[]): void {
-  if (msg.parts.length >= MAX_PARTS || depth > MAX_DEPTH) return;
+function walk(msg: ParsedMessage, hdrs: HeaderField[], body: string, depth: number, texts: string[], htmls: string[]): string {
+  if (msg.parts.length >= MAX_PARTS || depth > MAX_DEPTH) return '…';
   const ctRaw = header({ headers: hdrs }, 'content-type') ?? 'text/plain';
   const ct = safeParseHeaderValue(ctRaw);
   const type = (ct.value || 'text/plain').toLowerCase();
@@ -170,16 +172,17 @@ function walk(msg: ParsedMessage, hdrs: HeaderField[], body: string, depth: numb
     if (!boundary) {
       msg.defects.push('missing-boundary');
       texts.push(body.slice(0, MAX_TEXT_BYTES));
-      return;
+      return type.slice(10, 22) + '()';
     }
     const parts = splitMultipart(body, boundary);
     if (!parts.length) msg.defects.push('empty-multipart');
+    const shapes: string[] = [];
     for (const part of parts) {
       const { head, body: partBody } = splitHeadBody(part);
       const partHeaders = /^\r?\n/.test(part) ? [] : parseHeaders(head);
-      walk(msg, partHeaders, /^\r?\n/.test(part) ? part.replace(/^\r?\n/, '') : partBody, depth + 1, texts, htmls);
+      shapes.push(walk(msg, partHeaders, /^\r?\n/.test(part) ? part.replace(/^\r?\n/, '') : partBody, depth + 1, texts, htmls));
     }
-    return;
+    return type.slice(10, 22) + '(' + shapes.slice(0, 6).join(',') + ')';
   }
   const charset = (ct.params.charset ?? '').toLowerCase();
   msg.parts.push({ contentType: type, charset, transferEncoding: cte, disposition: cd.value.toLowerCase(), filename, size: body.length });
@@ -187,10 +190,11 @@ function walk(msg: ParsedMessage, hdrs: HeaderField[], body: string, depth: numb
     const inner = parseMessage(body.slice(0, MAX_TEXT_BYTES * 2));
     texts.push(inner.subject, inner.text);
     if (inner.htmlText) htmls.push(inner.htmlText);
-    return;
+    return 'rfc822';
   }
+  const subtype = type.slice(type.indexOf('/') + 1, type.indexOf('/') + 13);
   const isAttachment = cd.value.toLowerCase() === 'attachment' || (filename !== '' && !type.startsWith('text/'));
-  if (isAttachment || !type.startsWith('text/')) return;
+  if (isAttachment || !type.startsWith('text/')) return subtype;
   const decoded = decodeBody(body.slice(0, cte === 'base64' ? MAX_TEXT_BYTES * 1.4 : MAX_TEXT_BYTES), cte, charset);
   if (type === 'text/html') {
     msg.hasHtml = true;
@@ -199,6 +203,7 @@ function walk(msg: ParsedMessage, hdrs: HeaderField[], body: string, depth: numb
     if (type === 'text/plain') msg.hasTextPlain = true;
     texts.push(decoded);
   }
+  return subtype;
 }
 
 function safeParseHeaderValue(value: string): { value: string; params: Record<string, string> } {

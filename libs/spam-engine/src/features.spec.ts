@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_FEATURE_OPTIONS, extractFeatures, type FeatureOptions } from './features';
+
+const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
+const all: FeatureOptions = { ...DEFAULT_FEATURE_OPTIONS, subjectPairs: true, urlParts: true, htmlStyle: true, mimeShape: true, headerShape: true, textShape: true };
+const none: FeatureOptions = { bodyPairs: false, subjectPairs: false, urlParts: false, htmlStyle: false, mimeShape: false, headerShape: false, textShape: false, charGrams: false, senderParts: false };
+
+describe('extractFeatures groups', () => {
+  const spam = extractFeatures({ message: fixture('spam-en.eml') }, all).names;
+
+  it.each([
+    ['subject pairs', 's:free viagra'],
+    ['HTML markup habits', 'hs:font.size'],
+    ['font size value', 'hs:font.size=5'],
+    ['body colour attribute', 'hs:body.bgcolor'],
+    ['MIME shape', 'ms:html'],
+    ['loud capitals', 'U:VIAGRA'],
+    ['exclamation runs', 'x:runs'],
+  ])('%s: %s', (_, feature) => {
+    expect(spam).toContain(feature);
+  });
+
+  it('link host, TLD, scheme and path words', () => {
+    const names = extractFeatures({ message: 'From: a@b.example\nSubject: x\n\nsee https://www.shop.example.biz/claim/prize.php?id=5 now' }, all).names;
+    expect(names).toEqual(expect.arrayContaining(['uh:shop.example.biz', 'ut:biz', 'us:https', 'uq:query', 'up:claim', 'up:prize', 'up:php']));
+  });
+
+  it('sender consistency: links and Message-ID against the From domain', () => {
+    const own = extractFeatures({ message: 'From: news@shop.example\nMessage-ID: <1@mail.shop.example>\nSubject: x\n\nsee http://www.shop.example/a' }).names;
+    expect(own).toEqual(expect.arrayContaining(['fa:news', 'x:links-from:all', 'x:msgid-from:true']));
+    const other = extractFeatures({ message: 'From: a@b.example\nReply-To: z@elsewhere.example\nSubject: x\n\nsee http://c.example/' }).names;
+    expect(other).toEqual(expect.arrayContaining(['rd:elsewhere.example', 'x:links-from:none', 'x:msgid-from:none']));
+  });
+
+  it('header presence only for the era-independent list', () => {
+    const ham = extractFeatures({ message: 'From: a@b.example\nTo: c@d.example\nIn-Reply-To: <x@y>\nList-Id: <l.example>\nSubject: hi\n\nok then' }, all).names;
+    expect(ham).toContain('h:in-reply-to');
+    expect(ham.some((n) => n.startsWith('h:list'))).toBe(false);
+  });
+
+  it('each group can be switched off', () => {
+    const bare = extractFeatures({ message: fixture('spam-en.eml') }, none).names;
+    expect(bare.some((n) => /^(?:hs|ms|h|U|x|up|uh|c):/.test(n) || n.includes(' '))).toBe(false);
+  });
+
+  it('character 4-grams have their own cap', () => {
+    const grams = extractFeatures({ message: fixture('spam-en.eml') }, { ...none, charGrams: true }).names.filter((n) => n.startsWith('c:'));
+    expect(grams).toContain('c:free');
+    expect(grams.length).toBeLessThanOrEqual(1500);
+  });
+
+  it('a multipart message has a nested shape', () => {
+    const raw = ['From: a@b.example', 'Subject: t', 'Content-Type: multipart/alternative; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'hi', '--b', 'Content-Type: text/html', '', '<p>hi</p>', '--b--', ''].join('\n');
+    expect(extractFeatures({ message: raw }, all).names).toContain('ms:alternative(plain,html)');
+  });
+});
