@@ -2,5 +2,5 @@ module.exports = {
   ...require('../../jest.preset.js'),
   displayName: 'tenant',
   // The Prisma client is generated (not committed): make sure it exists and matches the schema.
-  globalSetup: '<rootDir>/test/generate-prisma-client.js',
+  globalSetup: '<rootDir>/test/global-setup.js',
 };
