@@ -29,10 +29,21 @@ describe('the shipped model', () => {
     expect(v.reasons.ham.some((r) => r.feature === 'rule:DMARC_PASS')).toBe(true);
   });
 
-  it('scores obvious Japanese spam high and Japanese business mail below the 90% threshold', () => {
+  it('scores obvious Japanese spam at 90% or more', () => {
     expect(engine.score({ message: fixture('spam-ja-sjis.eml') }).percent).toBeGreaterThanOrEqual(90);
-    // The shipped model has seen no Japanese ham: it stays undecided until feedback teaches it (see README).
-    expect(engine.score({ message: fixture('ham-ja-iso2022jp.eml') }).percent).toBeLessThan(90);
+  });
+
+  // The corpus is English mail of 2002, where every Japanese message is spam: being Japanese must not count.
+  it.each([
+    ['ham-ja-iso2022jp.eml', 50],
+    // A 15-character multipart/alternative note with base64 HTML: what still pushes it up is "tiny" and "has
+    // HTML" (2002 habits, not language; see bench/spam/RESULTS.md), so it is held below the 90% tag only.
+    ['ham-ja-eucjp-qp.eml', 90],
+  ])('scores Japanese business mail %s below %d%%, with no language-identity reason', (name, bar) => {
+    const v = engine.score({ message: fixture(name) }, { reasons: 50 });
+    expect(v.percent).toBeLessThan(bar);
+    const identity = [...v.reasons.spam, ...v.reasons.ham].filter((r) => /^(?:cs:|ft:[a-z]{2}$|ut:[a-z]{2}$)/.test(r.feature));
+    expect(identity).toEqual([]);
   });
 
   it('authentication failures raise the score, passes lower it', () => {

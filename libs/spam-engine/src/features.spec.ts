@@ -4,7 +4,7 @@ import { DEFAULT_FEATURE_OPTIONS, extractFeatures, type FeatureOptions } from '.
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
 const all: FeatureOptions = { ...DEFAULT_FEATURE_OPTIONS, subjectPairs: true, urlParts: true, htmlStyle: true, mimeShape: true, headerShape: true, textShape: true };
-const none: FeatureOptions = { bodyPairs: false, subjectPairs: false, urlParts: false, htmlStyle: false, mimeShape: false, headerShape: false, textShape: false, charGrams: false, senderParts: false };
+const none: FeatureOptions = { bodyPairs: false, subjectPairs: false, urlParts: false, htmlStyle: false, mimeShape: false, headerShape: false, textShape: false, charGrams: false, senderParts: false, languageNeutral: false };
 
 describe('extractFeatures groups', () => {
   const spam = extractFeatures({ message: fixture('spam-en.eml') }, all).names;
@@ -48,6 +48,18 @@ describe('extractFeatures groups', () => {
     const grams = extractFeatures({ message: fixture('spam-en.eml') }, { ...none, charGrams: true }).names.filter((n) => n.startsWith('c:'));
     expect(grams).toContain('c:free');
     expect(grams.length).toBeLessThanOrEqual(1500);
+  });
+
+  it('language-neutral: no charset names, no country TLDs, no transfer encoding forced by the charset', () => {
+    const ja = extractFeatures({ message: fixture('ham-ja-eucjp-qp.eml') }).names;
+    expect(ja.filter((n) => /^(?:cs:|ft:|cte:)/.test(n))).toEqual([]);
+    expect(ja).toContain('日本');
+    const raw = 'From: a@shop.example.com\nSubject: x\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: base64\n\naGkgdGhlcmU=';
+    const names = [...extractFeatures({ message: raw }).names, ...extractFeatures({ message: 'From: a@b.example\nSubject: x\n\nhttp://a.example.de/ http://b.example.org/' }).names];
+    expect(names).toEqual(expect.arrayContaining(['ft:com', 'ut:org', 'cte:base64']));
+    expect(names.some((n) => n.startsWith('cs:') || n === 'ut:de')).toBe(false);
+    const off = extractFeatures({ message: fixture('ham-ja-eucjp-qp.eml') }, { ...DEFAULT_FEATURE_OPTIONS, languageNeutral: false }).names;
+    expect(off).toEqual(expect.arrayContaining(['cs:euc-jp', 'ft:jp', 'cte:base64']));
   });
 
   it('a multipart message has a nested shape', () => {
