@@ -37,7 +37,8 @@ describe('the shipped model', () => {
   it.each([
     ['ham-ja-iso2022jp.eml', 50],
     // A 15-character multipart/alternative note with base64 HTML: what still pushes it up is "tiny" and "has
-    // HTML" (2002 habits, not language; see bench/spam/RESULTS.md), so it is held below the 90% tag only.
+    // HTML" (2002 habits shared by its English twin below, not language; see bench/spam/RESULTS.md), so it is
+    // held below the 90% tag only.
     ['ham-ja-eucjp-qp.eml', 90],
   ])('scores Japanese business mail %s below %d%%, with no language-identity reason', (name, bar) => {
     const v = engine.score({ message: fixture(name) }, { reasons: 50 });

@@ -62,6 +62,12 @@ describe('extractFeatures groups', () => {
     expect(off).toEqual(expect.arrayContaining(['cs:euc-jp', 'ft:jp', 'cte:base64']));
   });
 
+  it('a Japanese note and the same note in English differ only in words, not in form', () => {
+    const form = (name: string) => extractFeatures({ message: fixture(name) }).names.filter((n) => /^(?:[a-z]+:[^:]|x:|n:|rule:)/.test(n) && !/^(?:s|fn|fa|fd|fb|fl|u|uh|up):/.test(n));
+    // ft:com: generic TLDs stay (.com is no language); the Japanese From domain gives no ft: at all.
+    expect(form('ham-en-twin-eucjp.eml').filter((n) => n !== 'ft:com')).toEqual(form('ham-ja-eucjp-qp.eml'));
+  });
+
   it('a multipart message has a nested shape', () => {
     const raw = ['From: a@b.example', 'Subject: t', 'Content-Type: multipart/alternative; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'hi', '--b', 'Content-Type: text/html', '', '<p>hi</p>', '--b--', ''].join('\n');
     expect(extractFeatures({ message: raw }, all).names).toContain('ms:alternative(plain,html)');
