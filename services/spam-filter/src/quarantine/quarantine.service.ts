@@ -3,6 +3,7 @@ import type { Principal } from '@torii/auth';
 import { Codecs, DeliveryState, Direction, MailSubmitSchema, NotifyCondition, create, timestampFromDate, type DeliveryStatus, type MailSubmit } from '@torii/contracts';
 import { composeFailureDsn, headerSection } from '@torii/dsn';
 import { TemporaryError } from '@torii/errors';
+import { ProblemException } from '@torii/http';
 import { parseMessage } from '@torii/spam-engine';
 import { ObjectNotFoundError } from '@torii/storage';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
@@ -348,7 +349,8 @@ export class QuarantineService {
     try {
       await this.policies.addEntry(item.tenantId, item.domain, item.address, { list: 'allow', field: 'from-address', match: 'exact', value: sender }, as);
     } catch (error) {
-      if (error instanceof Error && 'response' in error && JSON.stringify((error as { response: unknown }).response).includes('entry-exists')) return;
+      // An HttpException's `response` is only the detail text; the problem code is on the exception.
+      if (error instanceof ProblemException && error.code === 'entry-exists') return;
       throw error;
     }
   }
