@@ -13,7 +13,7 @@ import { PermanentError } from '@torii/errors';
 import type { Prisma } from '../../generated/prisma';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DirectoryCache } from '../directory/directory.cache';
-import { QUARANTINE_RELEASE, ReleaseVerdictsRepository } from '../quarantine/release-verdicts.repository';
+import { QUARANTINE_RESUBMISSIONS, ReleaseVerdictsRepository } from '../quarantine/release-verdicts.repository';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 import { spamJoinPolicy } from '../spam/spam-headers.rules';
 import {
@@ -94,8 +94,8 @@ export class IntakeService {
       json: asJson(Codecs.mailSubmit.encode(event)),
       bypass: event.bypass,
     });
-    // A quarantine release is judged by the original's virus verdict (see src/quarantine/).
-    if (event.purpose === QUARANTINE_RELEASE && event.relatedMessageId && !event.bypass.includes('virus')) {
+    // A quarantine release or forward is judged by the original's virus verdict (see src/quarantine/).
+    if (QUARANTINE_RESUBMISSIONS.has(event.purpose) && event.relatedMessageId && !event.bypass.includes('virus')) {
       if ((await this.releases.inherit(event.submitId, event.relatedMessageId, ['virus'])) > 0) this.worker.nudge();
     }
   }

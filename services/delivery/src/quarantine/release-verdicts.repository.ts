@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryDb } from '../persistence/delivery-db';
 
-/** MailSubmit purpose of a message released from the spam quarantine (spam-filter, SPAM10). */
-export const QUARANTINE_RELEASE = 'quarantine-release';
+/**
+ * MailSubmit purposes of a quarantined message sent on by spam-filter (SPAM10): released to its
+ * mailbox, or forwarded to another address. Both carry the original's bytes.
+ */
+export const QUARANTINE_RESUBMISSIONS: ReadonlySet<string> = new Set(['quarantine-release', 'quarantine-forward']);
 
 /**
- * A quarantine release is the original message's bytes submitted again with `bypass: ['spam', 'audit']`.
+ * A quarantine release or forward is the original message's bytes submitted again with `bypass: ['spam', 'audit']`.
  * Virus checking is not bypassed, but virus-scan reads `mail.received.*` only: the original's virus
  * verdict (judged on the same bytes, so its part findings still apply) becomes the release's verdict.
  * Without one (never scanned, or timed out) the join waits and then applies the domain's virus policy.

@@ -296,7 +296,7 @@ export class QuarantineService {
       submitId,
       tenantId,
       domain: item.domain,
-      purpose: 'forward',
+      purpose: 'quarantine-forward',
       direction: target.endsWith(`@${item.domain}`) ? Direction.INBOUND : Direction.OUTBOUND,
       mailFrom: '',
       to: [target],
