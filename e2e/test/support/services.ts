@@ -17,7 +17,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export type ServiceName = 'tenant' | 'delivery' | 'edge-mta' | 'virus-scan' | 'spool';
+export type ServiceName = 'tenant' | 'delivery' | 'edge-mta' | 'virus-scan' | 'spool' | 'spam-filter';
 
 /**
  * One built service (`node services/<name>/dist/main.js`) as a child process. Its stdout and stderr go to

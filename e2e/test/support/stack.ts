@@ -60,6 +60,11 @@ export interface StackOptions {
   spoolEnv?: Record<string, string>;
   /** Spool replicas on the same database (default 1); the others start once the first has migrated. */
   spoolReplicas?: number;
+  /** Also run spam-filter (its shipped model). Seed domains subscribing `spam` so delivery waits for its verdict. */
+  spamFilter?: boolean;
+  spamFilterEnv?: Record<string, string>;
+  /** More records for the edge's resolver, by type then name (e.g. `{ TXT: { 'x.test': [['v=spf1 …']] } }`). */
+  edgeDnsRecords?: Record<string, Record<string, unknown[]>>;
 }
 
 export interface Stack {
@@ -79,6 +84,8 @@ export interface Stack {
   /** With `spool`: its first replica (the one to ask over REST), and every replica. */
   spool?: ServiceProcess;
   spoolReplicas: ServiceProcess[];
+  /** With `spamFilter`. */
+  spamFilter?: ServiceProcess;
   inboundPort: number;
   relayPort: number;
   /** Bearer token of a login at the tenant service. */
@@ -157,13 +164,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // The two resolvers take different files: the edge's by record type, delivery's by name.
     const edgeDns = join(work, 'edge-dns.json');
-    await writeFile(
-      edgeDns,
-      JSON.stringify({
-        PTR: { [TENANT_SERVER_IP]: [TENANT_SERVER_NAME] },
-        A: { [TENANT_SERVER_NAME]: [TENANT_SERVER_IP] },
-      }),
-    );
+    const edgeRecords: Record<string, Record<string, unknown[]>> = {
+      PTR: { [TENANT_SERVER_IP]: [TENANT_SERVER_NAME] },
+      A: { [TENANT_SERVER_NAME]: [TENANT_SERVER_IP] },
+    };
+    for (const [type, byName] of Object.entries(options.edgeDnsRecords ?? {}))
+      edgeRecords[type] = { ...edgeRecords[type], ...byName };
+    await writeFile(edgeDns, JSON.stringify(edgeRecords));
     const deliveryDns = join(work, 'delivery-dns.json');
     const internet: Record<string, unknown> = { 'mx.remote.test': { A: ['127.0.0.1'] } };
     for (const domain of INTERNET_DOMAINS)
@@ -177,8 +184,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       S3_ENDPOINT: s3.endpoint,
       S3_BUCKET: bucket,
     };
-    const [tenantPort, deliveryPort, edgePort, inboundPort, relayPort, virusPort, spoolPort] =
-      await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [tenantPort, deliveryPort, edgePort, inboundPort, relayPort, virusPort, spoolPort, spamPort] =
+      await Promise.all([
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+      ]);
     const tenant = new ServiceProcess(
       'tenant',
       { ...common, TORII_SEED: seedFile },
@@ -276,9 +292,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
     }
     const spool = spoolReplicas[0] as ServiceProcess | undefined;
+    let spamFilter: ServiceProcess | undefined;
+    if (options.spamFilter) {
+      spamFilter = new ServiceProcess(
+        'spam-filter',
+        {
+          ...common,
+          TENANT_URL: tenant.url,
+          GATEWAY_HOSTNAME: GATEWAY,
+          // The shipped model is what the test scores with: no file watching, no merging during a test.
+          SPAM_MODEL_WATCH: '0',
+          QUARANTINE_PUBLIC_URL: `http://127.0.0.1:${spamPort}`,
+          ...options.spamFilterEnv,
+        },
+        spamPort,
+        join(work, 'spam-filter.log'),
+      );
+      processes.push(spamFilter);
+    }
 
     await tenant.start();
-    await Promise.all([delivery.start(), edge.start(), virusScan?.start(), spool?.start()]);
+    await Promise.all([
+      delivery.start(),
+      edge.start(),
+      virusScan?.start(),
+      spool?.start(),
+      spamFilter?.start(),
+    ]);
     await Promise.all(spoolReplicas.slice(1).map((replica) => replica.start()));
 
     const api: Stack['api'] = async (service, method, path, opts = {}) => {
@@ -309,6 +349,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       clamd,
       spool,
       spoolReplicas,
+      spamFilter,
       inboundPort,
       relayPort,
       api,
