@@ -5,7 +5,8 @@ import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config'
 import { DeliveryRepository, type MessageWithRecipients } from '../persistence/delivery.repository';
 import { MessageObjects } from '../persistence/message-objects';
 import { statusCode } from '../smtp/smtp-reply.rules';
-import { composeFailureDsn, headerSection, returnMode, type DsnRecipient, type DsnReturnMode } from '@torii/dsn';
+import { composeFailureDsn, failureDsnRecipients, headerSection, returnMode, type DsnRecipient, type DsnReturnMode, type ReturnedContent } from '@torii/dsn';
+import { ObjectNotFoundError } from '@torii/storage';
 
 const HEADER_PEEK_BYTES = 256 * 1024;
 
@@ -36,6 +37,19 @@ export class DsnService {
     return messages.length;
   }
 
+  /** The original (or its headers) to return; when the object is gone, the report still goes, without it. */
+  private async returnedContent(message: MessageWithRecipients, mode: 'full' | 'headers'): Promise<ReturnedContent> {
+    try {
+      return mode === 'full'
+        ? { type: 'full', message: await this.objects.readWhole(message.objectKey) }
+        : { type: 'headers', headers: headerSection(await this.objects.head(message.objectKey, HEADER_PEEK_BYTES)) };
+    } catch (error) {
+      if (!(error instanceof ObjectNotFoundError)) throw error;
+      this.logger.warn(`DSN for ${message.id}: the stored message is gone; the report goes without it`);
+      return { type: 'headers', headers: Buffer.alloc(0) };
+    }
+  }
+
   private async sendFor(message: MessageWithRecipients): Promise<void> {
     const envelope = message.envelope as { mailFrom?: string; ret?: string; envid?: string };
     const mailFrom = envelope.mailFrom ?? '';
@@ -50,12 +64,14 @@ export class DsnService {
       lastAttemptAt: r.updatedAt,
     }));
     const dsnId = `dsn-${message.id}-${ids[0]}`.replace(/[^A-Za-z0-9_-]/g, '');
+    // Owed to nobody (the null sender, NOTIFY=NEVER, no FAILURE): settle without touching the object, so a
+    // missing object can never keep this row pending.
+    if (failureDsnRecipients(mailFrom, recipients).length === 0) {
+      await this.repository.completeDsn(ids, undefined);
+      return;
+    }
     const ret = (envelope.ret ?? 'unspecified') as DsnReturnMode;
-    const mode = returnMode(ret, Number(message.size), this.config.DSN_FULL_MAX_BYTES);
-    const returned =
-      mode === 'full'
-        ? { type: 'full' as const, message: await this.objects.readWhole(message.objectKey) }
-        : { type: 'headers' as const, headers: headerSection(await this.objects.head(message.objectKey, HEADER_PEEK_BYTES)) };
+    const returned = await this.returnedContent(message, returnMode(ret, Number(message.size), this.config.DSN_FULL_MAX_BYTES));
     const now = new Date();
     const raw = composeFailureDsn(
       {
