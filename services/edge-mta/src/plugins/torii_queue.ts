@@ -33,7 +33,9 @@ export function hook_data_post(next: HarakaNext, connection: HarakaConnection): 
   const transaction = connection.transaction;
   if (!transaction) return next();
   const state = transactionState(transaction, runtime.config.MAX_MESSAGE_BYTES);
-  const attempt = new QueueAttempt();
+  // The publish waits at most PUBLISH_TIMEOUT for its ack; it must end before QUEUE_TIMEOUT answers 451.
+  const { QUEUE_TIMEOUT, PUBLISH_TIMEOUT } = runtime.config;
+  const attempt = new QueueAttempt(Date.now() + QUEUE_TIMEOUT - PUBLISH_TIMEOUT - 2_000);
   const started = process.hrtime.bigint();
   runtime.inFlight++;
   runGuarded(

@@ -53,6 +53,17 @@ export class QueueFailedError extends Error {
 /** Lets the SMTP side abandon a queue attempt whose client already got an answer (a timeout). */
 export class QueueAttempt {
   aborted = false;
+
+  /**
+   * @param publishBy latest time (ms since epoch) at which the publish may still start: a publish that
+   *   began later could outlive the SMTP timeout, so the client would hear 451 for a message that is
+   *   nevertheless published and delivered (and then sent again by the client).
+   */
+  constructor(readonly publishBy = Number.POSITIVE_INFINITY) {}
+
+  get tooLateToPublish(): boolean {
+    return this.aborted || Date.now() > this.publishBy;
+  }
 }
 
 /**
@@ -104,7 +115,7 @@ export class QueueService {
       throw new QueueFailedError('sidecar', { cause });
     }
     try {
-      if (attempt.aborted) throw new QueueFailedError('aborted');
+      if (attempt.tooLateToPublish) throw new QueueFailedError('aborted');
       await this.publisher.publish(this.subjectPrefix + Subjects.mailReceived(facts.direction), event, messageId);
     } catch (cause) {
       await this.undo([sidecarKey(key), key], cause);
