@@ -101,8 +101,7 @@ export class DeliveryExecutor {
     attempt?: { id: bigint; outcome: string; dataReply?: { code: number; text: string } },
   ) {
     const now = new Date();
-    const updates: RecipientUpdate[] = [];
-    const events: OutboxEvent[] = [];
+    const outcomes: { update: RecipientUpdate; event?: OutboxEvent }[] = [];
     for (const r of recipients) {
       const reply = replies.get(r.address) ?? connectionFailure('no reply recorded');
       const remote = { host, ip, code: reply.code, enhanced: reply.enhanced, text: reply.text };
@@ -124,7 +123,6 @@ export class DeliveryExecutor {
           break;
         }
       }
-      updates.push(update);
       const event = statusEvent({
         messageId: message.id,
         tenantId: message.tenantId,
@@ -138,9 +136,14 @@ export class DeliveryExecutor {
         handoff: update.state === 'deferred' ? this.handoff(message, r, update.firstFailedAt ?? now) : undefined,
         now,
       });
-      if (event) events.push(event);
+      outcomes.push({ update, event });
     }
-    await this.repository.applyDeliveryOutcome(updates, events, attempt);
+    // Written only while the claim is still ours: a worker whose lease ran out and was taken over must not
+    // overwrite (or announce) what the newer claimant does.
+    const applied = await this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes, attempt);
+    if (applied < outcomes.length) {
+      this.logger.warn(`message ${message.id}: claim lost for ${outcomes.length - applied} recipient(s); their outcome was not written`);
+    }
   }
 
   /** SEC: the facts the spool keeps for a deferred recipient, when the deferral handler hands over. */
@@ -156,6 +159,11 @@ export class DeliveryExecutor {
       recipient: { address: r.address, notify: r.notify, orcpt: r.orcpt },
     });
   }
+}
+
+/** One claim covers a message's recipients: they share its token (null for claims older than tokens). */
+function claimTokenOf(recipients: Claimed[]): string | null {
+  return recipients[0]?.claimToken ?? null;
 }
 
 function summarise(result: SmtpTransactionResult): string {

@@ -15,7 +15,8 @@ import { DeliveryExecutor } from './delivery.executor';
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Messages this process is delivering, by id: never claimed again while their task runs. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private stopped = false;
   private wake: (() => void) | undefined;
   private nudged = false;
@@ -38,7 +39,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     this.stopped = true;
     this.wake?.();
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight.values()]);
   }
 
   /** Something changed (a message, a verdict): look now instead of at the next poll. */
@@ -66,23 +67,43 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     let claimedAny = false;
     const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
     if (free > 0) {
-      const claimed = await this.repository.claimDue(free, this.config.DELIVERY_LEASE);
+      const claimed = await this.repository.claimDue(free, this.config.DELIVERY_LEASE, [...this.inFlight.keys()]);
       claimedAny = claimed.length > 0;
       for (const message of claimed) {
+        const stopRenewing = this.keepLease(message);
         const task: Promise<void> = this.executor
           .deliver(message)
           .catch((error: unknown) => this.logger.error(`deliver ${message.id}: ${describeError(error)}`))
           .finally(() => {
-            this.inFlight.delete(task);
+            stopRenewing();
+            this.inFlight.delete(message.id);
             this.outbox.nudge();
             this.nudge();
           });
-        this.inFlight.add(task);
+        this.inFlight.set(message.id, task);
       }
     }
     const dsns = await this.dsn.sendPending();
     if (dsns > 0) this.outbox.nudge();
     return evaluated > 0 || (claimedAny && this.inFlight.size < this.config.DELIVERY_CONCURRENCY);
+  }
+
+  /**
+   * Renews the claim's lease every third of it while the message is being delivered: a delivery may take
+   * longer than one lease (several destinations in turn, each up to SMTP_SOCKET_TIMEOUT per reply), and an
+   * expired lease would let another worker send the same recipients again. A crash stops the renewals, so
+   * the lease still hands a dead worker's recipients to someone else.
+   */
+  private keepLease(message: { id: string; recipients: { claimToken: string | null }[] }): () => void {
+    const token = message.recipients[0]?.claimToken;
+    if (!token) return () => undefined;
+    const lease = this.config.DELIVERY_LEASE;
+    const timer = setInterval(() => {
+      this.repository.renewLease(message.id, token, lease).catch((error: unknown) => {
+        this.logger.warn(`renew lease of ${message.id}: ${describeError(error)}`);
+      });
+    }, Math.max(1, Math.floor(lease / 3)));
+    return () => clearInterval(timer);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../../generated/prisma';
 import { DeliveryDb } from './delivery-db';
 
@@ -125,25 +126,30 @@ export class DeliveryRepository {
 
   /**
    * Claims due recipients, a whole message at a time (so recipients of one treatment share a transaction):
-   * they become `delivering` under a lease. A crashed worker's claims come back when the lease expires.
+   * they become `delivering` under a lease and a fresh claim token (on each recipient row). A crashed
+   * worker's claims come back when the lease expires; a live worker keeps its lease with `renewLease`.
+   * Messages in `exclude` (this process is delivering them already) are never claimed.
    */
-  async claimDue(limit: number, leaseMs: number): Promise<MessageWithRecipients[]> {
+  async claimDue(limit: number, leaseMs: number, exclude: string[] = []): Promise<MessageWithRecipients[]> {
     return this.db.$transaction(async (tx) => {
       const ids = await tx.$queryRawUnsafe<{ id: string }[]>(
         `SELECT m.id FROM message m
           WHERE EXISTS (SELECT 1 FROM recipient r WHERE r.message_id = m.id AND ${DUE})
+            AND NOT (m.id = ANY($2::text[]))
           ORDER BY m.created_at LIMIT $1 FOR UPDATE OF m SKIP LOCKED`,
         limit,
+        exclude,
       );
       if (ids.length === 0) return [];
       const messageIds = ids.map((r) => r.id);
       const claimed = await tx.$queryRawUnsafe<{ id: bigint }[]>(
         `UPDATE recipient r SET state = 'delivering', attempts = r.attempts + 1,
-                lease_until = now() + ($2::int * interval '1 millisecond'), updated_at = now()
+                lease_until = now() + ($2::int * interval '1 millisecond'), claim_token = $3, updated_at = now()
           WHERE r.message_id = ANY($1::text[]) AND ${DUE}
           RETURNING r.id`,
         messageIds,
         leaseMs,
+        randomUUID(),
       );
       const claimedIds = claimed.map((r) => r.id);
       return tx.message.findMany({
@@ -152,6 +158,16 @@ export class DeliveryRepository {
         orderBy: { createdAt: 'asc' },
       });
     });
+  }
+
+  /**
+   * Extends the lease of a message's recipients still `delivering` under this claim; returns how many.
+   * 0 means the claim is gone (finished, or taken over after the lease ran out).
+   */
+  async renewLease(messageId: string, claimToken: string, leaseMs: number): Promise<number> {
+    return this.db.$executeRaw`
+      UPDATE recipient SET lease_until = now() + (${leaseMs}::int * interval '1 millisecond')
+       WHERE message_id = ${messageId} AND state = 'delivering' AND claim_token = ${claimToken}`;
   }
 
   async startAttempt(messageId: string, recipients: string[], host: string, ip: string): Promise<bigint> {
@@ -166,21 +182,30 @@ export class DeliveryRepository {
     });
   }
 
-  /** Writes the outcome of a delivery for recipients still claimed (`delivering`), with their events. */
+  /**
+   * Writes the outcome of a delivery for recipients still claimed (`delivering` under `claimToken`), each
+   * with its event. A recipient whose claim was lost (another worker took it after the lease ran out) keeps
+   * the newer claimant's state, and its event is not written. Returns how many recipients were updated.
+   */
   async applyDeliveryOutcome(
-    updates: RecipientUpdate[],
-    events: OutboxEvent[],
+    claimToken: string | null,
+    outcomes: { update: RecipientUpdate; event?: OutboxEvent }[],
     attempt?: { id: bigint; outcome: string; dataReply?: { code: number; text: string } },
-  ): Promise<void> {
-    await this.db.$transaction(async (tx) => {
+  ): Promise<number> {
+    return this.db.$transaction(async (tx) => {
       if (attempt) {
         await tx.attempt.update({
           where: { id: attempt.id },
           data: { endedAt: new Date(), outcome: attempt.outcome, dataCode: attempt.dataReply?.code ?? null, dataText: attempt.dataReply?.text ?? null },
         });
       }
-      await this.writeUpdates(tx, updates, 'delivering');
-      await this.writeEvents(tx, events);
+      let applied = 0;
+      for (const { update, event } of outcomes) {
+        if ((await this.writeUpdates(tx, [update], 'delivering', claimToken)) === 0) continue;
+        applied++;
+        if (event) await this.writeEvents(tx, [event]);
+      }
+      return applied;
     });
   }
 
@@ -254,14 +279,22 @@ export class DeliveryRepository {
     return result.count;
   }
 
-  private async writeUpdates(tx: Prisma.TransactionClient, updates: RecipientUpdate[], from: RecipientStateName): Promise<void> {
+  /** Returns how many rows changed; `claimToken` (when given) must still be the row's. */
+  private async writeUpdates(
+    tx: Prisma.TransactionClient,
+    updates: RecipientUpdate[],
+    from: RecipientStateName,
+    claimToken?: string | null,
+  ): Promise<number> {
+    let count = 0;
     for (const u of updates) {
-      await tx.recipient.updateMany({
-        where: { id: u.id, state: from },
+      const result = await tx.recipient.updateMany({
+        where: { id: u.id, state: from, ...(claimToken === undefined ? {} : { claimToken }) },
         data: {
           state: u.state,
           reason: u.reason,
           leaseUntil: null,
+          claimToken: null,
           ...(u.treatment === undefined ? {} : { treatment: u.treatment }),
           ...(u.nextAttemptAt === undefined ? {} : { nextAttemptAt: u.nextAttemptAt }),
           ...(u.firstFailedAt === undefined ? {} : { firstFailedAt: u.firstFailedAt }),
@@ -277,7 +310,9 @@ export class DeliveryRepository {
             : {}),
         },
       });
+      count += result.count;
     }
+    return count;
   }
 
   private async writeEvents(tx: Prisma.TransactionClient, events: OutboxEvent[]): Promise<void> {
