@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { describeError } from '@torii/errors';
+import { PermanentError, describeError } from '@torii/errors';
 import { JetStreamPublisher, type Codec } from '@torii/messaging';
+import { counter } from '@torii/telemetry';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 
@@ -8,6 +9,12 @@ import { DeliveryRepository } from '../persistence/delivery.repository';
  * Publishes what state changes wrote into the outbox (transactional outbox, not publish-after-commit: a
  * commit whose publish fails — NATS away, process killed — is still published later, and a repeat is
  * dropped by the stream's Nats-Msg-Id window). Several replicas may race on a row; the id dedups that too.
+ *
+ * A row that fails does not hold up the others: it backs off on its own (publishRetryDelay) and the pass
+ * goes on. Order kept: one message's status events (same ordering key, the msg_id before the first ':')
+ * go out in the order they were written — a later one waits while an earlier one backs off. Across
+ * messages (and streams) there is no order. A row the stream refuses as bad (PermanentError)
+ * MAX_PERMANENT_REFUSALS times is moved aside (failed_at), logged and counted, and no longer blocks its key.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,19 +43,42 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.wake?.();
   }
 
-  /** Publishes one batch; returns how many rows went out. */
+  /** Publishes one batch; returns how many rows were tried. */
   async publishBatch(limit = 200): Promise<number> {
     const rows = await this.repository.unpublished(limit);
     const done: bigint[] = [];
+    const blocked = new Set<string>(); // ordering keys with a row that failed in this pass
     try {
       for (const row of rows) {
-        await this.publisher.publish(row.subject, passthrough(row.typeName), new Uint8Array(row.payload), { msgId: row.msgId });
-        done.push(row.id);
+        const key = orderingKey(row.msgId);
+        if (blocked.has(key)) continue;
+        try {
+          await this.publisher.publish(row.subject, passthrough(row.typeName), new Uint8Array(row.payload), { msgId: row.msgId });
+          done.push(row.id);
+        } catch (error) {
+          blocked.add(key);
+          await this.failed(row, error);
+        }
       }
     } finally {
       if (done.length) await this.repository.markPublished(done);
     }
     return rows.length;
+  }
+
+  private async failed(row: { id: bigint; subject: string; msgId: string; attempts: number }, error: unknown): Promise<void> {
+    const attempts = row.attempts + 1;
+    const moveAside = error instanceof PermanentError && attempts >= MAX_PERMANENT_REFUSALS;
+    publishFailures.inc({ kind: error instanceof PermanentError ? 'permanent' : 'temporary' });
+    if (moveAside) {
+      outboxFailed.inc();
+      this.logger.error(
+        `outbox row ${row.id} (${row.subject}, msg-id ${row.msgId}) refused ${attempts} times, moved aside and never published: ${describeError(error)}`,
+      );
+    } else {
+      this.logger.warn(`outbox row ${row.id} (${row.subject}) not published (attempt ${attempts}), retried later: ${describeError(error)}`);
+    }
+    await this.repository.recordPublishFailure(row.id, describeError(error), publishRetryDelay(attempts), moveAside);
   }
 
   private async run(): Promise<void> {
@@ -71,6 +101,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }
     }
   }
+}
+
+/** A row refused as bad (PermanentError) this many times is moved aside instead of retried. */
+export const MAX_PERMANENT_REFUSALS = 5;
+
+const publishFailures = counter('torii_delivery_outbox_publish_failures_total', 'Outbox rows whose publish failed', ['kind']);
+const outboxFailed = counter('torii_delivery_outbox_failed_total', 'Outbox rows moved aside after repeated refusals (never published)');
+
+/** Back-off after the n-th failed publish of a row: 1 s, 2 s, 4 s, … capped at 5 minutes. */
+export function publishRetryDelay(attempts: number): number {
+  return Math.min(1_000 * 2 ** Math.max(0, Math.min(attempts - 1, 20)), 300_000);
+}
+
+/** Rows sharing this go out in order: a status event's message id (msg_id `<message>:<rcpt>:<state>:<n>`). */
+export function orderingKey(msgId: string): string {
+  const colon = msgId.indexOf(':');
+  return colon < 0 ? msgId : msgId.slice(0, colon);
 }
 
 function passthrough(typeName: string): Codec<Uint8Array> {

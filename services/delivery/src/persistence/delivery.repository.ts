@@ -39,6 +39,16 @@ export interface NewMessage {
   recipients: { address: string; notify: string[]; orcpt: string }[];
 }
 
+export interface OutboxRow {
+  id: bigint;
+  subject: string;
+  msgId: string;
+  typeName: string;
+  payload: Uint8Array;
+  /** Failed publishes so far. */
+  attempts: number;
+}
+
 export type MessageRow = Prisma.MessageGetPayload<object>;
 export type RecipientRow = Prisma.RecipientGetPayload<object>;
 export type VerdictRow = Prisma.VerdictGetPayload<object>;
@@ -226,8 +236,31 @@ export class DeliveryRepository {
     });
   }
 
-  async unpublished(limit: number) {
-    return this.db.outbox.findMany({ where: { publishedAt: null }, orderBy: { id: 'asc' }, take: limit });
+  /**
+   * Rows due for publishing, in id order: not published, not moved aside, not backing off, and with no
+   * earlier row of the same ordering key (a status event's message id, the msg_id before the first ':')
+   * still backing off — so one message's events go out in the order they were written.
+   */
+  async unpublished(limit: number): Promise<OutboxRow[]> {
+    return this.db.$queryRaw<OutboxRow[]>`
+      SELECT o.id, o.subject, o.msg_id AS "msgId", o.type_name AS "typeName", o.payload, o.attempts
+        FROM outbox o
+       WHERE o.published_at IS NULL AND o.failed_at IS NULL
+         AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now())
+         AND NOT EXISTS (
+               SELECT 1 FROM outbox p
+                WHERE split_part(p.msg_id, ':', 1) = split_part(o.msg_id, ':', 1) AND p.id < o.id
+                  AND p.published_at IS NULL AND p.failed_at IS NULL AND p.next_attempt_at > now())
+       ORDER BY o.id LIMIT ${limit}`;
+  }
+
+  /** A publish failed: try again after `retryInMs`, or (`moveAside`) never again. */
+  async recordPublishFailure(id: bigint, error: string, retryInMs: number, moveAside: boolean): Promise<void> {
+    await this.db.$executeRaw`
+      UPDATE outbox SET attempts = attempts + 1, last_error = ${error.slice(0, 2000)},
+             next_attempt_at = now() + (${retryInMs}::int * interval '1 millisecond'),
+             failed_at = CASE WHEN ${moveAside}::boolean THEN now() ELSE NULL END
+       WHERE id = ${id} AND published_at IS NULL`;
   }
 
   async markPublished(ids: bigint[]): Promise<void> {
