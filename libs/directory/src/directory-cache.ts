@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Codecs, directoryKey, type DomainDirectory } from '@torii/contracts';
-import { describeError } from '@torii/errors';
+import { TemporaryError, describeError } from '@torii/errors';
 import type { KvStore, KvStores, KvWatch } from '@torii/messaging';
 
 /**
@@ -48,8 +48,10 @@ export class KvDirectoryCache implements OnApplicationBootstrap, OnApplicationSh
       if (entry) this.domains.set(key, entry.value);
       return entry?.value;
     } catch (error) {
+      // Not "unknown domain": a caller that read that as "no filters subscribed" would let mail through
+      // unscanned. The caller retries (nak, deferral, 503) until the directory answers.
       this.logger.warn(`directory lookup ${key}: ${describeError(error)}`);
-      return undefined;
+      throw new TemporaryError(`directory lookup of ${key} failed`, { cause: error });
     }
   }
 }

@@ -2,6 +2,7 @@ import { Codecs, DomainDirectorySchema, create } from '@torii/contracts';
 import { KvStore, KvStores, connectNats } from '@torii/messaging';
 import { TEST_NATS_URL, uniqueName } from '@torii/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { TemporaryError } from '@torii/errors';
 import { KvDirectoryCache } from '../src';
 
 const entry = (domain: string, hostname: string) =>
@@ -51,5 +52,16 @@ describe('KvDirectoryCache (real NATS KV)', () => {
   it('answers nothing for names that cannot be domains', async () => {
     expect(await cache.lookup('not a domain')).toBeUndefined();
     expect(await cache.lookup('unknown.test')).toBeUndefined();
+  });
+
+  it('tells "cannot ask" from "unknown": a broken directory is a temporary error, not an empty answer', async () => {
+    const other = await connectNats({ servers: TEST_NATS_URL, name: 'directory-test-broken' });
+    const broken = new KvDirectoryCache(new KvStores(other), bucket);
+    await broken.onApplicationBootstrap();
+    expect((await broken.lookup('before.test'))?.domain).toBe('before.test'); // cached: still served
+    broken.onApplicationShutdown();
+    await other.close();
+    await expect(broken.lookup('never-seen.test')).rejects.toBeInstanceOf(TemporaryError);
+    expect((await broken.lookup('before.test'))?.domain).toBe('before.test');
   });
 });
