@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { describeError } from '@torii/errors';
+import { PollLoop } from '@torii/worker';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DsnService } from '../dsn/dsn.service';
 import { OutboxRelay } from '../messaging/outbox.relay';
@@ -17,10 +18,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(DeliveryWorker.name);
   /** Messages this process is delivering, by id: never claimed again while their task runs. */
   private readonly inFlight = new Map<string, Promise<void>>();
-  private stopped = false;
-  private wake: (() => void) | undefined;
-  private nudged = false;
-  private loop: Promise<void> = Promise.resolve();
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly repository: DeliveryRepository,
@@ -29,36 +27,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly dsn: DsnService,
     private readonly outbox: OutboxRelay,
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
-  ) {}
+  ) {
+    this.loop = new PollLoop({
+      step: () => this.step(),
+      idleMs: config.WORKER_POLL,
+      onError: (error) => this.logger.warn(`worker: ${describeError(error)}`),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
   /** Something changed (a message, a verdict): look now instead of at the next poll. */
   nudge(): void {
-    this.nudged = true;
-    this.wake?.();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      this.nudged = false;
-      let busy = false;
-      try {
-        busy = await this.step();
-      } catch (error) {
-        this.logger.warn(`worker: ${describeError(error)}`);
-      }
-      if (!busy && !this.nudged && !this.stopped) await this.sleep(this.config.WORKER_POLL);
-    }
+    this.loop.nudge();
   }
 
   private async step(): Promise<boolean> {
@@ -104,15 +92,5 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       });
     }, Math.max(1, Math.floor(lease / 3)));
     return () => clearInterval(timer);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).finally(() => (this.wake = undefined));
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { PermanentError, describeError } from '@torii/errors';
 import { JetStreamPublisher, type Codec } from '@torii/messaging';
 import { counter } from '@torii/telemetry';
+import { PollLoop } from '@torii/worker';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 
@@ -19,28 +20,30 @@ import { DeliveryRepository } from '../persistence/delivery.repository';
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private stopped = false;
-  private wake: (() => void) | undefined;
-  private loop: Promise<void> = Promise.resolve();
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly repository: DeliveryRepository,
     private readonly publisher: JetStreamPublisher,
-    @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
-  ) {}
+    @Inject(DELIVERY_CONFIG) config: DeliveryConfig,
+  ) {
+    this.loop = new PollLoop({
+      step: async () => (await this.publishBatch()) > 0,
+      idleMs: config.OUTBOX_POLL,
+      onError: (error) => this.logger.warn(`outbox: ${describeError(error)}`),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   nudge(): void {
-    this.wake?.();
+    this.loop.nudge();
   }
 
   /** Publishes one batch; returns how many rows were tried. */
@@ -79,27 +82,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.logger.warn(`outbox row ${row.id} (${row.subject}) not published (attempt ${attempts}), retried later: ${describeError(error)}`);
     }
     await this.repository.recordPublishFailure(row.id, describeError(error), publishRetryDelay(attempts), moveAside);
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      let busy = false;
-      try {
-        busy = (await this.publishBatch()) > 0;
-      } catch (error) {
-        this.logger.warn(`outbox: ${describeError(error)}`);
-      }
-      if (!busy && !this.stopped) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.config.OUTBOX_POLL);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { describeError } from '@torii/errors';
 import { counter } from '@torii/telemetry';
+import { PollLoop } from '@torii/worker';
 import { CapacityService } from '../capacity/capacity.service';
 import { SPOOL_CONFIG, type SpoolConfig } from '../config/spool.config';
 import { RecoveryService } from '../recovery/recovery.service';
@@ -21,11 +22,8 @@ const expired = counter('torii_spool_expired_total', 'Messages given up after th
 @Injectable()
 export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SpoolWorker.name);
-  private stopped = false;
-  private wake: (() => void) | undefined;
-  private nudged = false;
+  private readonly loop: PollLoop;
   private dirty = true;
-  private loop: Promise<void> = Promise.resolve();
   private lastProbe = 0;
   private lastState = 0;
 
@@ -37,16 +35,20 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly capacity: CapacityService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SPOOL_CONFIG) private readonly config: SpoolConfig,
-  ) {}
+  ) {
+    this.loop = new PollLoop({
+      step: () => this.step(),
+      idleMs: config.WORKER_POLL,
+      onError: (error) => this.logger.warn(`worker: ${describeError(error)}`),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** Something changed (a hand-off, an outcome, a flush): look now, and refresh the edge's state. */
@@ -56,21 +58,7 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   nudge(): void {
-    this.nudged = true;
-    this.wake?.();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      this.nudged = false;
-      let busy = false;
-      try {
-        busy = await this.step();
-      } catch (error) {
-        this.logger.warn(`worker: ${describeError(error)}`);
-      }
-      if (!busy && !this.nudged && !this.stopped) await this.sleep(this.config.WORKER_POLL);
-    }
+    this.loop.nudge();
   }
 
   /** One round; true when there may be more to do at once. */
@@ -103,15 +91,5 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
       await this.capacity.publish();
     }
     return gone === 50 || noticed === 20 || claimed === 100;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).finally(() => (this.wake = undefined));
   }
 }

@@ -1,0 +1,1 @@
+export { PollLoop, type PollLoopOptions } from './poll-loop';
