@@ -13,4 +13,5 @@ export {
   type MigrateDeployOptions,
   type MigrateDeployResult,
 } from './migrate';
+export { disconnectPrisma } from './shutdown';
 export { createTestSchema, type TestSchema } from './testing';

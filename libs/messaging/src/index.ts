@@ -11,7 +11,14 @@ export {
 } from './declarations';
 export { KvStore, type KvChange, type KvValue, type KvWatch } from './kv';
 export { silentLogger, type MessagingLogger } from './logger';
-export { KvStores, MessagingModule, NATS_CONNECTION, type MessagingModuleOptions } from './module';
+export {
+  connectJetStream,
+  ConsumerShutdown,
+  KvStores,
+  MessagingModule,
+  NATS_CONNECTION,
+  type MessagingModuleOptions,
+} from './module';
 export { JetStreamPublisher, TYPE_HEADER, type PublishOptions, type PublishResult } from './publisher';
 export { DEFAULT_RETRY, decideOnFailure, retryDelayMs, type FailureDecision, type RetryPolicy } from './retry';
 export { DeadLetterHeaders, JetStreamConsumerRunner, type ConsumerRunnerOptions, type MessageHandler } from './runner';

@@ -1,4 +1,14 @@
-import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type INestApplication,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { describeError } from '@torii/errors';
@@ -7,6 +17,7 @@ import { connectNats } from './connection';
 import { ensureStreams, type StreamSpec } from './declarations';
 import { KvStore } from './kv';
 import { JetStreamPublisher } from './publisher';
+import { JetStreamServer, type JetStreamServerOptions } from './server';
 
 /** Injection token of the shared `NatsConnection`. */
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -53,6 +64,37 @@ class ConnectionCloser implements OnApplicationShutdown {
 }
 
 /**
+ * Closes the app's JetStream consumers in `beforeApplicationShutdown`. Nest would close a connected
+ * microservice only after every lifecycle hook has run, that is after the database clients its handlers
+ * use were disconnected; handlers then fail half-way, and Prisma's disconnect can even hang on them.
+ * Stopping intake first (consumers here, poll loops in their own `beforeApplicationShutdown`) and closing
+ * connections last (`onApplicationShutdown`) makes a graceful shutdown finish the work in hand.
+ */
+@Injectable()
+export class ConsumerShutdown implements BeforeApplicationShutdown {
+  private readonly servers = new Set<JetStreamServer>();
+
+  register(server: JetStreamServer): void {
+    this.servers.add(server);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.servers].map((server) => server.close()));
+  }
+}
+
+/**
+ * Connects the service's JetStream consumers to a Nest app that imports `MessagingModule`, so they stop
+ * first on shutdown (see `ConsumerShutdown`). Call `app.startAllMicroservices()` afterwards.
+ */
+export function connectJetStream(app: INestApplication, options: JetStreamServerOptions): JetStreamServer {
+  const server = new JetStreamServer(options);
+  app.connectMicroservice({ strategy: server });
+  app.get(ConsumerShutdown).register(server);
+  return server;
+}
+
+/**
  * The shared NATS connection, a `JetStreamPublisher` and `KvStores` for the whole app; streams are ensured
  * at boot and the connection is drained on shutdown (call `app.enableShutdownHooks()`, or `app.close()`).
  */
@@ -78,8 +120,9 @@ export class MessagingModule {
         },
         KvStores,
         ConnectionCloser,
+        ConsumerShutdown,
       ],
-      exports: [NATS_CONNECTION, JetStreamPublisher, KvStores],
+      exports: [NATS_CONNECTION, JetStreamPublisher, KvStores, ConsumerShutdown],
     };
   }
 }

@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateDeploy } from '@torii/db';
 import { createServiceApp } from '@torii/http';
-import { JetStreamServer } from '@torii/messaging';
+import { connectJetStream } from '@torii/messaging';
 import { join } from 'node:path';
 import { DeliveryModule, type DeliveryOverrides } from './app.module';
 import type { DeliveryConfig } from './config/delivery.config';
@@ -29,13 +29,11 @@ export async function createDeliveryApp(config: DeliveryConfig, options: Deliver
     logLevel: config.LOG_LEVEL,
     ...(options.logger === false ? { logger: false } : {}),
   });
-  app.connectMicroservice({
-    strategy: new JetStreamServer({
-      servers: config.NATS_URL,
-      name: 'delivery',
-      streams: DELIVERY_STREAMS,
-      consumers: DELIVERY_CONSUMERS,
-    }),
+  connectJetStream(app, {
+    servers: config.NATS_URL,
+    name: 'delivery',
+    streams: DELIVERY_STREAMS,
+    consumers: DELIVERY_CONSUMERS,
   });
   await app.startAllMicroservices();
   return app;

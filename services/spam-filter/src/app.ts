@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateDeploy } from '@torii/db';
 import { createServiceApp } from '@torii/http';
-import { JetStreamServer } from '@torii/messaging';
+import { connectJetStream } from '@torii/messaging';
 import { join } from 'node:path';
 import { AppModule, type SpamFilterOverrides } from './app.module';
 import type { SpamFilterConfig } from './config';
@@ -31,13 +31,11 @@ export async function createSpamFilterApp(config: SpamFilterConfig, options: Spa
     logLevel: config.LOG_LEVEL,
     ...(options.logger === false ? { logger: false } : {}),
   });
-  app.connectMicroservice({
-    strategy: new JetStreamServer({
-      servers: config.NATS_URL,
-      name: 'spam-filter',
-      streams: SPAM_FILTER_STREAMS,
-      consumers: spamFilterConsumers(config.CONSUMER_CONCURRENCY),
-    }),
+  connectJetStream(app, {
+    servers: config.NATS_URL,
+    name: 'spam-filter',
+    streams: SPAM_FILTER_STREAMS,
+    consumers: spamFilterConsumers(config.CONSUMER_CONCURRENCY),
   });
   await app.startAllMicroservices();
   return app;

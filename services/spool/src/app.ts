@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateDeploy } from '@torii/db';
 import { createServiceApp } from '@torii/http';
-import { JetStreamServer } from '@torii/messaging';
+import { connectJetStream } from '@torii/messaging';
 import { join } from 'node:path';
 import { SpoolModule, type SpoolOverrides } from './app.module';
 import type { SpoolConfig } from './config/spool.config';
@@ -29,9 +29,7 @@ export async function createSpoolApp(config: SpoolConfig, options: SpoolAppOptio
     logLevel: config.LOG_LEVEL,
     ...(options.logger === false ? { logger: false } : {}),
   });
-  app.connectMicroservice({
-    strategy: new JetStreamServer({ servers: config.NATS_URL, name: 'spool', streams: SPOOL_STREAMS, consumers: SPOOL_CONSUMERS }),
-  });
+  connectJetStream(app, { servers: config.NATS_URL, name: 'spool', streams: SPOOL_STREAMS, consumers: SPOOL_CONSUMERS });
   await app.startAllMicroservices();
   return app;
 }

@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateDeploy } from '@torii/db';
 import { createServiceApp } from '@torii/http';
-import { JetStreamServer } from '@torii/messaging';
+import { connectJetStream } from '@torii/messaging';
 import { join } from 'node:path';
 import { VirusScanModule } from './app.module';
 import type { VirusScanConfig } from './config/virus-scan.config';
@@ -29,15 +29,13 @@ export async function createVirusScanApp(config: VirusScanConfig, options: Virus
     logLevel: config.LOG_LEVEL,
     ...(options.logger === false ? { logger: false } : {}),
   });
-  app.connectMicroservice({
-    strategy: new JetStreamServer({
-      servers: config.NATS_URL,
-      name: 'virus-scan',
-      streams: VIRUS_SCAN_STREAMS,
-      consumers: virusScanConsumers(config),
-      // clamd away: the event comes back after 5 s, 10 s, 20 s … up to SCAN_RETRY_MAX (fail closed, nothing lost).
-      retry: { baseMs: config.SCAN_RETRY_BASE, maxMs: config.SCAN_RETRY_MAX },
-    }),
+  connectJetStream(app, {
+    servers: config.NATS_URL,
+    name: 'virus-scan',
+    streams: VIRUS_SCAN_STREAMS,
+    consumers: virusScanConsumers(config),
+    // clamd away: the event comes back after 5 s, 10 s, 20 s … up to SCAN_RETRY_MAX (fail closed, nothing lost).
+    retry: { baseMs: config.SCAN_RETRY_BASE, maxMs: config.SCAN_RETRY_MAX },
   });
   await app.startAllMicroservices();
   return app;

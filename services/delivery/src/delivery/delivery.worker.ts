@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { describeError } from '@torii/errors';
 import { PollLoop } from '@torii/worker';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
@@ -14,7 +14,7 @@ import { DeliveryExecutor } from './delivery.executor';
  * crashed worker's, once their lease expired), DSNs owed. Event handlers only nudge it.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
   /** Messages this process is delivering, by id: never claimed again while their task runs. */
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -39,7 +39,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the database and NATS connections close (they close on application shutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.loop.stop();
     await Promise.allSettled([...this.inFlight.values()]);
   }

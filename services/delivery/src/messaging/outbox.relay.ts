@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { PermanentError, describeError } from '@torii/errors';
 import { JetStreamPublisher, type Codec } from '@torii/messaging';
 import { counter } from '@torii/telemetry';
@@ -18,7 +18,7 @@ import { DeliveryRepository } from '../persistence/delivery.repository';
  * MAX_PERMANENT_REFUSALS times is moved aside (failed_at), logged and counted, and no longer blocks its key.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly loop: PollLoop;
 
@@ -38,7 +38,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the database and NATS connections close (they close on application shutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.loop.stop();
   }
 

@@ -176,13 +176,18 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
       await publisher.publish(Subjects.mailReceived(event.direction), Codecs.mailReceived, event, { msgId: event.messageId });
     },
     async close() {
-      await harness.stopApp();
-      await nc.close();
-      await tenantSink.close();
-      await internetSink.close();
-      await s3.close();
-      await nats.stop();
-      await db.drop();
+      const step = async (name: string, fn: () => Promise<unknown>) => {
+        const t0 = Date.now();
+        const slow = setTimeout(() => process.stderr.write(`harness close: ${name} still running after 10 s\n`), 10_000);
+        try { await fn(); } finally { clearTimeout(slow); if (process.env.DEBUG_CLOSE) process.stderr.write(`close ${name} ${Date.now()-t0}ms\n`); }
+      };
+      await step('app', () => harness.stopApp());
+      await step('nc', () => nc.close());
+      await step('tenantSink', () => tenantSink.close());
+      await step('internetSink', () => internetSink.close());
+      await step('s3', () => s3.close());
+      await step('nats', () => nats.stop());
+      await step('db', () => db.drop());
     },
   };
   return harness;

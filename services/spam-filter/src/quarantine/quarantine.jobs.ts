@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Codecs, Subjects } from '@torii/contracts';
 import { describeError } from '@torii/errors';
 import { JetStreamPublisher } from '@torii/messaging';
@@ -13,10 +13,11 @@ const RELAY_INTERVAL_MS = 2_000;
  * retention (SPAM12, SKIP LOCKED) and due digests (SPAM13, SKIP LOCKED on the boxes).
  */
 @Injectable()
-export class QuarantineJobs implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QuarantineJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(QuarantineJobs.name);
   private timers: NodeJS.Timeout[] = [];
   private relaying: Promise<number> | undefined;
+  private sweeping: Promise<void> | undefined;
 
   constructor(
     @Inject(SPAM_FILTER_CONFIG) private readonly config: SpamFilterConfig,
@@ -27,13 +28,20 @@ export class QuarantineJobs implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     this.timers.push(setInterval(() => void this.relay(), RELAY_INTERVAL_MS));
-    if (this.config.QUARANTINE_JOB_INTERVAL > 0) this.timers.push(setInterval(() => void this.sweep(), this.config.QUARANTINE_JOB_INTERVAL));
+    if (this.config.QUARANTINE_JOB_INTERVAL > 0) this.timers.push(setInterval(() => this.sweepOnce(), this.config.QUARANTINE_JOB_INTERVAL));
     for (const t of this.timers) t.unref();
   }
 
-  onApplicationShutdown(): void {
+  /** Stops the timers and waits for a running sweep or relay, before the database and NATS close. */
+  async beforeApplicationShutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await Promise.allSettled([this.sweeping, this.relaying]);
+  }
+
+  /** A timer's sweep: skipped while the previous one still runs (a slow digest run must not pile up). */
+  private sweepOnce(): void {
+    this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined));
   }
 
   /** Publishes what the outbox holds; never throws (the next tick retries). */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { describeError } from '@torii/errors';
 import { counter } from '@torii/telemetry';
 import { PollLoop } from '@torii/worker';
@@ -20,7 +20,7 @@ const expired = counter('torii_spool_expired_total', 'Messages given up after th
  * (and after a change) the SpoolState for the edge is refreshed.
  */
 @Injectable()
-export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SpoolWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SpoolWorker.name);
   private readonly loop: PollLoop;
   private dirty = true;
@@ -47,7 +47,8 @@ export class SpoolWorker implements OnApplicationBootstrap, OnApplicationShutdow
     this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the database and NATS connections close (they close on application shutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.loop.stop();
   }
 

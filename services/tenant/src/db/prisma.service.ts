@@ -1,5 +1,5 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { createPrismaAdapter } from '@torii/db';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { createPrismaAdapter, disconnectPrisma } from '@torii/db';
 import { Prisma, PrismaClient } from '../../generated/prisma';
 
 /** The service's Postgres schema. */
@@ -7,13 +7,14 @@ export const DB_SCHEMA = 'tenant';
 
 /** The Prisma client on our patched driver adapter (see @torii/db); only repositories use it. */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(databaseUrl: string) {
     super({ adapter: createPrismaAdapter(databaseUrl, DB_SCHEMA) });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.$disconnect();
+  /** Last, after the consumers and workers using this client stopped (they stop before application shutdown). */
+  async onApplicationShutdown(): Promise<void> {
+    await disconnectPrisma(this, { onTimeout: (message) => new Logger(PrismaService.name).warn(message) });
   }
 }
 
