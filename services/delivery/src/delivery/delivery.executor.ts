@@ -31,6 +31,8 @@ export class DeliveryExecutor {
       ...r,
       treatment: (r.treatment as unknown as DeliverTreatment | null) ?? { headers: [] },
     }));
+    const whereabouts = await this.content.whereabouts(message);
+    if (whereabouts !== 'stored') return this.recordMissing(message, claimed, whereabouts);
     const inbound = message.direction === 'inbound';
     const groups = groupRecipients(claimed, (r) => (inbound ? message.domain : domainOf(r.address)));
     for (const group of groups) {
@@ -144,6 +146,37 @@ export class DeliveryExecutor {
     if (applied < outcomes.length) {
       this.logger.warn(`message ${message.id}: claim lost for ${outcomes.length - applied} recipient(s); their outcome was not written`);
     }
+  }
+
+  /**
+   * The stored message is gone, so no attempt can succeed: retrying for days would only delay the answer.
+   * Withdrawn by the edge (the client was told 451 and sends again): dropped, no DSN. Lost after a 250:
+   * bounced with a DSN (the sender must know), and logged as an error for the operator.
+   */
+  private async recordMissing(message: MessageWithRecipients, recipients: Claimed[], why: 'withdrawn' | 'lost'): Promise<void> {
+    const now = new Date();
+    if (why === 'lost') this.logger.error(`message ${message.id}: stored object ${message.objectKey} is missing; bouncing it`);
+    else this.logger.warn(`message ${message.id}: withdrawn by the edge (its object and sidecar are gone); dropped`);
+    const reply = { code: 554, enhanced: '5.3.0', text: 'The message was lost in storage at the gateway', host: '', ip: '' };
+    const outcomes = recipients.map((r) => {
+      const update: RecipientUpdate =
+        why === 'lost'
+          ? { id: r.id, state: 'bounced', reason: 'content-lost', reply, dsnPending: true }
+          : { id: r.id, state: 'dropped', reason: 'withdrawn' };
+      const event = statusEvent({
+        messageId: message.id,
+        tenantId: message.tenantId,
+        direction: message.direction,
+        recipient: r.address,
+        state: update.state,
+        attempt: r.attempts,
+        reason: update.reason,
+        remote: why === 'lost' ? reply : undefined,
+        now,
+      });
+      return { update, event };
+    });
+    await this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes);
   }
 
   /** SEC: the facts the spool keeps for a deferred recipient, when the deferral handler hands over. */

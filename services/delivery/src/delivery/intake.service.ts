@@ -10,11 +10,13 @@ import {
   type MailSubmit,
 } from '@torii/contracts';
 import { PermanentError } from '@torii/errors';
+import { sidecarKey } from '@torii/storage';
 import type { Prisma } from '../../generated/prisma';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DirectoryCache } from '../directory/directory.cache';
 import { QUARANTINE_RESUBMISSIONS, ReleaseVerdictsRepository } from '../quarantine/release-verdicts.repository';
 import { DeliveryRepository } from '../persistence/delivery.repository';
+import { MessageObjects } from '../persistence/message-objects';
 import { spamJoinPolicy } from '../spam/spam-headers.rules';
 import {
   DEFAULT_JOIN_POLICY,
@@ -51,6 +53,7 @@ export class IntakeService {
     private readonly worker: DeliveryWorker,
     @Inject(DELIVERY_CONFIG) config: DeliveryConfig,
     private readonly releases: ReleaseVerdictsRepository,
+    private readonly objects: MessageObjects,
   ) {
     this.basePolicy = {
       spam: { ...DEFAULT_JOIN_POLICY.spam, timeoutMs: config.VERDICT_TIMEOUT_SPAM },
@@ -60,6 +63,13 @@ export class IntakeService {
   }
 
   async acceptReceived(event: MailReceived): Promise<void> {
+    // The edge writes the sidecar before it publishes, and deletes it first when its publish was not
+    // acknowledged (it then answers 451 and the client sends again). An event whose sidecar is gone is
+    // such a withdrawn copy: taking it in would deliver the message twice.
+    if (event.objectKey && !(await this.objects.exists(sidecarKey(event.objectKey)))) {
+      this.logger.warn(`message ${event.messageId}: withdrawn by the edge (no sidecar for ${event.objectKey}); ignored`);
+      return;
+    }
     const created = await this.accept({
       id: event.messageId,
       origin: 'received',

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { Codecs, timestampDate, type MailReceived } from '@torii/contracts';
 import { HeaderRewriter, authservId, formatReceived, stampDeliveryHeaders, type HeaderBlock } from '@torii/mime';
+import { sidecarKey } from '@torii/storage';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import type { MessageRow } from '../persistence/delivery.repository';
 import { MessageObjects } from '../persistence/message-objects';
@@ -19,6 +20,18 @@ export class MessageContent {
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
   ) {
     this.authservId = config.AUTHSERV_ID ?? config.GATEWAY_HOSTNAME;
+  }
+
+  /**
+   * Whether the stored message can still be sent. `withdrawn`: the edge took it back (its publish was not
+   * acknowledged, it answered 451 and deleted the sidecar first, then the object), so the client retries and
+   * nobody is owed this copy. `lost`: the edge said 250 (its sidecar is there) but the object is gone —
+   * storage lost it; the sender must hear of it. Only a definite "no such object" counts, never an error.
+   */
+  async whereabouts(message: Pick<MessageRow, 'objectKey' | 'origin'>): Promise<'stored' | 'withdrawn' | 'lost'> {
+    if (await this.objects.exists(message.objectKey)) return 'stored';
+    if (message.origin !== 'received') return 'lost';
+    return (await this.objects.exists(sidecarKey(message.objectKey))) ? 'lost' : 'withdrawn';
   }
 
   async open(message: MessageRow, treatment: DeliverTreatment, recipients: string[]): Promise<Readable> {
