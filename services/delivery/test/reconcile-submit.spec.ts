@@ -9,7 +9,7 @@ import { eventually, newId, rawMessage, startHarness, type Harness } from './sup
 describe('reconciliation and mail.submit', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ RECONCILE_GRACE: '0ms' });
+    h = await startHarness({ RECONCILE_GRACE: '0ms', RECONCILE_MAX_REPUBLISH: '2' });
     await h.putDomain('tenant.test');
     await h.startApp();
   }, 60_000);
@@ -26,6 +26,26 @@ describe('reconciliation and mail.submit', () => {
     // Once known, it is not republished again.
     await eventually(async () => (await h.app!.get(DeliveryRepository).findMessage(event.messageId)) ?? undefined);
     expect(await h.app!.get(ReconciliationService).reconcileOnce(new Date(Date.now() + 1_000))).toEqual([]);
+  });
+
+  it('publishes an orphan whose event is refused as bad at most RECONCILE_MAX_REPUBLISH times', async () => {
+    const reconcile = () => h.app!.get(ReconciliationService).reconcileOnce(new Date(Date.now() + 1_000));
+    // No recipients: delivery refuses the event as permanently bad (dead-lettered), so no row ever appears.
+    const bad = await h.storeMessage({ domain: 'tenant.test', from: 'a@sender.test', to: [], raw: rawMessage('orphan-bad@sender.test') });
+    expect(await reconcile()).toContain(bad.messageId);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await reconcile()).toContain(bad.messageId);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await reconcile()).not.toContain(bad.messageId); // given up after 2, reported as an error
+    expect(await h.app!.get(DeliveryRepository).findMessage(bad.messageId)).toBeNull();
+  });
+
+  it('runs a pass on one replica at a time (lease row), and again once the lease is free', async () => {
+    const repository = h.app!.get(DeliveryRepository);
+    expect(await repository.takeLease('reconcile', 'another-replica', 60_000)).toBe(true);
+    expect(await h.app!.get(ReconciliationService).reconcileOnce(new Date(Date.now() + 1_000))).toBeNull();
+    await repository.releaseLease('reconcile', 'another-replica');
+    expect(await h.app!.get(ReconciliationService).reconcileOnce(new Date(Date.now() + 1_000))).not.toBeNull();
   });
 
   it('delivers a message handed over on mail.submit', async () => {

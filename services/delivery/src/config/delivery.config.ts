@@ -46,6 +46,8 @@ export const deliveryConfigSchema = z.object({
   RECONCILE_GRACE: duration('5m'),
   /** Objects older than this are not looked at (they were reconciled long ago). */
   RECONCILE_HORIZON: duration('7d'),
+  /** An orphan published again this often without becoming a delivery row is given up (and reported). */
+  RECONCILE_MAX_REPUBLISH: positiveInt(3),
   /** RET=FULL returns the whole message up to this size; headers only above. */
   DSN_FULL_MAX_BYTES: positiveInt(1024 * 1024),
   /** Apply the committed migrations at boot. */

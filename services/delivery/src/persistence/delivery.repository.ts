@@ -275,19 +275,38 @@ export class DeliveryRepository {
   }
 
   /**
-   * Runs `fn` only where no other replica holds the same Postgres advisory lock; returns false when
-   * another one does. The lock is bound to a transaction, so a crashed holder releases it.
+   * Takes (or renews) the lease of a periodic job for `ms`: true when `holder` has it now. Free when nobody
+   * holds it or the holder's lease ran out (a crashed holder), so no long transaction is ever needed.
    */
-  async withAdvisoryLock(key: number, timeoutMs: number, fn: () => Promise<void>): Promise<boolean> {
-    return this.db.$transaction(
-      async (tx) => {
-        const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${key}::bigint) AS locked`;
-        if (!row?.locked) return false;
-        await fn();
-        return true;
-      },
-      { timeout: timeoutMs, maxWait: 5_000 },
-    );
+  async takeLease(name: string, holder: string, ms: number): Promise<boolean> {
+    const rows = await this.db.$queryRaw<{ holder: string }[]>`
+      INSERT INTO job_lease (name, holder, until) VALUES (${name}, ${holder}, now() + ${ms} * interval '1 millisecond')
+      ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until
+        WHERE job_lease.until < now() OR job_lease.holder = EXCLUDED.holder
+      RETURNING holder`;
+    return rows.length === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db.$executeRaw`UPDATE job_lease SET until = now() WHERE name = ${name} AND holder = ${holder}`;
+  }
+
+  /** How often each of these messages was already published again by reconciliation. */
+  async orphanCounts(ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.reconcileOrphan.findMany({ where: { messageId: { in: ids } }, select: { messageId: true, republished: true } });
+    return new Map(rows.map((r) => [r.messageId, r.republished]));
+  }
+
+  /** Counts one more republish of an orphan; returns the new count. */
+  async countRepublish(messageId: string, objectKey: string): Promise<number> {
+    const row = await this.db.reconcileOrphan.upsert({
+      where: { messageId },
+      create: { messageId, objectKey, republished: 1 },
+      update: { republished: { increment: 1 }, lastAt: new Date() },
+      select: { republished: true },
+    });
+    return row.republished;
   }
 
   async findMessage(id: string) {
