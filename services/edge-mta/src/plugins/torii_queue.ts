@@ -23,7 +23,8 @@ export function hook_queue_outbound(next: HarakaNext, connection: HarakaConnecti
 
 function answerQueued(next: HarakaNext, connection: HarakaConnection): void {
   const transaction = connection.transaction;
-  const queuedId = transaction && transactionState(transaction, edgeRuntime().config.MAX_MESSAGE_BYTES).queuedId;
+  const queuedId =
+    transaction && transactionState(transaction, edgeRuntime().config.MAX_MESSAGE_BYTES).queuedId;
   if (!queuedId) return next(HookResult.DENYSOFT, Replies.queueFailed());
   next(HookResult.OK, Replies.queued(queuedId));
 }
@@ -32,49 +33,68 @@ export function hook_data_post(next: HarakaNext, connection: HarakaConnection): 
   const runtime = edgeRuntime();
   const transaction = connection.transaction;
   if (!transaction) return next();
+  const stream = transaction.message_stream;
   const state = transactionState(transaction, runtime.config.MAX_MESSAGE_BYTES);
   // The publish waits at most PUBLISH_TIMEOUT for its ack; it must end before QUEUE_TIMEOUT answers 451.
   const { QUEUE_TIMEOUT, PUBLISH_TIMEOUT } = runtime.config;
   const attempt = new QueueAttempt(Date.now() + QUEUE_TIMEOUT - PUBLISH_TIMEOUT - 2_000);
   const started = process.hrtime.bigint();
+  const guard = {
+    timeoutMs: runtime.config.QUEUE_TIMEOUT,
+    log: (m: string) => connection.logwarn(m),
+    onTimeout: () => {
+      attempt.aborted = true;
+      countRefusal('timeout');
+    },
+  };
+  // Counts the work, not the reply: after a timeout's 451 the enqueue may still be undoing what it stored,
+  // and a shutdown must wait for that (objects left behind with their sidecar would be delivered later).
   runtime.inFlight++;
   runGuarded(
-    (code, reply) => {
-      runtime.inFlight--;
-      next(code, reply);
-    },
+    next,
     async () => {
-      const direction = state.direction ?? Direction.INBOUND;
-      if (!state.tenantId || !state.domain) throw new Error('transaction has no tenant');
-      const messageId = newMessageId();
-      const message = new PassThrough();
-      transaction.message_stream.pipe(message);
       try {
-        await runtime.queue.enqueue(messageId, new Date(), message, eventFacts(connection, state, direction), attempt);
-      } catch (error) {
-        connection.logerror(`queue failed: ${String(error)}`);
-        countRefusal('queue-failed');
-        return denySoft(Replies.queueFailed());
+        return await queueMessage();
+      } finally {
+        runtime.inFlight--;
       }
-      const label = direction === Direction.OUTBOUND ? 'out' : 'in';
-      edgeMetrics.accepted.inc({ direction: label });
-      edgeMetrics.acceptLatency.observe({ direction: label }, Number(process.hrtime.bigint() - started) / 1e9);
-      connection.loginfo(`queued as ${messageId}`);
-      state.queuedId = messageId;
-      return cont();
     },
-    {
-      timeoutMs: runtime.config.QUEUE_TIMEOUT,
-      log: (m) => connection.logwarn(m),
-      onTimeout: () => {
-        attempt.aborted = true;
-        countRefusal('timeout');
-      },
-    },
+    guard,
   );
+
+  async function queueMessage() {
+    const direction = state.direction ?? Direction.INBOUND;
+    if (!state.tenantId || !state.domain) throw new Error('transaction has no tenant');
+    const messageId = newMessageId();
+    const message = new PassThrough();
+    stream.pipe(message);
+    try {
+      await runtime.queue.enqueue(
+        messageId,
+        new Date(),
+        message,
+        eventFacts(connection, state, direction),
+        attempt,
+      );
+    } catch (error) {
+      connection.logerror(`queue failed: ${String(error)}`);
+      countRefusal('queue-failed');
+      return denySoft(Replies.queueFailed());
+    }
+    const label = direction === Direction.OUTBOUND ? 'out' : 'in';
+    edgeMetrics.accepted.inc({ direction: label });
+    edgeMetrics.acceptLatency.observe({ direction: label }, Number(process.hrtime.bigint() - started) / 1e9);
+    connection.loginfo(`queued as ${messageId}`);
+    state.queuedId = messageId;
+    return cont();
+  }
 }
 
-function eventFacts(connection: HarakaConnection, state: TransactionState, direction: Direction): MailReceivedFacts {
+function eventFacts(
+  connection: HarakaConnection,
+  state: TransactionState,
+  direction: Direction,
+): MailReceivedFacts {
   const params = state.mailParams;
   const ret = (params.RET ?? '').toUpperCase();
   const body = (params.BODY ?? '').toUpperCase();
@@ -89,7 +109,14 @@ function eventFacts(connection: HarakaConnection, state: TransactionState, direc
       ret: ret === 'FULL' ? DsnReturn.FULL : ret === 'HDRS' ? DsnReturn.HDRS : DsnReturn.UNSPECIFIED,
       envid: params.ENVID ? decodeXtext(params.ENVID) : '',
       declaredSize: BigInt(Number(params.SIZE ?? 0) || 0),
-      bodyType: body === '8BITMIME' ? BodyType.EIGHT_BIT_MIME : body === '7BIT' ? BodyType.SEVEN_BIT : body === 'BINARYMIME' ? BodyType.BINARY_MIME : BodyType.UNSPECIFIED,
+      bodyType:
+        body === '8BITMIME'
+          ? BodyType.EIGHT_BIT_MIME
+          : body === '7BIT'
+            ? BodyType.SEVEN_BIT
+            : body === 'BINARYMIME'
+              ? BodyType.BINARY_MIME
+              : BodyType.UNSPECIFIED,
       smtputf8: 'SMTPUTF8' in params,
     },
     client: {

@@ -10,6 +10,8 @@ import type { Logger } from '@torii/telemetry';
 export class AbortJournal {
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
+  /** File writes one at a time: an append must not fall between a sweep's re-read and its rewrite. */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly path: string,
@@ -19,8 +21,14 @@ export class AbortJournal {
   ) {}
 
   async record(key: string): Promise<void> {
-    await appendFile(this.path, `${key}\n`);
+    await this.serially(() => appendFile(this.path, `${key}\n`));
     this.logger.error({ key, journal: this.path }, 'queue: could not delete an aborted object; will retry');
+  }
+
+  private serially<T>(write: () => Promise<T>): Promise<T> {
+    const done = this.writes.then(write);
+    this.writes = done.catch(() => undefined);
+    return done;
   }
 
   start(): void {
@@ -54,10 +62,12 @@ export class AbortJournal {
           this.logger.warn({ key, err: describeError(error) }, 'queue: aborted object still not deleted');
         }
       }
-      // Keys appended while we swept are kept: re-read and drop only what we deleted.
-      const now = (await readFile(this.path, 'utf8')).split('\n').filter(Boolean);
+      // Keys appended while we swept are kept: re-read and drop only what we deleted (no append in between).
       const deleted = new Set(keys.filter((k) => !left.includes(k)));
-      await writeFile(this.path, now.filter((k) => !deleted.has(k)).map((k) => `${k}\n`).join(''));
+      await this.serially(async () => {
+        const now = (await readFile(this.path, 'utf8')).split('\n').filter(Boolean);
+        await writeFile(this.path, now.filter((k) => !deleted.has(k)).map((k) => `${k}\n`).join(''));
+      });
       return deleted.size;
     } finally {
       this.sweeping = false;
