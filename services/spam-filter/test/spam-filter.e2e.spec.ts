@@ -19,7 +19,7 @@ import {
 } from '@torii/contracts';
 import { createTestSchema, type TestSchema } from '@torii/db';
 import { JetStreamPublisher, KvStore, connectNats, ensureStreams } from '@torii/messaging';
-import { ObjectStore, messageKey } from '@torii/storage';
+import { ObjectStore, messageKey, sidecarKey } from '@torii/storage';
 import { startNatsServer, startS3Server, startSmtpSink, uniqueName, type NatsServer, type S3Server, type SinkMessage, type SmtpSink } from '@torii/testing';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { simpleParser } from 'mailparser';
@@ -183,6 +183,9 @@ describe('spam-filter end to end', () => {
       objectKey: key,
       receivedBy: 'edge.torii.test',
     });
+    // The claim check as the edge does it: the sidecar beside the object, then the event (delivery ignores an
+    // event whose sidecar is gone: that is a copy the edge withdrew).
+    await store.put(sidecarKey(key), Readable.from([Buffer.from(Codecs.mailReceived.encode(event))]));
     await publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
     return event;
   }
