@@ -14,7 +14,7 @@ if (typeof args.manifest !== 'string' || typeof args.root !== 'string') {
   process.exit(2);
 }
 const out = typeof args.out === 'string' ? args.out : join(__dirname, '..', '..', 'libs', 'spam-engine', 'model', 'model.json');
-const version = typeof args.version === 'string' ? args.version : 'sa-2002-lr3';
+const version = typeof args.version === 'string' ? args.version : 'sa-2002-lr4';
 const options = {
   ...DEFAULT_TRAIN_OPTIONS,
   ...(typeof args.epochs === 'string' ? { epochs: Number(args.epochs) } : {}),
@@ -22,19 +22,24 @@ const options = {
   ...(typeof args.l2 === 'string' ? { l2: Number(args.l2) } : {}),
   ...(typeof args.bits === 'string' ? { hashBits: Number(args.bits) } : {}),
   ...(typeof args.bags === 'string' ? { bags: Number(args.bags) } : {}),
+  ...(typeof args.gramBits === 'string' ? { gramBits: Number(args.gramBits) } : {}),
 };
 
 const entries = readManifest(args.manifest);
 const started = Date.now();
-const examples: Example[] = entries.map((e) => ({ names: extractFeatures({ message: readMessage(args.root as string, e) }).names, label: e.label === 'spam' ? 1 : 0 }));
+const examples: Example[] = entries.map((e) => {
+  const f = extractFeatures({ message: readMessage(args.root as string, e) });
+  return { names: f.names, grams: f.grams, label: e.label === 'spam' ? 1 : 0 };
+});
 console.log(`featurised ${examples.length} messages in ${Date.now() - started} ms`);
 const result = trainModel(examples, { version, notes: `trained on ${args.manifest}` }, options);
-const { a, b } = result.calibration;
+const { a, b, g = 0 } = result.calibration;
+const gm = result.oofGramMargins;
 const oof = summarise(
-  Array.from(result.oofMargins, (m) => 1 / (1 + Math.exp(-(a * m + b)))),
+  Array.from(result.oofMargins, (m, i) => 1 / (1 + Math.exp(-(a * m + (gm ? g * gm[i] : 0) + b)))),
   examples.map((e) => e.label),
 );
-console.log(`out-of-fold (${options.folds}-fold on the training manifest), calibration a=${a.toFixed(4)} b=${b.toFixed(4)}:`);
+console.log(`out-of-fold (${options.folds}-fold on the training manifest), calibration a=${a.toFixed(4)} g=${g.toFixed(4)} b=${b.toFixed(4)}:`);
 console.log(JSON.stringify(oof));
 if (!args['dry-run']) {
   mkdirSync(dirname(out), { recursive: true });

@@ -68,3 +68,76 @@ export function toPercent(probability: number): number {
 export function formatPercent(probability: number): string {
   return toPercent(probability).toFixed(2) + '%';
 }
+
+/**
+ * Stacked calibration: p = σ(Σ aₖ·mₖ + b) over several models' margins, fitted by Newton's method on
+ * out-of-fold margins with the same smoothed targets as fitPlatt. With one model it is Platt scaling.
+ */
+export function fitStack(margins: readonly ArrayLike<number>[], labels: ArrayLike<number>): { a: number[]; b: number } {
+  const k = margins.length;
+  const n = labels.length;
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos += labels[i];
+  const hi = (pos + 1) / (pos + 2);
+  const lo = 1 / (n - pos + 2);
+  const d = k + 1;
+  const w = new Array<number>(d).fill(0);
+  for (let j = 0; j < k; j++) w[j] = 1 / k;
+  w[k] = -Math.log((n - pos + 1) / (pos + 1));
+  const x = (i: number, j: number) => (j < k ? margins[j][i] : 1);
+  const loss = (v: number[]) => {
+    let l = 0;
+    for (let i = 0; i < n; i++) {
+      const t = labels[i] ? hi : lo;
+      let z = 0;
+      for (let j = 0; j < d; j++) z += v[j] * x(i, j);
+      l += z >= 0 ? (1 - t) * z + Math.log1p(Math.exp(-z)) : -t * z + Math.log1p(Math.exp(z));
+    }
+    return l;
+  };
+  for (let iter = 0; iter < 100; iter++) {
+    const g = new Array<number>(d).fill(0);
+    const h = Array.from({ length: d }, (_, r) => Array.from({ length: d }, (_, c) => (r === c ? 1e-9 : 0)));
+    for (let i = 0; i < n; i++) {
+      let z = 0;
+      for (let j = 0; j < d; j++) z += w[j] * x(i, j);
+      const p = sigmoid(z);
+      const r = p - (labels[i] ? hi : lo);
+      const s = Math.max(p * (1 - p), 1e-12);
+      for (let a = 0; a < d; a++) {
+        g[a] += r * x(i, a);
+        for (let c = 0; c < d; c++) h[a][c] += s * x(i, a) * x(i, c);
+      }
+    }
+    if (g.every((v) => Math.abs(v) < 1e-7)) break;
+    const step = solve(h, g.map((v) => -v));
+    const before = loss(w);
+    let t = 1;
+    while (t > 1e-6 && loss(w.map((v, j) => v + t * step[j])) > before) t /= 2;
+    if (t <= 1e-6) break;
+    for (let j = 0; j < d; j++) w[j] += t * step[j];
+  }
+  return { a: w.slice(0, k), b: w[k] };
+}
+
+/** Gaussian elimination with partial pivoting (small dense systems). */
+function solve(m: number[][], v: number[]): number[] {
+  const n = v.length;
+  const a = m.map((row, i) => [...row, v[i]]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r][c]) > Math.abs(a[p][c])) p = r;
+    [a[c], a[p]] = [a[p], a[c]];
+    for (let r = c + 1; r < n; r++) {
+      const f = a[r][c] / a[c][c];
+      for (let k = c; k <= n; k++) a[r][k] -= f * a[c][k];
+    }
+  }
+  const out = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = a[r][n];
+    for (let k = r + 1; k < n; k++) s -= a[r][k] * out[k];
+    out[r] = s / a[r][r];
+  }
+  return out;
+}

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fitPlatt, formatPercent, sigmoid, toPercent } from './calibration';
+import { fitPlatt, fitStack, formatPercent, sigmoid, toPercent } from './calibration';
 import { SpamEngine } from './engine';
 import { extractFeatures } from './features';
-import { loadModel, ModelFormatError, saveModel, SpamModel } from './model';
+import { gramHashes } from './grams';
+import { hashFeature, loadModel, ModelFormatError, saveModel, SpamModel } from './model';
 import { DEFAULT_OVERLAY, mergeDeltas, ModelDelta } from './overlay';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
@@ -121,7 +122,8 @@ describe('learning', () => {
     for (let i = 0; i < 500; i++) engine.learnDelta(delta, spam, 'ham');
     const shifted = engine.score(spam, { delta }).logOdds;
     expect(shifted).toBeLessThan(base);
-    expect(base - shifted).toBeLessThanOrEqual(DEFAULT_OVERLAY.maxShift * shipped.calibration.a + 1e-9);
+    // Each model's part of the delta is clamped on its own.
+    expect(base - shifted).toBeLessThanOrEqual(DEFAULT_OVERLAY.maxShift * (shipped.calibration.a + (shipped.calibration.g ?? 0)) + 1e-9);
     for (const w of delta.weights.values()) expect(Math.abs(w)).toBeLessThanOrEqual(DEFAULT_OVERLAY.maxWeight);
     expect(engine.score(spam).logOdds).toBe(base);
   });
@@ -145,6 +147,55 @@ describe('learning', () => {
   });
 });
 
+describe('the character-gram model', () => {
+  it('is part of the shipped model and of its stacked calibration', () => {
+    expect(shipped.grams).toBeDefined();
+    expect(shipped.calibration.g).toBeGreaterThan(0);
+  });
+
+  it('gram hashes are distinct and the same as hashing each gram', () => {
+    const text = 'abcabcabc FREE FREE';
+    const h = gramHashes(text, 3);
+    expect(new Set(h).size).toBe(h.length);
+    const expected = new Set(Array.from({ length: text.length - 2 }, (_, i) => hashFeature(text.slice(i, i + 3))));
+    expect(new Set(h)).toEqual(expected);
+  });
+
+  it('is explained as one reason quoting character patterns', () => {
+    const v = new SpamEngine(shipped).score({ message: fixture('spam-en.eml') }, { reasons: 50 });
+    const grams = [...v.reasons.spam, ...v.reasons.ham].find((r) => r.feature === 'grams');
+    expect(grams?.description).toMatch(/character patterns/);
+  });
+
+  it('a tenant delta reaches the gram model too, and merging routes it there', () => {
+    const engine = new SpamEngine(shipped);
+    const delta = ModelDelta.for(shipped);
+    const spam = { message: fixture('spam-en.eml') };
+    engine.learnDelta(delta, spam, 'ham');
+    expect(delta.updates).toBe(1);
+    expect([...delta.weights.keys()].some((k) => k >= shipped.weights.length)).toBe(true);
+    const merged = mergeDeltas(shipped, [delta], { maxWeight: 1, minTenants: 1 });
+    expect(merged.weights.length).toBe(shipped.weights.length);
+    expect(merged.grams && shipped.grams && Buffer.from(merged.grams.weights.buffer).equals(Buffer.from(shipped.grams.weights.buffer))).toBe(false);
+    expect(new SpamEngine(merged).score(spam).logOdds).toBeLessThan(engine.score(spam).logOdds);
+  });
+
+  it('stacked calibration fits both margins', () => {
+    const m1: number[] = [];
+    const m2: number[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const y = i % 2;
+      m1.push((y ? 1 : -1) + Math.sin(i));
+      m2.push((y ? 2 : -2) + Math.cos(i * 7));
+      ys.push(y);
+    }
+    const st = fitStack([m1, m2], ys);
+    expect(st.a[0]).toBeGreaterThan(0);
+    expect(st.a[1]).toBeGreaterThan(0);
+  });
+});
+
 describe('model file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'spam-model-'));
 
@@ -155,6 +206,8 @@ describe('model file', () => {
     saveModel(model, path);
     const back = loadModel(path);
     expect(sameWeights(back, model)).toBe(true);
+    expect(back.grams && model.grams && Buffer.from(back.grams.weights.buffer).equals(Buffer.from(model.grams.weights.buffer))).toBe(true);
+    expect(back.grams?.bias).toBe(model.grams?.bias);
     expect(back.calibration).toEqual(model.calibration);
     expect(back.meta).toEqual(model.meta);
     const msg = { message: fixture('spam-en.eml') };

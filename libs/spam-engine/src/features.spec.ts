@@ -4,7 +4,7 @@ import { DEFAULT_FEATURE_OPTIONS, extractFeatures, type FeatureOptions } from '.
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
 const all: FeatureOptions = { ...DEFAULT_FEATURE_OPTIONS, subjectPairs: true, urlParts: true, htmlStyle: true, mimeShape: true, headerShape: true, textShape: true };
-const none: FeatureOptions = { bodyPairs: false, subjectPairs: false, urlParts: false, htmlStyle: false, mimeShape: false, headerShape: false, textShape: false, charGrams: false, senderParts: false, languageNeutral: false };
+const none: FeatureOptions = { bodyPairs: false, subjectPairs: false, urlParts: false, htmlStyle: false, mimeShape: false, headerShape: false, textShape: false, charGrams: false, senderParts: false, languageNeutral: false, rawGrams: false };
 
 describe('extractFeatures groups', () => {
   const spam = extractFeatures({ message: fixture('spam-en.eml') }, all).names;

@@ -1,13 +1,22 @@
 import { header, parseMessage, type ParsedMessage } from './parse';
 import { evaluateRules, type Rule } from './rules';
 import { baseDomain, findUrls, parseUrl, tokenize, type UrlInfo } from './tokenize';
+import { DEFAULT_GRAM_OPTIONS, gramHashesAt, gramText } from './grams';
+import { cleanSubject } from './subject';
 import type { MessageInput } from './types';
+
+export { cleanSubject };
 
 export interface Features {
   /** Distinct feature names (tokens with their prefix, learned rules as `rule:ID`), capped. */
   names: string[];
   /** Every rule that fired (learned and fixed). */
   rules: Rule[];
+  /** Character n-gram hashes of the raw message (grams.ts), for the second model; absent when switched off. */
+  grams?: Uint32Array;
+  /** The text the grams were taken from, and where each gram first appears in it (for explanations). */
+  gramText?: string;
+  gramAt?: Uint32Array;
 }
 
 /** Bound on the distinct features of one message: keeps scoring time flat on huge newsletters. */
@@ -44,9 +53,6 @@ function shape(local: string): string {
   return local.toLowerCase().replace(/[a-z]+/g, 'a').replace(/[0-9]+/g, '0').slice(0, 12);
 }
 
-export function cleanSubject(subject: string): string {
-  return subject.replace(/^(?:\s*(?:\[[^\]]{1,40}\]|(?:re|fwd?|aw|sv)\s*:))+/i, '').trim();
-}
 
 /**
  * Feature groups beyond words. Each was kept or dropped on cross-validation over the training split (see
@@ -83,6 +89,8 @@ export interface FeatureOptions {
    * tenant. Content tokens (CJK character pairs included) stay, so feedback can still learn from them.
    */
   languageNeutral: boolean;
+  /** Character 6-grams of a few header lines and the raw body, for the separate gram model (grams.ts). */
+  rawGrams: boolean;
 }
 
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
@@ -97,6 +105,7 @@ export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   charGrams: false,
   senderParts: true,
   languageNeutral: true,
+  rawGrams: true,
 };
 
 /** Two-letter top-level domains are countries: `jp`, `de`, `uk`. */
@@ -228,5 +237,8 @@ export function extractFeatures(input: MessageInput, options: FeatureOptions = D
   if (unique.length > MAX_FEATURES) unique = unique.slice(0, MAX_FEATURES);
   // Character grams have their own cap, so a long message keeps all of its word features.
   if (options.charGrams) unique.push(...charGrams(cleanSubject(msg.subject) + ' ' + text + ' ' + msg.htmlText));
-  return { names: unique, rules };
+  if (!options.rawGrams) return { names: unique, rules };
+  const source = gramText(msg, DEFAULT_GRAM_OPTIONS);
+  const { hashes, at } = gramHashesAt(source, DEFAULT_GRAM_OPTIONS.n);
+  return { names: unique, rules, grams: hashes, gramText: source, gramAt: at };
 }

@@ -1,4 +1,4 @@
-export { fitPlatt, formatPercent, sigmoid, toPercent } from './calibration';
+export { fitPlatt, fitStack, formatPercent, sigmoid, toPercent } from './calibration';
 export { SpamEngine, type Reason, type ScoreOptions, type SpamVerdict } from './engine';
 export { cleanSubject, DEFAULT_FEATURE_OPTIONS, extractFeatures, MAX_FEATURES, type FeatureOptions, type Features } from './features';
 export {
@@ -12,12 +12,14 @@ export {
   saveModel,
   SpamModel,
   type Calibration,
+  type GramWeights,
   type ModelMeta,
   type SerializedModel,
 } from './model';
 export { DEFAULT_OVERLAY, mergeDeltas, ModelDelta, type MergeOptions, type OverlayOptions, type SerializedDelta } from './overlay';
-export { decodeText, parseMessage, type HeaderField, type MailAddress, type ParsedMessage, type PartInfo } from './parse';
+export { decodeText, parseMessage, RAW_BODY_BYTES, type HeaderField, type MailAddress, type ParsedMessage, type PartInfo } from './parse';
 export { RULES, ruleById, type Rule } from './rules';
 export { baseDomain, parseUrl, tokenize, type UrlInfo } from './tokenize';
-export { DEFAULT_TRAIN_OPTIONS, fitLinear, outOfFoldMargins, seededRandom, trainModel, type Example, type TrainOptions, type TrainResult } from './train';
+export { DEFAULT_TRAIN_OPTIONS, fitBuckets, gramBuckets, fitLinear, margin, outOfFoldBucketMargins, outOfFoldMargins, seededRandom, trainModel, type Bucketed, type Example, type TrainOptions, type TrainResult } from './train';
 export type { AuthenticationResults, AuthResultValue, ClientInfo, Envelope, Label, MessageInput } from './types';
+export { DEFAULT_GRAM_OPTIONS, gramHash, gramHashes, gramHashesAt, gramText, messageGrams, type GramOptions } from './grams';

@@ -10,15 +10,27 @@ import { PermanentError } from '@torii/errors';
 
 export const MODEL_FORMAT = 'torii-spam-model';
 /** Bump when tokenization changes: a model only fits the features it was trained on. */
-export const FEATURE_VERSION = 5;
+export const FEATURE_VERSION = 6;
 export const DEFAULT_MODEL_PATH = join(__dirname, '..', 'model', 'model.json');
 
 export class ModelFormatError extends PermanentError {}
 
-/** p = σ(a·margin + b). */
+/** p = σ(a·margin + g·gramMargin + b): a stacked logistic fit over both models' out-of-fold margins. */
 export interface Calibration {
   a: number;
   b: number;
+  /** Weight of the character-gram model's margin (absent or 0 when the model has none). */
+  g?: number;
+}
+
+/**
+ * The second model: logistic regression over hashed binary character n-grams of the raw message
+ * (grams.ts), each message's vector scaled to unit length like the word model's.
+ */
+export interface GramWeights {
+  hashBits: number;
+  weights: Float32Array;
+  bias: number;
 }
 
 export interface ModelMeta {
@@ -29,6 +41,12 @@ export interface ModelMeta {
   ham: number;
   /** Step size of learn(), in log-odds moved per fully wrong message. */
   learningRate: number;
+  /**
+   * Step size of learnDelta() (a tenant's reports). Smaller than learn()'s: learn() sees a label for every
+   * message (TREC-style feedback, where a big step is corrected by the next messages), a tenant reports now and
+   * then and mostly one way, so one report must not shift the tenant's whole mail. Absent in older files: 1.
+   */
+  deltaLearningRate?: number;
   notes?: string;
 }
 
@@ -43,6 +61,37 @@ export interface SerializedModel {
   indices: string;
   /** base64 of little-endian Float32 weights, same order. */
   values: string;
+  /** The character-gram model, stored the same way. */
+  grams?: { hashBits: number; bias: number; indices: string; values: string };
+}
+
+function packWeights(weights: Float32Array): { indices: string; values: string } {
+  let n = 0;
+  for (let i = 0; i < weights.length; i++) if (weights[i] !== 0) n++;
+  const indices = new Uint32Array(n);
+  const values = new Float32Array(n);
+  let k = 0;
+  for (let i = 0; i < weights.length; i++) {
+    if (weights[i] === 0) continue;
+    indices[k] = i;
+    values[k++] = weights[i];
+  }
+  return { indices: Buffer.from(indices.buffer).toString('base64'), values: Buffer.from(values.buffer).toString('base64') };
+}
+
+function unpackWeights(hashBits: unknown, indices: unknown, values: unknown): Float32Array {
+  if (typeof hashBits !== 'number' || hashBits < 8 || hashBits > 24) throw new ModelFormatError('bad hashBits');
+  const idx = Buffer.from(typeof indices === 'string' ? indices : '', 'base64');
+  const val = Buffer.from(typeof values === 'string' ? values : '', 'base64');
+  if (idx.length !== val.length || idx.length % 4 !== 0) throw new ModelFormatError('indices and values differ in length');
+  const weights = new Float32Array(2 ** hashBits);
+  for (let off = 0; off < idx.length; off += 4) {
+    const i = idx.readUInt32LE(off);
+    const v = val.readFloatLE(off);
+    if (i >= weights.length || !Number.isFinite(v)) throw new ModelFormatError(`bad weight at ${off / 4}`);
+    weights[i] = v;
+  }
+  return weights;
 }
 
 /**
@@ -75,10 +124,16 @@ export class SpamModel {
     public bias: number,
     public calibration: Calibration,
     public meta: ModelMeta,
+    /** The character-gram model, when the model has one. */
+    readonly grams?: GramWeights,
   ) {
     if (weights.length !== 2 ** hashBits) throw new ModelFormatError(`weights length ${weights.length} does not match hashBits ${hashBits}`);
+    if (grams && grams.weights.length !== 2 ** grams.hashBits) throw new ModelFormatError(`gram weights length ${grams.weights.length} does not match hashBits ${grams.hashBits}`);
     this.mask = 2 ** hashBits - 1;
+    this.gramMask = grams ? 2 ** grams.hashBits - 1 : 0;
   }
+
+  readonly gramMask: number;
 
   static empty(hashBits = 20): SpamModel {
     return new SpamModel(hashBits, new Float32Array(2 ** hashBits), 0, { a: 1, b: 0 }, {
@@ -109,25 +164,39 @@ export class SpamModel {
     return this.bias + s * featureValue(buckets.length);
   }
 
-  calibrate(margin: number): number {
-    return this.calibration.a * margin + this.calibration.b;
+  /** The character-gram model's raw margin for a message's gram hashes (unmasked, as features.ts gives them); 0 without one. */
+  gramMargin(grams: Uint32Array | undefined): number {
+    const g = this.grams;
+    if (!g || !grams) return 0;
+    if (!grams.length) return g.bias;
+    let s = 0;
+    for (let i = 0; i < grams.length; i++) s += g.weights[grams[i] & this.gramMask];
+    return g.bias + s * featureValue(grams.length);
+  }
+
+  /**
+   * A message's gram buckets as keys of a tenant delta (ModelDelta): offset by the word model's size, so one
+   * delta map holds both models' buckets. Empty without a gram model.
+   */
+  gramDeltaKeys(grams: Uint32Array | undefined): Uint32Array {
+    if (!this.grams || !grams) return new Uint32Array(0);
+    const offset = 2 ** this.hashBits;
+    const out = new Uint32Array(grams.length);
+    for (let i = 0; i < grams.length; i++) out[i] = offset + (grams[i] & this.gramMask);
+    return out;
+  }
+
+  /** Calibrated log-odds of the two models' margins. */
+  calibrate(margin: number, gramMargin = 0): number {
+    return this.calibration.a * margin + (this.grams ? (this.calibration.g ?? 0) * gramMargin : 0) + this.calibration.b;
   }
 
   clone(): SpamModel {
-    return new SpamModel(this.hashBits, new Float32Array(this.weights), this.bias, { ...this.calibration }, { ...this.meta });
+    const grams = this.grams ? { ...this.grams, weights: new Float32Array(this.grams.weights) } : undefined;
+    return new SpamModel(this.hashBits, new Float32Array(this.weights), this.bias, { ...this.calibration }, { ...this.meta }, grams);
   }
 
   toJSON(): SerializedModel {
-    let n = 0;
-    for (let i = 0; i < this.weights.length; i++) if (this.weights[i] !== 0) n++;
-    const indices = new Uint32Array(n);
-    const values = new Float32Array(n);
-    let k = 0;
-    for (let i = 0; i < this.weights.length; i++) {
-      if (this.weights[i] === 0) continue;
-      indices[k] = i;
-      values[k++] = this.weights[i];
-    }
     return {
       format: MODEL_FORMAT,
       featureVersion: FEATURE_VERSION,
@@ -135,8 +204,8 @@ export class SpamModel {
       bias: this.bias,
       calibration: { ...this.calibration },
       meta: { ...this.meta },
-      indices: Buffer.from(indices.buffer).toString('base64'),
-      values: Buffer.from(values.buffer).toString('base64'),
+      ...packWeights(this.weights),
+      ...(this.grams ? { grams: { hashBits: this.grams.hashBits, bias: this.grams.bias, ...packWeights(this.grams.weights) } } : {}),
     };
   }
 
@@ -144,21 +213,17 @@ export class SpamModel {
     const m = data as Partial<SerializedModel> | null;
     if (!m || m.format !== MODEL_FORMAT) throw new ModelFormatError('not a Torii spam model');
     if (m.featureVersion !== FEATURE_VERSION) throw new ModelFormatError(`model features v${m.featureVersion}, engine expects v${FEATURE_VERSION}`);
-    if (typeof m.hashBits !== 'number' || m.hashBits < 8 || m.hashBits > 24) throw new ModelFormatError('bad hashBits');
     if (!m.calibration || !Number.isFinite(m.calibration.a) || !Number.isFinite(m.calibration.b) || !Number.isFinite(m.bias)) {
       throw new ModelFormatError('bad calibration or bias');
     }
-    const idx = Buffer.from(m.indices ?? '', 'base64');
-    const val = Buffer.from(m.values ?? '', 'base64');
-    if (idx.length !== val.length || idx.length % 4 !== 0) throw new ModelFormatError('indices and values differ in length');
-    const weights = new Float32Array(2 ** m.hashBits);
-    for (let off = 0; off < idx.length; off += 4) {
-      const i = idx.readUInt32LE(off);
-      const v = val.readFloatLE(off);
-      if (i >= weights.length || !Number.isFinite(v)) throw new ModelFormatError(`bad weight at ${off / 4}`);
-      weights[i] = v;
+    if (m.calibration.g !== undefined && !Number.isFinite(m.calibration.g)) throw new ModelFormatError('bad calibration');
+    const weights = unpackWeights(m.hashBits, m.indices, m.values);
+    let grams: GramWeights | undefined;
+    if (m.grams) {
+      if (!Number.isFinite(m.grams.bias)) throw new ModelFormatError('bad gram bias');
+      grams = { hashBits: m.grams.hashBits, bias: m.grams.bias, weights: unpackWeights(m.grams.hashBits, m.grams.indices, m.grams.values) };
     }
-    return new SpamModel(m.hashBits, weights, m.bias as number, { ...m.calibration }, { ...(m.meta as ModelMeta) });
+    return new SpamModel(m.hashBits as number, weights, m.bias as number, { ...m.calibration }, { ...(m.meta as ModelMeta) }, grams);
   }
 }
 

@@ -89,7 +89,12 @@ export function mergeDeltas(base: SpamModel, deltas: readonly ModelDelta[], opti
     for (const [k, v] of delta.weights) sums.set(k, (sums.get(k) ?? 0) + Math.max(-options.maxWeight, Math.min(options.maxWeight, v)));
   }
   const divisor = Math.max(deltas.length, options.minTenants);
-  for (const [k, s] of sums) merged.weights[k] += s / divisor;
+  // Keys past the word model's size are the gram model's buckets (SpamModel.gramDeltaKeys).
+  const size = merged.weights.length;
+  for (const [k, s] of sums) {
+    if (k < size) merged.weights[k] += s / divisor;
+    else if (merged.grams && k - size < merged.grams.weights.length) merged.grams.weights[k - size] += s / divisor;
+  }
   merged.meta = { ...merged.meta, version: `${base.meta.version}+merged` };
   return merged;
 }

@@ -47,7 +47,11 @@ export interface ParsedMessage {
   defects: string[];
   /** The MIME tree as a short shape, e.g. `mixed(alternative(plain,html),jpeg)`. Optional: set by parseMessage. */
   shape?: string;
+  /** The first RAW_BODY_BYTES of the undecoded body (latin1 view), for the character-gram model. Optional: set by parseMessage. */
+  rawBody?: string;
 }
+
+export const RAW_BODY_BYTES = 8192;
 
 const MAX_DEPTH = 8;
 const MAX_PARTS = 40;
@@ -84,6 +88,7 @@ export function parseMessage(raw: Buffer | string): ParsedMessage {
   };
   const { head, body } = splitHeadBody(s);
   msg.headers = parseHeaders(head);
+  msg.rawBody = body.slice(0, RAW_BODY_BYTES);
   msg.subject = decodeHeaderText(header(msg, 'subject') ?? '');
   msg.from = parseAddress(header(msg, 'from'));
   msg.replyTo = parseAddress(header(msg, 'reply-to'));
