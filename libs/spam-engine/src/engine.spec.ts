@@ -147,6 +147,18 @@ describe('learning', () => {
   });
 });
 
+describe('deltas and feature versions', () => {
+  it('a delta records the feature version it was learned with, and one from an older version does not fit', () => {
+    const delta = ModelDelta.for(shipped);
+    expect(delta.fits(shipped)).toBe(true);
+    const { featureVersion, ...older } = delta.toJSON();
+    expect(featureVersion).toBeGreaterThan(0);
+    expect(ModelDelta.fromJSON(JSON.parse(JSON.stringify(delta.toJSON()))).fits(shipped)).toBe(true);
+    expect(ModelDelta.fromJSON(older).fits(shipped)).toBe(false); // stored before deltas recorded it
+    expect(ModelDelta.fromJSON({ ...older, featureVersion: featureVersion! - 1 }).fits(shipped)).toBe(false);
+  });
+});
+
 describe('the character-gram model', () => {
   it('is part of the shipped model and of its stacked calibration', () => {
     expect(shipped.grams).toBeDefined();

@@ -1,4 +1,4 @@
-import { featureValue, ModelFormatError, SpamModel } from './model';
+import { FEATURE_VERSION, featureValue, ModelFormatError, SpamModel } from './model';
 
 /**
  * A tenant's own learning, kept apart from the shared model. Its influence is bounded twice: each weight is
@@ -17,6 +17,8 @@ export const DEFAULT_OVERLAY: OverlayOptions = { maxWeight: 1.5, maxShift: 4 };
 export interface SerializedDelta {
   format: 'torii-spam-delta';
   hashBits: number;
+  /** The FEATURE_VERSION of the model it was learned against (absent in deltas older than version 6). */
+  featureVersion?: number;
   updates: number;
   /** [bucket, weight] pairs. */
   weights: [number, number][];
@@ -26,10 +28,22 @@ export class ModelDelta {
   readonly weights = new Map<number, number>();
   updates = 0;
 
-  constructor(readonly hashBits: number) {}
+  /**
+   * `featureVersion`: of the model the delta was learned against. A delta of another version hashes other
+   * features into its buckets and must not be applied (0: unknown, from before deltas recorded it).
+   */
+  constructor(
+    readonly hashBits: number,
+    readonly featureVersion = 0,
+  ) {}
 
   static for(model: SpamModel): ModelDelta {
-    return new ModelDelta(model.hashBits);
+    return new ModelDelta(model.hashBits, FEATURE_VERSION);
+  }
+
+  /** Whether this delta was learned against this engine's features (a loaded model always has them) and `model`'s hash size. */
+  fits(model: SpamModel): boolean {
+    return this.hashBits === model.hashBits && this.featureVersion === FEATURE_VERSION;
   }
 
   weight(bucket: number): number {
@@ -54,7 +68,7 @@ export class ModelDelta {
   }
 
   toJSON(): SerializedDelta {
-    return { format: 'torii-spam-delta', hashBits: this.hashBits, updates: this.updates, weights: [...this.weights].sort((a, b) => a[0] - b[0]) };
+    return { format: 'torii-spam-delta', hashBits: this.hashBits, featureVersion: this.featureVersion, updates: this.updates, weights: [...this.weights].sort((a, b) => a[0] - b[0]) };
   }
 
   static fromJSON(data: unknown): ModelDelta {
@@ -62,7 +76,7 @@ export class ModelDelta {
     if (!d || d.format !== 'torii-spam-delta' || typeof d.hashBits !== 'number' || !Array.isArray(d.weights)) {
       throw new ModelFormatError('not a Torii spam delta');
     }
-    const delta = new ModelDelta(d.hashBits);
+    const delta = new ModelDelta(d.hashBits, typeof d.featureVersion === 'number' ? d.featureVersion : 0);
     delta.updates = d.updates ?? 0;
     for (const [k, v] of d.weights) if (Number.isInteger(k) && Number.isFinite(v)) delta.weights.set(k, v);
     return delta;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { describeError } from '@torii/errors';
-import { loadModel, mergeDeltas, ModelDelta, SpamEngine, type Label, type MessageInput, type SpamModel, type SpamVerdict } from '@torii/spam-engine';
+import { FEATURE_VERSION, loadModel, mergeDeltas, ModelDelta, SpamEngine, type Label, type MessageInput, type SpamModel, type SpamVerdict } from '@torii/spam-engine';
 import { unwatchFile, watchFile } from 'node:fs';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import { DeltaRepository } from './delta.repository';
@@ -66,7 +66,7 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
 
   /** Teaches the tenant's delta (at once, in this process) and persists it; the shared model follows at the next merge. */
   async learn(tenantId: string, input: MessageInput, label: Label): Promise<void> {
-    const delta = this.deltas.get(tenantId) ?? ModelDelta.for(this.engine.model);
+    const delta = this.deltas.get(tenantId) ?? ModelDelta.for(this.base);
     this.engine.learnDelta(delta, input, label);
     this.deltas.set(tenantId, delta);
     await this.repository.save(tenantId, delta.toJSON());
@@ -78,7 +78,12 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
     for (const { tenantId, delta } of stored) {
       try {
         const parsed = ModelDelta.fromJSON(delta);
-        if (parsed.hashBits === this.base.hashBits) this.deltas.set(tenantId, parsed);
+        if (parsed.fits(this.base)) this.deltas.set(tenantId, parsed);
+        else if (!this.deltas.has(tenantId)) {
+          // Learned against another feature version: its buckets mean other features now. The tenant's
+          // feedback starts again from this model (its next report saves a delta of the current version).
+          this.logger.warn(`tenant ${tenantId}: delta of feature version ${parsed.featureVersion} ignored (this engine has ${FEATURE_VERSION})`);
+        }
       } catch (error) {
         this.logger.warn(`tenant ${tenantId}: unreadable delta ignored: ${describeError(error)}`);
       }
@@ -87,7 +92,8 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private remerge(): void {
-    const deltas = [...this.deltas.values()].filter((d) => d.hashBits === this.base.hashBits);
+    for (const [tenantId, delta] of this.deltas) if (!delta.fits(this.base)) this.deltas.delete(tenantId);
+    const deltas = [...this.deltas.values()];
     const shared = deltas.length ? mergeDeltas(this.base, deltas, { maxWeight: 1, minTenants: this.config.FEEDBACK_MIN_TENANTS }) : this.base;
     this.engine.use(shared);
   }
