@@ -5,7 +5,7 @@ import { fitPlatt, fitStack, formatPercent, sigmoid, toPercent } from './calibra
 import { SpamEngine } from './engine';
 import { extractFeatures } from './features';
 import { gramHashes } from './grams';
-import { hashFeature, loadModel, ModelFormatError, saveModel, SpamModel } from './model';
+import { continueHash, hashFeature, loadModel, ModelFormatError, saveModel, SpamModel } from './model';
 import { DEFAULT_OVERLAY, mergeDeltas, ModelDelta } from './overlay';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
@@ -264,5 +264,38 @@ describe('robustness', () => {
     const v = engine.score({ message: raw });
     expect(Number.isFinite(v.probability)).toBe(true);
     expect(v.header).toMatch(/^\d{1,3}\.\d{2}%$/);
+  });
+});
+
+describe('scoring shortcuts give what the plain computation gives', () => {
+  const engine = new SpamEngine(shipped);
+  const messages = ['spam-en.eml', 'ham-en.eml', 'ham-ja-eucjp-qp.eml', 'spam-ja-sjis.eml'].map((name) => fixture(name));
+
+  it('continueHash carries hashFeature on over a suffix', () => {
+    for (const [a, b] of [['free', ' money'], ['', 'x'], ['日本', ' 語'], ['click', '']]) expect(continueHash(hashFeature(a), b)).toBe(hashFeature(a + b));
+  });
+
+  it('features carry the hash of each name; scoring without them is the same', () => {
+    for (const message of messages) {
+      const f = extractFeatures({ message });
+      expect(Array.from(f.hashes ?? [])).toEqual(f.names.map(hashFeature));
+      expect(engine.scoreFeatures({ ...f, hashes: undefined })).toEqual(engine.scoreFeatures(f));
+    }
+  });
+
+  it('names that share a hash are both kept, each once', () => {
+    expect(hashFeature('costarring')).toBe(hashFeature('liquid'));
+    const names = extractFeatures({ message: 'From: a@b.example\nSubject: x\n\ncostarring liquid costarring liquid' }).names;
+    expect(names.filter((n) => n === 'costarring' || n === 'liquid')).toEqual(['costarring', 'liquid']);
+    expect(names.filter((n) => n === 'costarring liquid' || n === 'liquid costarring')).toEqual(['costarring liquid', 'liquid costarring']);
+  });
+
+  it('the strongest reasons are the first ones of a full sort', () => {
+    for (const message of messages) {
+      // 2.5 (like any fractional count) takes the sorting path; slice(0, 2.5) keeps 2.
+      expect(engine.score({ message }, { reasons: 2.5 }).reasons).toEqual(engine.score({ message }, { reasons: 2 }).reasons);
+      const all = engine.score({ message }, { reasons: 1e6 }).reasons;
+      for (const n of [0, 1, 5, 40]) expect(engine.score({ message }, { reasons: n }).reasons).toEqual({ spam: all.spam.slice(0, n), ham: all.ham.slice(0, n) });
+    }
   });
 });

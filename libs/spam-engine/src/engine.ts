@@ -73,7 +73,7 @@ export class SpamEngine {
 
   scoreFeatures(features: Features, options: ScoreOptions = {}): SpamVerdict {
     const model = this.current;
-    const buckets = model.buckets(features.names);
+    const buckets = wordBuckets(model, features);
     const scale = featureValue(buckets.length);
     const overlay = options.overlay ?? DEFAULT_OVERLAY;
     const shift = options.delta ? options.delta.shift(buckets, overlay) : 0;
@@ -87,7 +87,7 @@ export class SpamEngine {
       fixed.push({ feature: 'rule:' + rule.id, kind: 'fixed', description: rule.description, logOdds: rule.weight });
     }
     const probability = sigmoid(logOdds);
-    const reasons = this.explain(features, buckets, scale, [...fixed, ...this.gramReason(features, gramShift)], options);
+    const reasons = this.explain(features, buckets, scale, [...fixed, ...this.gramReason(features, gramMargin)], options);
     return {
       probability,
       percent: toPercent(probability),
@@ -101,44 +101,88 @@ export class SpamEngine {
 
   /**
    * The gram model as one reason: its push on the log-odds (bias left out, like the word model's), described by
-   * the character patterns that pushed most in that direction.
+   * the character patterns that pushed most in that direction. `gramMargin`: the gram model's margin with the
+   * tenant's shift, as scoreFeatures computed it.
    */
-  private gramReason(features: Features, shift: number): Reason[] {
+  private gramReason(features: Features, gramMargin: number): Reason[] {
     const model = this.current;
     const g = model.grams;
     const weight = model.calibration.g ?? 0;
     if (!g || !weight || !features.grams?.length) return [];
-    const logOdds = weight * (model.gramMargin(features.grams) + shift - g.bias);
+    const logOdds = weight * (gramMargin - g.bias);
     if (Math.abs(logOdds) < 0.01) return [];
     const text = features.gramText ?? '';
     const at = features.gramAt;
     const n = DEFAULT_GRAM_OPTIONS.n;
-    // The five grams pushing hardest in the model's direction; strings are cut only for those.
+    // The five grams pushing hardest in the model's direction, strongest first (the earlier one first on a
+    // tie); strings are cut only for those.
     const top: { at: number; w: number }[] = [];
     if (at && at.length === features.grams.length) {
+      const grams = features.grams;
+      const weights = g.weights;
+      const mask = model.gramMask;
       for (let i = 0; i < at.length; i++) {
-        const w = g.weights[features.grams[i] & model.gramMask];
-        if (w * logOdds <= 0 || (top.length === 5 && Math.abs(w) <= Math.abs(top[4].w))) continue;
-        top.push({ at: at[i], w });
-        top.sort((x, y) => Math.abs(y.w) - Math.abs(x.w));
+        const w = weights[grams[i] & mask];
+        if (w * logOdds <= 0) continue;
+        const strength = Math.abs(w);
+        if (top.length === 5 && strength <= Math.abs(top[4].w)) continue;
+        let j = top.length;
+        while (j > 0 && Math.abs(top[j - 1].w) < strength) j--;
+        top.splice(j, 0, { at: at[i], w });
         if (top.length > 5) top.pop();
       }
     }
-    const quoted = top.map((t) => JSON.stringify(text.slice(t.at, t.at + n)));
-    return [{ feature: 'grams', kind: 'token', description: 'character patterns of the raw message, strongest: ' + quoted.join(' '), logOdds }];
+    let quoted = '';
+    for (let k = 0; k < top.length; k++) quoted += (k ? ' ' : '') + JSON.stringify(text.slice(top[k].at, top[k].at + n));
+    return [{ feature: 'grams', kind: 'token', description: 'character patterns of the raw message, strongest: ' + quoted, logOdds }];
   }
 
+  /**
+   * The strongest reasons each way: `fixed` first, then the word features in order, each kept when it is among
+   * the `reasons` strongest; on a tie the earlier one comes first (what a stable sort of all of them gives).
+   * Reason objects are made only for the kept ones.
+   */
   private explain(features: Features, buckets: Uint32Array, scale: number, fixed: Reason[], options: ScoreOptions): SpamVerdict['reasons'] {
+    const n = options.reasons ?? 5;
+    if (!Number.isInteger(n) || n < 0 || n > 1000) return this.explainAll(features, buckets, scale, fixed, options);
+    const spam: Reason[] = [];
+    const ham: Reason[] = [];
+    if (n === 0) return { spam, ham };
+    for (const r of fixed) {
+      if (r.logOdds > 0) keep(spam, n, r, r.logOdds);
+      else if (r.logOdds < 0) keep(ham, n, r, r.logOdds);
+    }
+    const a = this.current.calibration.a;
+    const weights = this.current.weights;
+    const delta = options.delta;
+    for (let i = 0; i < buckets.length; i++) {
+      const w = weights[buckets[i]] + (delta?.weight(buckets[i]) ?? 0);
+      const logOdds = a * w * scale;
+      if (Math.abs(logOdds) < 0.01) continue;
+      if (logOdds > 0) {
+        if (spam.length < n || logOdds > spam[n - 1].logOdds) keep(spam, n, this.wordReason(features, i, logOdds), logOdds);
+      } else if (logOdds < 0) {
+        if (ham.length < n || logOdds < ham[n - 1].logOdds) keep(ham, n, this.wordReason(features, i, logOdds), logOdds);
+      }
+    }
+    return { spam, ham };
+  }
+
+  private wordReason(features: Features, i: number, logOdds: number): Reason {
+    const name = features.names[i];
+    const isRule = name.startsWith('rule:');
+    return { feature: name, kind: isRule ? 'rule' : 'token', description: isRule ? ruleDescription(features, name.slice(5)) : undefined, logOdds };
+  }
+
+  /** The same reasons by sorting all of them, for an unusual `reasons` count (negative, fractional, huge). */
+  private explainAll(features: Features, buckets: Uint32Array, scale: number, fixed: Reason[], options: ScoreOptions): SpamVerdict['reasons'] {
     const a = this.current.calibration.a;
     const all: Reason[] = [...fixed];
-    const byId = new Map(features.rules.map((r) => [r.id, r]));
     for (let i = 0; i < buckets.length; i++) {
       const w = this.current.weights[buckets[i]] + (options.delta?.weight(buckets[i]) ?? 0);
       const logOdds = a * w * scale;
       if (Math.abs(logOdds) < 0.01) continue;
-      const name = features.names[i];
-      const isRule = name.startsWith('rule:');
-      all.push({ feature: name, kind: isRule ? 'rule' : 'token', description: isRule ? byId.get(name.slice(5))?.description : undefined, logOdds });
+      all.push(this.wordReason(features, i, logOdds));
     }
     const n = options.reasons ?? 5;
     const spam = all.filter((r) => r.logOdds > 0).sort((x, y) => y.logOdds - x.logOdds).slice(0, n);
@@ -156,7 +200,7 @@ export class SpamEngine {
   learn(input: MessageInput | Features, label: Label): void {
     const features = 'names' in input ? input : extractFeatures(input);
     const model = this.current;
-    const buckets = model.buckets(features.names);
+    const buckets = wordBuckets(model, features);
     if (!buckets.length) return;
     const error = LABEL_VALUE[label] - sigmoid(model.margin(buckets));
     const step = model.meta.learningRate * error * featureValue(buckets.length);
@@ -181,7 +225,7 @@ export class SpamEngine {
   learnDelta(delta: ModelDelta, input: MessageInput | Features, label: Label, overlay: OverlayOptions = DEFAULT_OVERLAY): void {
     const features = 'names' in input ? input : extractFeatures(input);
     const model = this.current;
-    const buckets = model.buckets(features.names);
+    const buckets = wordBuckets(model, features);
     if (!buckets.length) return;
     const error = LABEL_VALUE[label] - sigmoid(model.margin(buckets) + delta.shift(buckets, overlay));
     const rate = model.meta.deltaLearningRate ?? 1;
@@ -193,4 +237,30 @@ export class SpamEngine {
     // One report, one update.
     delta.updates--;
   }
+}
+
+/** Description of the rule with this id among the message's rules (the last one, as a Map built from them gives). */
+function ruleDescription(features: Features, id: string): string | undefined {
+  let description: string | undefined;
+  for (const r of features.rules) if (r.id === id) description = r.description;
+  return description;
+}
+
+/**
+ * Puts `reason` into `top` (strongest first: largest |logOdds|, all of one sign) after every reason at least as
+ * strong, and keeps the first `n`.
+ */
+function keep(top: Reason[], n: number, reason: Reason, logOdds: number): void {
+  const strength = Math.abs(logOdds);
+  let j = top.length;
+  while (j > 0 && Math.abs(top[j - 1].logOdds) < strength) j--;
+  if (j >= n) return;
+  top.splice(j, 0, reason);
+  if (top.length > n) top.pop();
+}
+
+/** The word model's buckets: from the hashes extractFeatures gave, when they go with the names; else hashed here. */
+function wordBuckets(model: SpamModel, features: Features): Uint32Array {
+  const hashes = features.hashes;
+  return hashes && hashes.length === features.names.length ? model.bucketsOfHashes(hashes) : model.buckets(features.names);
 }

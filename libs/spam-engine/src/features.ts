@@ -2,6 +2,7 @@ import { header, parseMessage, type ParsedMessage } from './parse';
 import { evaluateRules, type Rule } from './rules';
 import { baseDomain, findUrls, parseUrl, tokenize, type UrlInfo } from './tokenize';
 import { DEFAULT_GRAM_OPTIONS, gramHashesAt, gramText } from './grams';
+import { continueHash, hashFeature } from './model';
 import { cleanSubject } from './subject';
 import type { MessageInput } from './types';
 
@@ -10,6 +11,12 @@ export { cleanSubject };
 export interface Features {
   /** Distinct feature names (tokens with their prefix, learned rules as `rule:ID`), capped. */
   names: string[];
+  /**
+   * hashFeature() of each name, same order (set by extractFeatures, which has them anyway: the engine then does not
+   * hash the names again). Leave it out, or keep it in step, when building or changing `names` by hand; it is
+   * ignored when its length differs from names'.
+   */
+  hashes?: Uint32Array;
   /** Every rule that fired (learned and fixed). */
   rules: Rule[];
   /** Character n-gram hashes of the raw message (grams.ts), for the second model; absent when switched off. */
@@ -46,6 +53,24 @@ function isSpacedWord(token: string): boolean {
 /** 0, 1, 2, 3–4, 5–8, … : a log2 bucket. */
 function bucket(n: number): string {
   return n <= 0 ? '0' : String(Math.ceil(Math.log2(n + 1)));
+}
+
+/**
+ * `to.split(',').filter((r) => r.includes('@')).length`, without the arrays (whose element kinds vary from message
+ * to message and kept throwing extractFeatures out of optimised code).
+ */
+function countAddresses(to: string): number {
+  let n = 0;
+  let start = 0;
+  let at = to.indexOf('@');
+  for (;;) {
+    const comma = to.indexOf(',', start);
+    const end = comma < 0 ? to.length : comma;
+    if (at >= 0 && at < start) at = to.indexOf('@', start);
+    if (at >= start && at < end) n++;
+    if (comma < 0) return n;
+    start = comma + 1;
+  }
 }
 
 /** `john.smith` → `a.a`, `x7f3k2` → `a0a0a0`: the local part's form, not its value. */
@@ -153,16 +178,36 @@ function urlFeatures(u: UrlInfo, names: string[], neutral: boolean): void {
 
 function textShapeFeatures(text: string, names: string[]): void {
   const sample = text.length > 20_000 ? text.slice(0, 20_000) : text;
-  const letters = sample.replace(/[^A-Za-z]/g, '');
-  if (letters.length >= 40) names.push('x:caps:' + Math.min(10, Math.floor((letters.replace(/[^A-Z]/g, '').length / letters.length) * 20)));
-  for (const w of (sample.match(/\b[A-Z]{3,16}\b/g) ?? []).slice(0, 60)) names.push('U:' + w);
-  names.push('x:excl:' + bucket((sample.match(/!/g) ?? []).length), 'x:money:' + bucket((sample.match(/[$€£]/g) ?? []).length));
+  // One pass over the text instead of a string per count: ASCII letters, capitals among them, `!`, money signs.
+  let letters = 0;
+  let capitals = 0;
+  let excl = 0;
+  let money = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) {
+      letters++;
+      capitals++;
+    } else if (c >= 0x61 && c <= 0x7a) letters++;
+    else if (c === 0x21) excl++;
+    else if (c === 0x24 || c === 0x20ac || c === 0xa3) money++;
+  }
+  if (letters >= 40) names.push('x:caps:' + Math.min(10, Math.floor((capitals / letters) * 20)));
+  // A shouted word needs three capitals.
+  if (capitals >= 3) {
+    const shout = /\b[A-Z]{3,16}\b/g;
+    let m: RegExpExecArray | null;
+    for (let k = 0; k < 60 && (m = shout.exec(sample)); k++) names.push('U:' + m[0]);
+  }
+  names.push('x:excl:' + bucket(excl), 'x:money:' + bucket(money));
   if (/!!!|\?\?\?|\$\$\$/.test(sample)) names.push('x:runs');
 }
 
-export function extractFeatures(input: MessageInput, options: FeatureOptions = DEFAULT_FEATURE_OPTIONS): Features {
-  const msg = isParsed(input.message) ? input.message : parseMessage(input.message);
-  const names: string[] = [];
+// extractFeatures is cut in parts that V8 optimises (and, when a message takes a branch not seen before, throws
+// out and re-optimises) one by one: as one function, each such event recompiled all of it.
+
+/** Subject, From, recipients, mailer, MIME parts, HTML markup, header presence. */
+function headerFeatures(msg: ParsedMessage, options: FeatureOptions, names: string[]): void {
   const subject = tokenize(cleanSubject(msg.subject), { prefix: 's:', limit: 40 });
   names.push(...subject);
   if (options.subjectPairs) for (let i = 0; i + 1 < subject.length; i++) names.push(subject[i] + ' ' + subject[i + 1].slice(2));
@@ -176,7 +221,7 @@ export function extractFeatures(input: MessageInput, options: FeatureOptions = D
   }
   // Shapes rather than values: how the From local part is built, how many recipients, links and words.
   if (msg.from?.address.includes('@')) names.push('fl:' + shape(msg.from.address.slice(0, msg.from.address.indexOf('@'))));
-  const recipients = (header(msg, 'to') ?? '').split(',').filter((r) => r.includes('@')).length;
+  const recipients = countAddresses(header(msg, 'to') ?? '');
   names.push('n:to:' + bucket(recipients));
   const mailer = header(msg, 'x-mailer') ?? header(msg, 'user-agent');
   if (mailer) names.push('xm:' + (/^[a-z][a-z .-]{0,30}/i.exec(mailer)?.[0].trim().toLowerCase() ?? 'other'));
@@ -198,10 +243,16 @@ export function extractFeatures(input: MessageInput, options: FeatureOptions = D
   }
   if (options.mimeShape) names.push('ms:' + (msg.shape ?? '').slice(0, 80), 'n:parts:' + bucket(msg.parts.length));
   if (options.headerShape) for (const h of SHAPE_HEADERS) if (header(msg, h) !== undefined) names.push('h:' + h);
+}
 
-  const text = stripListNoise(msg.text);
+/** Links (HTML links first, then those in the text) and sender consistency; returns the parsed links. */
+function linkFeatures(msg: ParsedMessage, text: string, options: FeatureOptions, names: string[]): UrlInfo[] {
   const urls: UrlInfo[] = [];
-  const rawUrls = [...msg.html.links.map((l) => l.href), ...findUrls(text, MAX_URLS)].slice(0, MAX_URLS);
+  // The HTML links, then the links in the text, the first MAX_URLS of them. (Built by a loop: spreading arrays
+  // whose element kinds differ from message to message kept throwing this function out of optimised code.)
+  const rawUrls: string[] = [];
+  for (const l of msg.html.links) if (rawUrls.length < MAX_URLS) rawUrls.push(l.href);
+  if (rawUrls.length < MAX_URLS) for (const u of findUrls(text, MAX_URLS - rawUrls.length)) rawUrls.push(u);
   for (const raw of rawUrls) {
     const u = parseUrl(raw);
     if (!u || !u.host) continue;
@@ -217,6 +268,43 @@ export function extractFeatures(input: MessageInput, options: FeatureOptions = D
     const mid = /@([^>\s]+)>?\s*$/.exec(header(msg, 'message-id') ?? '');
     names.push('x:msgid-from:' + (mid ? String(baseDomain(mid[1].toLowerCase()) === from) : 'none'));
   }
+  return urls;
+}
+
+/**
+ * The body's words and word pairs after `names`, then all of them de-duplicated (first appearance kept) and capped
+ * at MAX_FEATURES, with their hashFeature() values.
+ */
+function bodyFeatures(msg: ParsedMessage, text: string, options: FeatureOptions, names: string[]): { names: string[]; hashes: number[] } {
+  const body = tokenize(text, { limit: MAX_BODY_TOKENS });
+  if (msg.htmlText) tokenize(stripListNoise(msg.htmlText), { limit: MAX_BODY_TOKENS }, body);
+  // Every name's hashFeature(), for de-duplication and for the model's buckets; a word pair's is carried on from
+  // its first word's, so the pair string is never read.
+  const head = names.length;
+  const hashes = new Uint32Array(head + 2 * body.length);
+  for (let i = 0; i < head; i++) hashes[i] = hashFeature(names[i]);
+  const tokenHashes = new Uint32Array(body.length);
+  for (let i = 0; i < body.length; i++) tokenHashes[i] = hashFeature(body[i]);
+  // Word pairs catch phrases ("click here", "remove you") that single words only hint at; interleaved with
+  // the words so that the feature cap cuts both alike.
+  for (let i = 0; i < body.length; i++) {
+    hashes[names.length] = tokenHashes[i];
+    names.push(body[i]);
+    if (options.bodyPairs && i + 1 < body.length && i < MAX_BIGRAMS && isSpacedWord(body[i]) && isSpacedWord(body[i + 1])) {
+      hashes[names.length] = continueHash(Math.imul(tokenHashes[i] ^ 0x20, FNV_PRIME), body[i + 1]);
+      names.push(body[i] + ' ' + body[i + 1]);
+    }
+  }
+
+  return distinct(names, hashes, MAX_FEATURES);
+}
+
+export function extractFeatures(input: MessageInput, options: FeatureOptions = DEFAULT_FEATURE_OPTIONS): Features {
+  const msg = isParsed(input.message) ? input.message : parseMessage(input.message);
+  const names: string[] = [];
+  headerFeatures(msg, options, names);
+  const text = stripListNoise(msg.text);
+  const urls = linkFeatures(msg, text, options, names);
   if (options.textShape) textShapeFeatures(text + '\n' + msg.htmlText, names);
 
   const textLength = options.languageNeutral ? latinLength(msg.text) + latinLength(msg.htmlText) : msg.text.length + msg.htmlText.length;
@@ -224,21 +312,65 @@ export function extractFeatures(input: MessageInput, options: FeatureOptions = D
   const rules = evaluateRules({ msg, urls, envelope: input.envelope, auth: input.auth, client: input.client });
   for (const r of rules) if (r.weight === 'learned') names.push('rule:' + r.id);
 
-  const body = tokenize(text, { limit: MAX_BODY_TOKENS });
-  if (msg.htmlText) tokenize(stripListNoise(msg.htmlText), { limit: MAX_BODY_TOKENS }, body);
-  // Word pairs catch phrases ("click here", "remove you") that single words only hint at; interleaved with
-  // the words so that the feature cap cuts both alike.
-  for (let i = 0; i < body.length; i++) {
-    names.push(body[i]);
-    if (options.bodyPairs && i + 1 < body.length && i < MAX_BIGRAMS && isSpacedWord(body[i]) && isSpacedWord(body[i + 1])) names.push(body[i] + ' ' + body[i + 1]);
-  }
-
-  let unique = [...new Set(names)];
-  if (unique.length > MAX_FEATURES) unique = unique.slice(0, MAX_FEATURES);
+  const unique = bodyFeatures(msg, text, options, names);
   // Character grams have their own cap, so a long message keeps all of its word features.
-  if (options.charGrams) unique.push(...charGrams(cleanSubject(msg.subject) + ' ' + text + ' ' + msg.htmlText));
-  if (!options.rawGrams) return { names: unique, rules };
+  if (options.charGrams) {
+    for (const g of charGrams(cleanSubject(msg.subject) + ' ' + text + ' ' + msg.htmlText)) {
+      unique.names.push(g);
+      unique.hashes.push(hashFeature(g));
+    }
+  }
+  const features: Features = { names: unique.names, hashes: new Uint32Array(unique.hashes), rules };
+  if (!options.rawGrams) return features;
   const source = gramText(msg, DEFAULT_GRAM_OPTIONS);
-  const { hashes, at } = gramHashesAt(source, DEFAULT_GRAM_OPTIONS.n);
-  return { names: unique, rules, grams: hashes, gramText: source, gramAt: at };
+  const { hashes: grams, at } = gramHashesAt(source, DEFAULT_GRAM_OPTIONS.n);
+  return { ...features, grams, gramText: source, gramAt: at };
+}
+
+const FNV_PRIME = 0x01000193;
+
+// Scratch table of distinct(), reused across calls: per slot an index into the distinct names; a stamp marks the
+// slots used in the current call without clearing the table.
+let distinctSlots = new Int32Array(0);
+let distinctStamps = new Uint32Array(0);
+let distinctStamp = 0;
+
+/**
+ * `[...new Set(names)].slice(0, max)` (first appearance kept, in order), with each one's hash, found through the
+ * hashes already computed: a Set of strings would hash (and flatten) every name once more.
+ */
+function distinct(names: readonly string[], hashes: Uint32Array, max: number): { names: string[]; hashes: number[] } {
+  let size = 1024;
+  while (size < Math.min(names.length, max) * 2) size *= 2;
+  if (distinctSlots.length < size) {
+    distinctSlots = new Int32Array(size);
+    distinctStamps = new Uint32Array(size);
+    distinctStamp = 0;
+  }
+  if (++distinctStamp === 0xffffffff) {
+    distinctStamps.fill(0);
+    distinctStamp = 1;
+  }
+  const mask = distinctSlots.length - 1;
+  const out: string[] = [];
+  const outHashes: number[] = [];
+  for (let i = 0; i < names.length && out.length < max; i++) {
+    const h = hashes[i];
+    let j = Math.imul(h, 0x9e3779b1) >>> 0;
+    for (;;) {
+      j &= mask;
+      if (distinctStamps[j] !== distinctStamp) {
+        distinctStamps[j] = distinctStamp;
+        distinctSlots[j] = out.length;
+        out.push(names[i]);
+        outHashes.push(h);
+        break;
+      }
+      const k = distinctSlots[j];
+      // Same hash is not enough: two names may share one.
+      if (outHashes[k] === h && out[k] === names[i]) break;
+      j++;
+    }
+  }
+  return { names: out, hashes: outHashes };
 }

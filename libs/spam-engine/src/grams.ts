@@ -62,6 +62,9 @@ export function gramText(msg: ParsedMessage, o: GramOptions = DEFAULT_GRAM_OPTIO
 let slots = new Uint32Array(0);
 let stamps = new Uint32Array(0);
 let stamp = 0;
+// Scratch output, reused too: only the distinct grams are copied out.
+let scratchHashes = new Uint32Array(0);
+let scratchAt = new Uint32Array(0);
 
 /** FNV-1a over UTF-16 code units of text[i, i+n): the same as hashFeature(text.slice(i, i + n)). */
 export function gramHash(text: string, i: number, n: number): number {
@@ -93,8 +96,12 @@ export function gramHashesAt(text: string, n: number): { hashes: Uint32Array; at
     stamps.fill(0);
     stamp = 1;
   }
-  const out = new Uint32Array(count);
-  const at = new Uint32Array(count);
+  if (scratchHashes.length < count) {
+    scratchHashes = new Uint32Array(count);
+    scratchAt = new Uint32Array(count);
+  }
+  const out = scratchHashes;
+  const at = scratchAt;
   let k = 0;
   for (let i = 0; i < count; i++) {
     const h = gramHash(text, i, n);

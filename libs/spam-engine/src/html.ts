@@ -1,4 +1,5 @@
 import { decodeHTML } from 'entities';
+import { nonSpaceLength } from './tokenize';
 
 export interface HtmlLink {
   href: string;
@@ -64,7 +65,7 @@ export function extractHtml(html: string): HtmlInfo {
     /<font\b[^>]*\bsize\s*=\s*["']?[01]\b/i.test(s) ||
     /color\s*=\s*["']?#?f{6}\b[^>]*>[^<]{3,}/i.test(s);
   const text = htmlToText(s);
-  return { links, images, tags: [...tags], style: [...style], hidden, textLength: text.replace(/\s+/g, '').length, text };
+  return { links, images, tags: [...tags], style: [...style], hidden, textLength: nonSpaceLength(text), text };
 }
 
 function htmlToText(s: string): string {

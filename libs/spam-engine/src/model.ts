@@ -115,6 +115,15 @@ export function hashFeature(name: string): number {
   return h >>> 0;
 }
 
+/** hashFeature(a + b) from h = hashFeature(a): FNV-1a carried on over b's code units, without building a + b. */
+export function continueHash(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 export class SpamModel {
   readonly mask: number;
 
@@ -153,6 +162,13 @@ export class SpamModel {
   buckets(names: readonly string[]): Uint32Array {
     const out = new Uint32Array(names.length);
     for (let i = 0; i < names.length; i++) out[i] = hashFeature(names[i]) & this.mask;
+    return out;
+  }
+
+  /** buckets() of names whose hashFeature() values are known already. */
+  bucketsOfHashes(hashes: ArrayLike<number>): Uint32Array {
+    const out = new Uint32Array(hashes.length);
+    for (let i = 0; i < hashes.length; i++) out[i] = hashes[i] & this.mask;
     return out;
   }
 

@@ -1,5 +1,5 @@
 import { header, headers, type ParsedMessage } from './parse';
-import { baseDomain, type UrlInfo } from './tokenize';
+import { baseDomain, nonSpaceLength, type UrlInfo } from './tokenize';
 import type { AuthenticationResults, ClientInfo, Envelope } from './types';
 
 export interface RuleContext {
@@ -28,7 +28,7 @@ const DATE_RE = /^(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}
 const URLISH_TEXT_RE = /^(?:https?:\/\/)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?:[/:?#]\S*)?$/i;
 
 function visibleTextLength(msg: ParsedMessage): number {
-  return msg.text.replace(/\s+/g, '').length + msg.html.textLength;
+  return nonSpaceLength(msg.text) + msg.html.textLength;
 }
 
 function receivedTime(msg: ParsedMessage): number | undefined {

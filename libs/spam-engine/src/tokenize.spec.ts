@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMessage } from './parse';
-import { baseDomain, parseUrl, tokenize } from './tokenize';
+import { baseDomain, nonSpaceLength, parseUrl, tokenize } from './tokenize';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
 
@@ -93,5 +93,16 @@ describe('parseMessage decodes charsets', () => {
   it('notes a multipart without boundary as a defect', () => {
     const m = parseMessage('Content-Type: multipart/mixed\r\n\r\nhello');
     expect(m.defects).toEqual(['missing-boundary']);
+  });
+});
+
+describe('nonSpaceLength', () => {
+  it('counts what /\\s+/ leaves, for every UTF-16 code unit', () => {
+    const wrong: number[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const s = 'a' + String.fromCharCode(c) + 'b \t';
+      if (nonSpaceLength(s) !== s.replace(/\s+/g, '').length) wrong.push(c);
+    }
+    expect(wrong).toEqual([]);
   });
 });

@@ -48,6 +48,20 @@ export function tokenize(text: string, options: TokenizeOptions = {}, out: strin
   return out;
 }
 
+/** Whether a UTF-16 code unit is whitespace as a RegExp's `\s` sees it (WhiteSpace and LineTerminator). */
+export function isSpaceCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** `text.replace(/\s+/g, '').length`, counted without building the string. */
+export function nonSpaceLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (!isSpaceCode(text.charCodeAt(i))) n++;
+  return n;
+}
+
 export interface UrlInfo {
   url: string;
   host: string;
