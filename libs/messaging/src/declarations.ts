@@ -31,6 +31,30 @@ export interface StreamSpec {
   replicas?: number;
 }
 
+/** A stream as `@torii/contracts` defines it (NATS-shaped: durations in nanoseconds). */
+export interface NatsStreamDefinition {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  readonly retention: 'limits' | 'workqueue' | 'interest';
+  readonly storage: 'file' | 'memory';
+  readonly max_age: number;
+  readonly duplicate_window: number;
+}
+
+const NS_PER_MS = 1_000_000;
+
+/** A contracts stream definition as a `StreamSpec` (what services ensure at boot and tests declare). */
+export function streamSpecOf(definition: NatsStreamDefinition): StreamSpec {
+  return {
+    name: definition.name,
+    subjects: [...definition.subjects],
+    retention: definition.retention,
+    storage: definition.storage,
+    maxAgeMs: definition.max_age / NS_PER_MS,
+    duplicateWindowMs: definition.duplicate_window / NS_PER_MS,
+  };
+}
+
 /** A durable pull consumer and how its messages are handled. */
 export interface ConsumerSpec {
   /** Durable name (letters, digits, `-`, `_`). */

@@ -6,6 +6,8 @@ export {
   ensureConsumer,
   ensureStreams,
   streamConfigFor,
+  streamSpecOf,
+  type NatsStreamDefinition,
   type ConsumerSpec,
   type StreamSpec,
 } from './declarations';

@@ -21,7 +21,7 @@ import {
   type MailReceived,
 } from '@torii/contracts';
 import { createTestSchema, type TestSchema } from '@torii/db';
-import { JetStreamPublisher, KvStore, connectNats, ensureStreams } from '@torii/messaging';
+import { JetStreamPublisher, KvStore, connectNats, ensureStreams, streamSpecOf } from '@torii/messaging';
 import { ObjectStore, messageKey, sidecarKey } from '@torii/storage';
 import { startNatsServer, startS3Server, startSmtpSink, uniqueName, type NatsServer, type S3Server, type SinkMessage, type SmtpSink } from '@torii/testing';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
@@ -45,14 +45,7 @@ const TENANT = '7a1f0c2e-0000-4000-8000-000000000005';
 const BOXES = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
 const JA_SUBJECT = '=?ISO-2022-JP?B?GyRCJVYlbSVDJS9CUD5dJE43bxsoQg==?='; // 「ブロック対象の件」
 
-const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map((d) => ({
-  name: d.name,
-  subjects: [...d.subjects],
-  retention: d.retention,
-  storage: d.storage,
-  maxAgeMs: d.max_age / 1_000_000,
-  duplicateWindowMs: d.duplicate_window / 1_000_000,
-}));
+const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpecOf);
 
 jest.setTimeout(120_000);
 

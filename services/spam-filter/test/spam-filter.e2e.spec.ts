@@ -18,7 +18,7 @@ import {
   type MailReceived,
 } from '@torii/contracts';
 import { createTestSchema, type TestSchema } from '@torii/db';
-import { JetStreamPublisher, KvStore, connectNats, ensureStreams } from '@torii/messaging';
+import { JetStreamPublisher, KvStore, connectNats, ensureStreams, streamSpecOf } from '@torii/messaging';
 import { ObjectStore, messageKey, sidecarKey } from '@torii/storage';
 import { startNatsServer, startS3Server, startSmtpSink, uniqueName, type NatsServer, type S3Server, type SinkMessage, type SmtpSink } from '@torii/testing';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
@@ -40,14 +40,7 @@ const DOMAIN = 'spam-e2e.test';
 const TENANT = '7a1f0c2e-0000-4000-8000-000000000001';
 
 /** The streams as contracts define them (the services ensure the same at boot). */
-const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map((d) => ({
-  name: d.name,
-  subjects: [...d.subjects],
-  retention: d.retention,
-  storage: d.storage,
-  maxAgeMs: d.max_age / 1_000_000,
-  duplicateWindowMs: d.duplicate_window / 1_000_000,
-}));
+const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpecOf);
 
 jest.setTimeout(120_000);
 

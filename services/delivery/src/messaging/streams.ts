@@ -1,21 +1,7 @@
-import { Codecs, Streams, Subjects, type StreamDefinition } from '@torii/contracts';
-import type { ConsumerSpec, StreamSpec } from '@torii/messaging';
+import { Codecs, Streams, Subjects } from '@torii/contracts';
+import { streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
 
-const NS_PER_MS = 1_000_000;
-
-/** A contracts stream definition (NATS-shaped) as @torii/messaging's StreamSpec. */
-export function streamSpec(definition: StreamDefinition): StreamSpec {
-  return {
-    name: definition.name,
-    subjects: [...definition.subjects],
-    retention: definition.retention,
-    storage: definition.storage,
-    maxAgeMs: definition.max_age / NS_PER_MS,
-    duplicateWindowMs: definition.duplicate_window / NS_PER_MS,
-  };
-}
-
-export const DELIVERY_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpec);
+export const DELIVERY_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpecOf);
 
 const common = { maxDeliver: 20, ackWaitMs: 30_000, concurrency: 8 } as const;
 

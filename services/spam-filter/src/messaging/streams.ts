@@ -1,21 +1,8 @@
-import { Codecs, Streams, Subjects, type StreamDefinition } from '@torii/contracts';
-import type { ConsumerSpec, StreamSpec } from '@torii/messaging';
-
-const NS_PER_MS = 1_000_000;
-
-function streamSpec(definition: StreamDefinition): StreamSpec {
-  return {
-    name: definition.name,
-    subjects: [...definition.subjects],
-    retention: definition.retention,
-    storage: definition.storage,
-    maxAgeMs: definition.max_age / NS_PER_MS,
-    duplicateWindowMs: definition.duplicate_window / NS_PER_MS,
-  };
-}
+import { Codecs, Streams, Subjects } from '@torii/contracts';
+import { streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
 
 /** Declared at boot (idempotent): what we read and what we write (DELIVERY: quarantined recipients). */
-export const SPAM_FILTER_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpec);
+export const SPAM_FILTER_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpecOf);
 
 export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
   return [

@@ -1,21 +1,8 @@
-import { Codecs, DeliveryState, Streams, Subjects, type StreamDefinition } from '@torii/contracts';
-import type { ConsumerSpec, StreamSpec } from '@torii/messaging';
-
-const NS_PER_MS = 1_000_000;
-
-function streamSpec(definition: StreamDefinition): StreamSpec {
-  return {
-    name: definition.name,
-    subjects: [...definition.subjects],
-    retention: definition.retention,
-    storage: definition.storage,
-    maxAgeMs: definition.max_age / NS_PER_MS,
-    duplicateWindowMs: definition.duplicate_window / NS_PER_MS,
-  };
-}
+import { Codecs, DeliveryState, Streams, Subjects } from '@torii/contracts';
+import { streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
 
 /** DELIVERY carries the outcomes the spool follows and the retry commands it sends; MAIL takes its DSNs. */
-export const SPOOL_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.DELIVERY].map(streamSpec);
+export const SPOOL_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.DELIVERY].map(streamSpecOf);
 
 /**
  * One consumer over `delivery.>` with one handler at a time, so a recipient's deferred → delivered order is

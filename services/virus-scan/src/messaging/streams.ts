@@ -1,22 +1,9 @@
-import { Codecs, Streams, Subjects, type StreamDefinition } from '@torii/contracts';
-import type { ConsumerSpec, StreamSpec } from '@torii/messaging';
+import { Codecs, Streams, Subjects } from '@torii/contracts';
+import { streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
 import type { VirusScanConfig } from '../config/virus-scan.config';
 
-const NS_PER_MS = 1_000_000;
-
-function streamSpec(definition: StreamDefinition): StreamSpec {
-  return {
-    name: definition.name,
-    subjects: [...definition.subjects],
-    retention: definition.retention,
-    storage: definition.storage,
-    maxAgeMs: definition.max_age / NS_PER_MS,
-    duplicateWindowMs: definition.duplicate_window / NS_PER_MS,
-  };
-}
-
 /** MAIL (what we read, and mail.submit for warnings) and VERDICTS (what we write). */
-export const VIRUS_SCAN_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS].map(streamSpec);
+export const VIRUS_SCAN_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS].map(streamSpecOf);
 
 /** One durable consumer over both directions (NATS 2.9: one filter subject, `mail.received.*`). */
 export function virusScanConsumers(config: VirusScanConfig): ConsumerSpec[] {
