@@ -27,7 +27,7 @@ const SERVICES = [
   { name: 'spam-filter', port: 3004 },
   { name: 'virus-scan', port: 3005 },
   { name: 'spool', port: 3007 },
-  { name: 'edge-mta', port: 3003, env: { STATE_DIR: path.join(state, 'edge-mta') } },
+  { name: 'edge-mta', port: 3003, docs: false, env: { STATE_DIR: path.join(state, 'edge-mta') } },
 ].filter((s) => fs.existsSync(path.join(root, 'services', s.name, 'dist', 'main.js')));
 if (!SERVICES.some((s) => s.name === 'spool')) {
   for (const s of SERVICES) if (s.name === 'delivery') s.env = {}; // no spool: delivery retries itself
@@ -185,7 +185,7 @@ async function main() {
       say(`${service.name} did not become healthy on port ${service.port}`);
       return shutdown(1);
     }
-    say(`${service.name} ready: http://127.0.0.1:${service.port} (API docs at /docs)`);
+    say(`${service.name} ready: http://127.0.0.1:${service.port}${service.docs === false ? ' (health and metrics; SMTP on 2525 and 2587)' : ' (API docs at /docs)'}`);
   }
   say('Torii is up. Ctrl-C stops it.');
 }
