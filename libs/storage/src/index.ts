@@ -1,5 +1,5 @@
 export { InvalidObjectKeyError, ObjectNotFoundError, ObjectStoreError } from './errors';
-export { assertValidKey, messageKey, messagePrefix, parseMessageKey, sidecarKey, type MessageKeyParts } from './keys';
+export { assertValidKey, messageKey, messagePrefix, parseMessageKey, sidecarKey, submitKey, type MessageKeyParts } from './keys';
 export {
   DEFAULT_S3_ENDPOINT,
   ObjectStore,

@@ -1,4 +1,4 @@
-import { InvalidObjectKeyError, assertValidKey, messageKey, messagePrefix, parseMessageKey, sidecarKey } from './index';
+import { InvalidObjectKeyError, assertValidKey, messageKey, messagePrefix, parseMessageKey, sidecarKey, submitKey } from './index';
 
 describe('messageKey', () => {
   it.each([
@@ -64,5 +64,26 @@ describe('sidecarKey', () => {
   });
   it('refuses a key that is not a message', () => {
     expect(() => sidecarKey('mail/t1/2026/11/28/01ABC.json')).toThrow(/not a message key/);
+  });
+});
+
+describe('submitKey', () => {
+  it('files a submission by tenant and UTC day', () => {
+    expect(submitKey({ tenantId: 't1', submittedAt: new Date('2026-01-01T08:30:00+09:00'), submitId: 'dsn-01ABC-7' })).toBe(
+      'submit/t1/2025/12/31/dsn-01ABC-7.eml',
+    );
+  });
+  it('takes ids longer than a message id (purpose, id and address)', () => {
+    const submitId = `quarantine-warning-01ABC-${'a'.repeat(300)}examplecom`;
+    expect(submitKey({ tenantId: 't1', submittedAt: new Date('2026-11-28T00:00:00Z'), submitId })).toBe(`submit/t1/2026/11/28/${submitId}.eml`);
+  });
+  it.each([
+    ['t/1', 'x'],
+    ['t1', '../x'],
+    ['t1', 'a.b'],
+    ['t1', ''],
+    ['t1', 'x'.repeat(513)],
+  ])('refuses tenant %j id %j', (tenantId, submitId) => {
+    expect(() => submitKey({ tenantId, submittedAt: new Date(), submitId })).toThrow(InvalidObjectKeyError);
   });
 });

@@ -49,11 +49,30 @@ export function messageKey({ tenantId, receivedAt, messageId }: MessageKeyParts)
 export function messagePrefix(tenantId: string, day?: Date): string {
   if (!ID.test(tenantId))
     throw new InvalidObjectKeyError(tenantId, 'tenant id must be letters, digits, - or _');
-  if (!day) return `mail/${tenantId}/`;
+  return day ? `mail/${tenantId}/${utcDayPath(day)}/` : `mail/${tenantId}/`;
+}
+
+function utcDayPath(day: Date): string {
   const yyyy = String(day.getUTCFullYear()).padStart(4, '0');
   const mm = String(day.getUTCMonth() + 1).padStart(2, '0');
   const dd = String(day.getUTCDate()).padStart(2, '0');
-  return `mail/${tenantId}/${yyyy}/${mm}/${dd}/`;
+  return `${yyyy}/${mm}/${dd}`;
+}
+
+// Submission ids are made of a purpose, a message id and sometimes an address: longer than a message id.
+const SUBMIT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,511}$/;
+
+/**
+ * Where a message the gateway writes itself (a DSN, a quarantine release or digest, a virus warning) waits
+ * for the `mail.submit` that sends it: `submit/<tenantId>/<YYYY>/<MM>/<DD>/<submitId>.eml`, by UTC day.
+ */
+export function submitKey({ tenantId, submittedAt, submitId }: { tenantId: string; submittedAt: Date; submitId: string }): string {
+  if (!ID.test(tenantId))
+    throw new InvalidObjectKeyError(tenantId, 'tenant id must be letters, digits, - or _');
+  if (!SUBMIT_ID.test(submitId))
+    throw new InvalidObjectKeyError(submitId, 'submission id must be letters, digits, - or _ (at most 512)');
+  if (Number.isNaN(submittedAt.getTime())) throw new InvalidObjectKeyError(String(submittedAt), 'invalid date');
+  return `submit/${tenantId}/${utcDayPath(submittedAt)}/${submitId}.eml`;
 }
 
 const MESSAGE_KEY =

@@ -6,7 +6,7 @@ import { DeliveryRepository, type MessageWithRecipients } from '../persistence/d
 import { MessageObjects } from '../persistence/message-objects';
 import { statusCode } from '../smtp/smtp-reply.rules';
 import { composeFailureDsn, failureDsnRecipients, headerSection, returnMode, type DsnRecipient, type DsnReturnMode, type ReturnedContent } from '@torii/dsn';
-import { ObjectNotFoundError } from '@torii/storage';
+import { ObjectNotFoundError, submitKey } from '@torii/storage';
 
 const HEADER_PEEK_BYTES = 256 * 1024;
 
@@ -91,8 +91,7 @@ export class DsnService {
       await this.repository.completeDsn(ids, undefined);
       return;
     }
-    const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
-    const key = `submit/${message.tenantId}/${day}/${dsnId}.eml`;
+    const key = submitKey({ tenantId: message.tenantId, submittedAt: now, submitId: dsnId });
     const stored = await this.objects.put(key, raw);
     // The DSN goes back the way the message came: an inbound message's sender is on the Internet.
     const direction = message.direction === 'inbound' ? Direction.OUTBOUND : Direction.INBOUND;

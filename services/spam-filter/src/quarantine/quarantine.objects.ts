@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ObjectStore } from '@torii/storage';
+import { ObjectStore, submitKey } from '@torii/storage';
 import { Readable } from 'node:stream';
 
 /**
@@ -19,7 +19,7 @@ export class QuarantineObjects {
   }
 
   static submitKey(tenantId: string, submitId: string, now: Date): string {
-    return `submit/${tenantId}/${now.toISOString().slice(0, 10).replaceAll('-', '/')}/${submitId}.eml`;
+    return submitKey({ tenantId, submittedAt: now, submitId });
   }
 
   async size(key: string): Promise<number | null> {

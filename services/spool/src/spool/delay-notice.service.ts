@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Direction, MailSubmitSchema, NotifyCondition, create, timestampFromDate } from '@torii/contracts';
 import { composeDelayDsn, headerSection, type DsnRecipient, type DsnReturnMode } from '@torii/dsn';
 import { counter } from '@torii/telemetry';
+import { submitKey } from '@torii/storage';
 import { SPOOL_CONFIG, type SpoolConfig } from '../config/spool.config';
 import { SpoolBus } from './spool-bus.repository';
 import { MessageObjects } from './message-objects.repository';
@@ -54,8 +55,7 @@ export class DelayNoticeService {
       { type: 'headers', headers },
     );
     if (!raw) return false;
-    const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
-    const key = `submit/${message.tenantId}/${day}/${dsnId}.eml`;
+    const key = submitKey({ tenantId: message.tenantId, submittedAt: now, submitId: dsnId });
     const stored = await this.objects.put(key, raw);
     // Back the way the message came: an inbound message's sender is on the Internet.
     const direction = message.direction === 'inbound' ? Direction.OUTBOUND : Direction.INBOUND;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { Direction, MailSubmitSchema, NotifyCondition, create, timestampFromDate, type DomainDirectory, type MailReceived } from '@torii/contracts';
+import { submitKey } from '@torii/storage';
 import { VIRUS_SCAN_CONFIG, type VirusScanConfig } from '../config/virus-scan.config';
 import { MessageSource } from '../scan/message-source';
 import { VerdictPublisher } from '../scan/verdict.publisher';
@@ -57,7 +58,7 @@ export class WarningService {
       })
         .compile()
         .build();
-      const key = `submit/${event.tenantId}/${now.toISOString().slice(0, 10).replaceAll('-', '/')}/${submitId}.eml`;
+      const key = submitKey({ tenantId: event.tenantId, submittedAt: now, submitId });
       const stored = await this.source.put(key, raw);
       await this.publisher.submit(
         create(MailSubmitSchema, {
