@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AuthModule } from '@torii/auth';
+import { AuthModule, type JwksOption } from '@torii/auth';
 import { parseDuration } from '@torii/config';
 import { MessagingModule } from '@torii/messaging';
 import { ObjectStore } from '@torii/storage';
@@ -34,6 +34,8 @@ export interface DeliveryOverrides {
   /** Replaces DNS (tests inject records). */
   resolver?: DnsResolver;
   deferral?: DeferralHandler;
+  /** Replaces the tenant service's JWKS (tests sign their own tokens). */
+  jwks?: JwksOption;
 }
 
 @Module({})
@@ -56,7 +58,7 @@ export class DeliveryModule {
       module: DeliveryModule,
       imports: [
         MessagingModule.forRoot({ servers: config.NATS_URL, name: 'delivery', streams: DELIVERY_STREAMS }),
-        AuthModule.forRoot({ jwks: { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
+        AuthModule.forRoot({ jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
       ],
       controllers: [MailConsumer, MessagesController, SpoolRetryConsumer],
       providers: [

@@ -8,17 +8,24 @@ import {
   create,
   type MailReceived,
 } from '@torii/contracts';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import request from 'supertest';
 import { DeliveryRepository } from '../src/persistence/delivery.repository';
 import { eventually, rawMessage, startHarness, type Harness } from './support/harness';
 
 describe('verdict join', () => {
   let h: Harness;
+  let sign: (claims: Record<string, unknown>) => Promise<string>;
   const subscribed = { spam: { subscribed: true }, virus: { subscribed: true }, archive: { subscribed: false } };
   beforeAll(async () => {
     h = await startHarness({ VERDICT_TIMEOUT_SPAM: '1500ms', VERDICT_TIMEOUT_VIRUS: '1500ms' });
     await h.putDomain('filtered.test', { services: subscribed });
     await h.putDomain('open.test', { services: { ...subscribed, virus: { subscribed: false } } });
-    await h.startApp();
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
+    sign = (claims) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer('torii-tenant').setAudience('torii').setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    await h.startApp({ jwks: { keys: async () => ({ keys: [jwk] }) } });
   }, 60_000);
   afterAll(async () => h?.close());
 
@@ -84,6 +91,59 @@ describe('verdict join', () => {
     }, 10_000, 'held');
     expect(rows.recipients[0].reason).toBe('virus-unchecked');
     expect(h.tenantSink.messages.some((m) => m.messageId === 'join-3@sender.test')).toBe(false);
+  });
+
+  const heldMessage = async (id: string, to: string) => {
+    const event = await h.storeMessage({ domain: 'filtered.test', from: 'a@sender.test', to: [to], raw: rawMessage(id) });
+    await h.publishReceived(event);
+    await spam(event, []);
+    await eventually(async () => (await status(event.messageId))?.recipients[0]?.state === 'held', 10_000, 'held');
+    return event;
+  };
+
+  it('a virus verdict that comes after the hold re-opens it: the message is judged and delivered', async () => {
+    const event = await heldMessage('join-late@sender.test', 'late@filtered.test');
+    await virus(event, VirusStatus.CLEAN);
+    const got = await h.tenantSink.waitFor((m) => m.messageId === 'join-late@sender.test', 10_000);
+    expect(got.raw.toString()).toContain('X-Torii-Virus-Check: clean (ClamAV test)');
+    const rows = await eventually(async () => {
+      const s = await status(event.messageId);
+      return s?.recipients[0]?.state === 'delivered' ? s : undefined;
+    }, 10_000, 'delivered');
+    expect(rows.recipients[0].reason).not.toBe('virus-unchecked');
+  });
+
+  it('an administrator releases a held message (delivered, saying what was not checked) or deletes one', async () => {
+    const api = () => request(h.app!.getHttpServer());
+    const admin = `Bearer ${await sign({ sub: 'admin-1', role: 'admin', tid: 'tenant1' })}`;
+    const released = await heldMessage('join-release@sender.test', 'rel@filtered.test');
+    const deleted = await heldMessage('join-delete@sender.test', 'del@filtered.test');
+
+    // Not for a user, nor for another tenant's admin.
+    await api().post(`/v1/tenants/tenant1/messages/${released.messageId}/release`).set('Authorization', `Bearer ${await sign({ sub: 'u', role: 'user', tid: 'tenant1', email: 'rel@filtered.test' })}`).expect(403);
+    await api().post(`/v1/tenants/other/messages/${released.messageId}/release`).set('Authorization', `Bearer ${await sign({ sub: 'x', role: 'admin', tid: 'other' })}`).expect(404);
+    await api().post(`/v1/tenants/tenant1/messages/${released.messageId}/release`).expect(401);
+
+    const res = await api().post(`/v1/tenants/tenant1/messages/${released.messageId}/release`).set('Authorization', admin).expect(201);
+    expect(res.body).toEqual({ messageId: released.messageId, recipientsReleased: 1 });
+    const got = await h.tenantSink.waitFor((m) => m.messageId === 'join-release@sender.test', 10_000);
+    expect(got.raw.toString()).toContain('X-Torii-Virus-Check: not checked (timed out); released by an administrator');
+    await eventually(async () => (await status(released.messageId))?.recipients[0]?.state === 'delivered', 10_000, 'delivered');
+    // Nothing held any more.
+    const again = await api().post(`/v1/tenants/tenant1/messages/${released.messageId}/release`).set('Authorization', admin).expect(409);
+    expect(again.body.code).toBe('nothing-held');
+
+    const del = await api().delete(`/v1/tenants/tenant1/messages/${deleted.messageId}/held`).set('Authorization', admin).expect(200);
+    expect(del.body).toEqual({ messageId: deleted.messageId, recipientsDropped: 1 });
+    const rows = await status(deleted.messageId);
+    expect(rows?.recipients[0]).toMatchObject({ state: 'dropped', reason: 'deleted-by-admin' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.tenantSink.messages.some((m) => m.messageId === 'join-delete@sender.test')).toBe(false);
+    // A late verdict does not bring a deleted message back.
+    await virus(deleted, VirusStatus.CLEAN);
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await status(deleted.messageId))?.recipients[0].state).toBe('dropped');
+    expect(h.tenantSink.messages.some((m) => m.messageId === 'join-delete@sender.test')).toBe(false);
   });
 
   it('an infected message is dropped', async () => {

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, Roles, type Principal } from '@torii/auth';
 import { MessagesService } from './messages.service';
 
@@ -18,6 +18,24 @@ export class MessagesController {
   @Roles('operator', 'admin')
   recent(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Param('domain') domain: string, @Query('limit') limit?: string) {
     return this.messages.recent(principal, tenantId, domain, Number(limit ?? 50) || 50);
+  }
+
+  /**
+   * Releases the recipients held for an administrator (a check that did not happen and fails closed, an
+   * unscannable message held by policy, an audit hold): they are delivered, with a header saying which check
+   * did not happen; spam or virus decisions that came in still apply.
+   */
+  @Post('tenants/:tenantId/messages/:messageId/release')
+  @Roles('operator', 'admin')
+  release(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Param('messageId') messageId: string) {
+    return this.messages.release(principal, tenantId, messageId);
+  }
+
+  /** Deletes the recipients held for an administrator: never delivered, no DSN. */
+  @Delete('tenants/:tenantId/messages/:messageId/held')
+  @Roles('operator', 'admin')
+  dropHeld(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Param('messageId') messageId: string) {
+    return this.messages.dropHeld(principal, tenantId, messageId);
   }
 
   /** Operator: try a deferred message now. */

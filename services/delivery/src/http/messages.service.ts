@@ -1,17 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { canAccessTenant, type Principal } from '@torii/auth';
 import { ProblemException } from '@torii/http';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 import { DeliveryWorker } from '../delivery/delivery.worker';
+import { statusEvent } from '../delivery/status-events';
+import { OutboxRelay } from '../messaging/outbox.relay';
 
 type Found = NonNullable<Awaited<ReturnType<DeliveryRepository['findMessage']>>>;
 
 /** Message status for the API; a message of another tenant is "not found" (nothing leaks). */
 @Injectable()
 export class MessagesService {
+  private readonly logger = new Logger(MessagesService.name);
+
   constructor(
     private readonly repository: DeliveryRepository,
     private readonly worker: DeliveryWorker,
+    private readonly outbox: OutboxRelay,
   ) {}
 
   async status(principal: Principal, tenantId: string, messageId: string) {
@@ -26,6 +31,32 @@ export class MessagesService {
     return rows.map((m) => present({ ...m, attempts: [] }));
   }
 
+  /** Held recipients go back to the verdict join, released: 409 when none is held. */
+  async release(principal: Principal, tenantId: string, messageId: string) {
+    await this.status(principal, tenantId, messageId);
+    const count = await this.repository.releaseHeld(messageId);
+    if (count === 0) throw nothingHeld(messageId);
+    this.logger.log(`message ${messageId}: ${count} held recipient(s) released by ${principal.role} ${principal.subject}`);
+    this.worker.nudge();
+    return { messageId, recipientsReleased: count };
+  }
+
+  /** Held recipients are dropped (no delivery, no DSN): 409 when none is held. */
+  async dropHeld(principal: Principal, tenantId: string, messageId: string) {
+    const message = await this.status(principal, tenantId, messageId);
+    const now = new Date();
+    const count = await this.repository.dropHeld(messageId, DELETED_REASON, (held) =>
+      held.flatMap((r) => {
+        const event = statusEvent({ messageId, tenantId, direction: message.direction as 'inbound' | 'outbound', recipient: r.address, state: 'dropped', attempt: r.attempts, reason: DELETED_REASON, now });
+        return event ? [event] : [];
+      }),
+    );
+    if (count === 0) throw nothingHeld(messageId);
+    this.logger.log(`message ${messageId}: ${count} held recipient(s) deleted by ${principal.role} ${principal.subject}`);
+    this.outbox.nudge();
+    return { messageId, recipientsDropped: count };
+  }
+
   /** Operator: deferred recipients are tried now instead of at their next scheduled time. */
   async retryNow(messageId: string) {
     const message = await this.repository.findMessage(messageId);
@@ -34,6 +65,12 @@ export class MessagesService {
     this.worker.nudge();
     return { messageId, recipientsRescheduled: count };
   }
+}
+
+const DELETED_REASON = 'deleted-by-admin';
+
+function nothingHeld(messageId: string): ProblemException {
+  return new ProblemException({ status: 409, code: 'nothing-held', detail: `message ${messageId} has no held recipient` });
 }
 
 function notFound(messageId: string): ProblemException {

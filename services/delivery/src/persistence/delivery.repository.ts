@@ -70,6 +70,9 @@ export type EvaluationResult =
   | { kind: 'wait'; until: Date }
   | { kind: 'decided'; updates: RecipientUpdate[]; events: OutboxEvent[] };
 
+/** The reason of a recipient an administrator released from a hold, until the join has judged it again. */
+export const RELEASED_REASON = 'released-by-admin';
+
 // A recipient is due when it waits for an attempt whose time has come, or a crashed worker's lease ran out.
 const DUE = `((r.state IN ('pending','deferred') AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now()))
               OR (r.state = 'delivering' AND r.lease_until < now()))`;
@@ -93,12 +96,57 @@ export class DeliveryRepository {
     });
   }
 
-  /** Stores a verdict once (message id + kind) and asks for the join to be looked at again. */
+  /**
+   * Stores a verdict once (message id + kind) and asks for the join to be looked at again. A verdict that
+   * comes after its timeout, for a message held because it did not come (fail-closed), re-opens the join
+   * of the recipients it held: they are judged now instead of staying held.
+   */
   async recordVerdict(messageId: string, kind: string, payload: Prisma.InputJsonValue): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
+      // Serialised with the join of this message (evaluateDue locks the same row): a verdict arriving while
+      // the join holds the message for want of it sees the hold, and re-opens it.
+      await tx.$queryRaw`SELECT id FROM message WHERE id = ${messageId} FOR UPDATE`;
       const created = await tx.verdict.createMany({ data: [{ messageId, kind, payload }], skipDuplicates: true });
-      await tx.message.updateMany({ where: { id: messageId, evaluateAt: { not: null } }, data: { evaluateAt: new Date() } });
+      const failed = (payload as { failed?: unknown } | null)?.failed === true;
+      const reopened =
+        created.count > 0 && !failed
+          ? await tx.recipient.updateMany({
+              where: { messageId, state: 'held', reason: `${kind}-unchecked` },
+              data: { state: 'awaiting_verdicts', reason: `${kind}-late` },
+            })
+          : { count: 0 };
+      await tx.message.updateMany({
+        where: { id: messageId, ...(reopened.count > 0 ? {} : { evaluateAt: { not: null } }) },
+        data: { evaluateAt: new Date() },
+      });
       return created.count > 0;
+    });
+  }
+
+  /**
+   * An administrator releases the held recipients of a message: they go back to the join, marked released
+   * (src/verdicts: nothing holds them again; the other verdicts still apply). Returns how many.
+   */
+  async releaseHeld(messageId: string): Promise<number> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM message WHERE id = ${messageId} FOR UPDATE`;
+      const released = await tx.recipient.updateMany({
+        where: { messageId, state: 'held' },
+        data: { state: 'awaiting_verdicts', reason: RELEASED_REASON },
+      });
+      if (released.count > 0) await tx.message.update({ where: { id: messageId }, data: { evaluateAt: new Date() } });
+      return released.count;
+    });
+  }
+
+  /** An administrator deletes the held recipients of a message: dropped, with the events saying so. */
+  async dropHeld(messageId: string, reason: string, eventsFor: (recipients: RecipientRow[]) => OutboxEvent[]): Promise<number> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM message WHERE id = ${messageId} FOR UPDATE`;
+      const held = await tx.recipient.findMany({ where: { messageId, state: 'held' }, orderBy: { id: 'asc' } });
+      const count = await this.writeUpdates(tx, held.map((r) => ({ id: r.id, state: 'dropped' as const, reason })), 'held');
+      await this.writeEvents(tx, eventsFor(held));
+      return count;
     });
   }
 

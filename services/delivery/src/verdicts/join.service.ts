@@ -10,6 +10,7 @@ import type {
   RecipientUpdate,
   VerdictRow,
 } from '../persistence/delivery.repository';
+import { RELEASED_REASON } from '../persistence/delivery.repository';
 import { joinVerdicts, type JoinPolicy, type RecipientDecision, type VerdictFacts, type VerdictKindName } from './verdict-join.rules';
 
 const STATE_OF: Record<RecipientDecision['action'], RecipientStateName> = {
@@ -37,6 +38,7 @@ export class JoinService {
       now: now.getTime(),
       brand: this.config.TORII_BRAND,
       direction: message.direction,
+      released: message.recipients.filter((r) => r.reason === RELEASED_REASON).map((r) => r.address),
     });
     if (outcome.status === 'wait') return { kind: 'wait', until: new Date(outcome.until) };
     for (const note of outcome.notes) this.logger.warn(`message ${message.id}: ${note}`);

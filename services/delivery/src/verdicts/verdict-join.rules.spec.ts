@@ -88,6 +88,40 @@ describe('joinVerdicts', () => {
       null,
     ],
     ['spam delete → drop', { required: ['spam'], verdicts: [spam([{ recipient: 'b@x.test', action: 'delete' }])] }, { 'a@x.test': 'deliver', 'b@x.test': 'drop' }, null],
+    // Released by an administrator: nothing holds the recipient again; what the checks that came say still applies.
+    [
+      'released: virus timed out → delivered, the header says so',
+      { required: ['virus'], now: 300_000, released: ['a@x.test'] },
+      { 'a@x.test': 'deliver', 'b@x.test': 'hold' },
+      /X-Torii-Virus-Check: not checked \(timed out\); released by an administrator/,
+    ],
+    [
+      'released: unscannable held by policy → delivered, the header says so',
+      {
+        required: ['virus'],
+        verdicts: [{ kind: 'virus', failed: false, status: 'unscannable', engine: 'ClamAV' }],
+        policy: joinPolicyFor(DEFAULT_JOIN_POLICY, { unscannable: 'hold' }),
+        released: ['a@x.test', 'b@x.test'],
+      },
+      { 'a@x.test': 'deliver', 'b@x.test': 'deliver' },
+      /X-Torii-Virus-Check: unscannable \(ClamAV\); released by an administrator/,
+    ],
+    [
+      'released: an audit hold no longer holds, spam quarantine still applies',
+      {
+        required: ['spam', 'audit'],
+        verdicts: [spam([{ recipient: 'a@x.test', action: 'quarantine' }]), { kind: 'audit', failed: false, actions: ['hold'], addHeaders: [] }],
+        released: ['a@x.test', 'b@x.test'],
+      },
+      { 'a@x.test': 'quarantine', 'b@x.test': 'deliver' },
+      null,
+    ],
+    [
+      'released: an infected message is still dropped',
+      { required: ['virus'], verdicts: [virus('infected')], released: ['a@x.test'] },
+      { 'a@x.test': 'drop' },
+      null,
+    ],
   ];
   it.each(cases)('%s', (_name, over, expected, header) => {
     const out = joinVerdicts(base(over));
@@ -109,5 +143,14 @@ describe('joinVerdicts', () => {
     if (a?.action !== 'deliver' || b?.action !== 'deliver') throw new Error('not delivered');
     expect(b.treatment.subjectTag).toBe('[SPAM]');
     expect(treatmentKey(a.treatment)).not.toBe(treatmentKey(b.treatment));
+  });
+
+  it('a released recipient without holds is delivered with the reason "released"; others keep theirs', () => {
+    const out = joinVerdicts(base({ required: ['spam'], verdicts: [spam([])], released: ['a@x.test'] }));
+    if (out.status !== 'decided') throw new Error('not decided');
+    expect(out.decisions.get('a@x.test')).toMatchObject({ action: 'deliver', reason: 'released' });
+    expect(out.decisions.get('b@x.test')).toMatchObject({ action: 'deliver', reason: 'clean' });
+    const b = out.decisions.get('b@x.test');
+    expect(b?.action === 'deliver' && b.treatment.headers.some((h) => h.value.includes('released'))).toBe(false);
   });
 });

@@ -56,8 +56,8 @@ export const DEFAULT_JOIN_POLICY: JoinPolicy = {
 };
 
 /**
- * The policy of one domain: virus may be told to fail open (`virus_policy.on_failure = deliver`);
- * spam and audit always fail open (a missing spam check never costs the recipient a mail).
+ * The virus part of one domain's policy: virus may be told to fail open (`virus_policy.on_failure = deliver`)
+ * and to hold unscannable mail. Spam fails open unless its settings say hold (src/spam); audit always fails open.
  */
 export function joinPolicyFor(base: JoinPolicy, virusPolicy: Record<string, string> = {}): JoinPolicy {
   const virusOpen = virusPolicy['on_failure'] === 'deliver';
@@ -113,6 +113,11 @@ export interface JoinInput {
   brand: string;
   /** Direction of the message (virus: outbound infected mail is not sent); inbound when absent. */
   direction?: DirectionName;
+  /**
+   * Recipients an administrator released from a hold: nothing holds them again (a check that did not happen
+   * is said in its header, and the rest of the verdicts still apply: quarantine, delete, bounce).
+   */
+  released?: readonly string[];
 }
 
 export type JoinOutcome =
@@ -134,9 +139,13 @@ export function joinVerdicts(input: JoinInput): JoinOutcome {
   const notes: string[] = [];
   const decisions = new Map<string, RecipientDecision>();
   const headers: HeaderField[] = [];
+  /** Headers of the checks that held the message, for a released recipient's copy. */
+  const releasedHeaders: HeaderField[] = [];
+  const released = new Set(input.released ?? []);
   const strip: StripPart[] = [];
   const perRecipient = new Map<string, { action: RecipientDecision['action']; reason: string; subjectTag?: string }>();
   const escalate = (recipient: string, action: RecipientDecision['action'], reason: string, subjectTag?: string) => {
+    if (action === 'hold' && released.has(recipient)) return;
     const current = perRecipient.get(recipient);
     if (!current || SEVERITY[action] > SEVERITY[current.action]) {
       perRecipient.set(recipient, { action, reason, subjectTag: subjectTag ?? current?.subjectTag });
@@ -163,6 +172,7 @@ export function joinVerdicts(input: JoinInput): JoinOutcome {
           break;
         case 'fail-closed':
           notes.push(`${kind} verdict ${why}: held (fail-closed)`);
+          releasedHeaders.push({ name: checkHeader(input.brand, kind), value: `not checked (${why}); released by an administrator` });
           everyone('hold', `${kind}-unchecked`);
           break;
       }
@@ -207,6 +217,9 @@ export function joinVerdicts(input: JoinInput): JoinOutcome {
           headers.push({ name: checkHeader(input.brand, 'virus'), value: effect.header });
           if (effect.strip.length > 0) strip.push(...effect.strip);
         } else {
+          if (effect.action === 'hold') {
+            releasedHeaders.push({ name: checkHeader(input.brand, 'virus'), value: `unscannable${verdict.engine ? ` (${verdict.engine})` : ''}; released by an administrator` });
+          }
           everyone(effect.action, effect.reason);
         }
         break;
@@ -237,9 +250,9 @@ export function joinVerdicts(input: JoinInput): JoinOutcome {
   }
 
   for (const recipient of input.recipients) {
-    const chosen = perRecipient.get(recipient) ?? { action: 'deliver' as const, reason: 'clean' };
+    const chosen = perRecipient.get(recipient) ?? { action: 'deliver' as const, reason: released.has(recipient) ? 'released' : 'clean' };
     if (chosen.action === 'deliver') {
-      const treatment: DeliverTreatment = { headers: [...headers] };
+      const treatment: DeliverTreatment = { headers: released.has(recipient) ? [...headers, ...releasedHeaders] : [...headers] };
       if (chosen.subjectTag) treatment.subjectTag = chosen.subjectTag;
       if (strip.length > 0) treatment.strip = [...strip];
       decisions.set(recipient, { action: 'deliver', treatment, reason: chosen.reason });

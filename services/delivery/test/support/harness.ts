@@ -20,7 +20,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createDeliveryApp } from '../../src/app';
+import { createDeliveryApp, type DeliveryAppOptions } from '../../src/app';
 import { deliveryConfigSchema, type DeliveryConfig } from '../../src/config/delivery.config';
 import { StaticDnsResolver, type DnsRecords } from '../../src/routing/resolver';
 import { startPrivateNats, type PrivateNats } from './nats-server';
@@ -40,7 +40,8 @@ export interface Harness {
   internetSink: SmtpSink;
   dns: DnsRecords;
   app?: NestExpressApplication;
-  startApp(): Promise<NestExpressApplication>;
+  /** Starts delivery in this process; `options` adds to the harness's (e.g. `jwks` for tests that sign tokens). */
+  startApp(options?: DeliveryAppOptions): Promise<NestExpressApplication>;
   stopApp(): Promise<void>;
   putDomain(domain: string, over?: Partial<MessageInitShape<typeof DomainDirectorySchema>>): Promise<void>;
   /** Stores a raw message (and its sidecar) and returns the MailReceived to publish. */
@@ -112,9 +113,9 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     tenantSink,
     internetSink,
     dns,
-    async startApp() {
+    async startApp(options = {}) {
       await writeFile(dnsFile, JSON.stringify(dns));
-      harness.app = await createDeliveryApp(config, { logger: false, resolver: new StaticDnsResolver(dns) });
+      harness.app = await createDeliveryApp(config, { logger: false, resolver: new StaticDnsResolver(dns), ...options });
       await harness.app.init();
       return harness.app;
     },
