@@ -13,5 +13,5 @@ export {
   type MigrateDeployOptions,
   type MigrateDeployResult,
 } from './migrate';
-export { disconnectPrisma } from './shutdown';
+export { disconnectPrisma, prismaReadiness } from './shutdown';
 export { createTestSchema, type TestSchema } from './testing';

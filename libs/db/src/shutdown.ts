@@ -27,3 +27,10 @@ export async function disconnectPrisma(
     clearTimeout(timer);
   }
 }
+
+/** A readiness check of a Prisma client: the database answers `SELECT 1`. */
+export function prismaReadiness(client: { $queryRawUnsafe(query: string): Promise<unknown> }): () => Promise<void> {
+  return async () => {
+    await client.$queryRawUnsafe('SELECT 1');
+  };
+}

@@ -1,7 +1,7 @@
 import { Logger, Module, type DynamicModule, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { HealthModule, MetricsModule, PinoNestLogger, createLogger } from '@torii/telemetry';
+import { HealthModule, HealthService, MetricsModule, PinoNestLogger, createLogger } from '@torii/telemetry';
 import { setupOpenApi, type OpenApiOptions } from './openapi';
 import { ProblemDetailsFilter } from './problem.filter';
 import { ZodValidationPipe } from './zod-validation.pipe';
@@ -16,6 +16,11 @@ export interface ServiceAppOptions {
   openapi: OpenApiOptions;
   /** Readiness checks for `GET /readyz`; `false` leaves health and metrics routes out (the module has its own). */
   health?: HealthChecks | false;
+  /**
+   * Readiness checks that need the app's providers (the database client, the NATS connection, the object
+   * store), added to `health` once the app is created: `(app) => ({ database: () => app.get(Db).ping() })`.
+   */
+  readiness?: (app: NestExpressApplication) => HealthChecks;
   /** pino level; defaults to LOG_LEVEL or info. */
   logLevel?: string;
   /** Replaces the pino logger (`false` silences Nest, as some tests want). */
@@ -49,6 +54,10 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   app.useGlobalPipes(new ZodValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
+  if (options.readiness && options.health !== false) {
+    const health = app.get(HealthService);
+    for (const [name, check] of Object.entries(options.readiness(app) ?? {})) health.register(name, check);
+  }
   await options.configure?.(app);
   setupOpenApi(app, options.openapi);
   return app;

@@ -136,3 +136,33 @@ describe('createServiceApp', () => {
     await request(app.getHttpServer()).get('/docs').expect(200);
   });
 });
+
+describe('createServiceApp readiness', () => {
+  let app: NestExpressApplication;
+  let storeUp = true;
+
+  @Module({ providers: [{ provide: 'STORE', useValue: { ping: async () => { if (!storeUp) throw new Error('store down'); } } }] })
+  class StoreModule {}
+
+  beforeAll(async () => {
+    app = await createServiceApp({
+      name: 'http-test',
+      module: StoreModule,
+      openapi: { title: 'Test', version: '1' },
+      logger: false,
+      health: { static: async () => undefined },
+      readiness: (nest) => ({ store: () => nest.get<{ ping(): Promise<void> }>('STORE').ping() }),
+    });
+    await app.init();
+  });
+  afterAll(() => app.close());
+
+  it('runs the checks built from the app\'s providers beside the static ones', async () => {
+    const ok = await request(app.getHttpServer()).get('/readyz').expect(200);
+    expect(ok.body).toEqual({ status: 'ok', checks: { static: { status: 'ok' }, store: { status: 'ok' } } });
+    storeUp = false;
+    const down = await request(app.getHttpServer()).get('/readyz').expect(503);
+    expect(down.body.checks.store).toEqual({ status: 'failed', error: 'Error: store down' });
+    storeUp = true;
+  });
+});

@@ -45,3 +45,11 @@ export async function connectNats(options: NatsConnectionOptions): Promise<NatsC
   })().catch((error: unknown) => logger.error(`nats: status monitor failed: ${describeError(error)}`));
   return nc;
 }
+
+/** A readiness check of a NATS connection: open, and the server answers a round trip. */
+export function natsReadiness(nc: NatsConnection): () => Promise<void> {
+  return async () => {
+    if (nc.isClosed()) throw new Error('NATS connection closed');
+    await nc.flush();
+  };
+}

@@ -1,5 +1,5 @@
 export { jsonCodec, type Codec } from './codec';
-export { connectNats, type NatsConnectionOptions } from './connection';
+export { connectNats, natsReadiness, type NatsConnectionOptions } from './connection';
 export { JetStreamContext } from './context';
 export {
   consumerConfigFor,

@@ -102,6 +102,17 @@ export class ObjectStore {
     });
   }
 
+  /** A readiness check: the object store answers and the bucket exists. */
+  async ping(): Promise<void> {
+    let exists: boolean;
+    try {
+      exists = await this.client.bucketExists(this.bucket);
+    } catch (error) {
+      throw toStorageError('ping', this.bucket, error);
+    }
+    if (!exists) throw new Error(`bucket ${this.bucket} does not exist`);
+  }
+
   /** Creates the bucket unless it exists; safe to call at every boot, also from several services at once. */
   async ensureBucket(): Promise<void> {
     try {

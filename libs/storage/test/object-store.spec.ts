@@ -140,6 +140,14 @@ describe('ObjectStore against s3rver', () => {
     expect(await store.stat('broken/x')).toBeNull();
   });
 
+  it('ping (readiness): passes for the bucket, fails for a missing bucket or a store that does not answer', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+    const missing = new ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', accessKey: S3RVER_ACCESS_KEY, secretKey: S3RVER_SECRET_KEY, bucket: 'no-such-bucket' });
+    await expect(missing.ping()).rejects.toThrow(/bucket no-such-bucket does not exist/);
+    const down = new ObjectStore({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', accessKey: 'S3RVER', secretKey: 'S3RVER', bucket: 'nope' });
+    await expect(down.ping()).rejects.toBeInstanceOf(ObjectStoreError);
+  });
+
   it('reports an unreachable store as a temporary ObjectStoreError', async () => {
     const down = new ObjectStore({
       endpoint: 'http://127.0.0.1:1',

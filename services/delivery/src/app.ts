@@ -1,12 +1,13 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { migrateDeploy } from '@torii/db';
+import { migrateDeploy, prismaReadiness } from '@torii/db';
 import { createServiceApp } from '@torii/http';
-import { connectJetStream } from '@torii/messaging';
+import { connectJetStream, NATS_CONNECTION, natsReadiness } from '@torii/messaging';
+import { ObjectStore } from '@torii/storage';
 import { join } from 'node:path';
 import { DeliveryModule, type DeliveryOverrides } from './app.module';
 import type { DeliveryConfig } from './config/delivery.config';
 import { DELIVERY_CONSUMERS, DELIVERY_STREAMS } from './messaging/streams';
-import { DELIVERY_SCHEMA } from './persistence/delivery-db';
+import { DELIVERY_SCHEMA, DeliveryDb } from './persistence/delivery-db';
 
 export interface DeliveryAppOptions extends DeliveryOverrides {
   /** Nest logger; `false` silences it (tests). */
@@ -24,6 +25,11 @@ export async function createDeliveryApp(config: DeliveryConfig, options: Deliver
   }
   const app = await createServiceApp({
     name: 'delivery',
+    readiness: (nest) => ({
+      database: prismaReadiness(nest.get(DeliveryDb)),
+      nats: natsReadiness(nest.get(NATS_CONNECTION)),
+      storage: () => nest.get(ObjectStore).ping(),
+    }),
     module: DeliveryModule.forRoot(config, options),
     openapi: { title: 'Torii delivery', description: 'Delivery status per message and recipient', version: '1' },
     logLevel: config.LOG_LEVEL,

@@ -81,6 +81,11 @@ describe('REST', () => {
   }, 60_000);
   afterAll(async () => h?.close());
 
+  it('is ready when its database, NATS and object store answer (GET /readyz names each)', async () => {
+    const res = await request(h.app!.getHttpServer()).get('/readyz').expect(200);
+    expect(res.body).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, nats: { status: 'ok' }, storage: { status: 'ok' } } });
+  });
+
   it('refuses a message status request without credentials', async () => {
     const res = await request(h.app!.getHttpServer()).get('/v1/tenants/tenant1/messages/01X');
     expect(res.status).toBe(401);

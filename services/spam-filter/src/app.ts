@@ -1,11 +1,12 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { migrateDeploy } from '@torii/db';
+import { migrateDeploy, prismaReadiness } from '@torii/db';
 import { createServiceApp } from '@torii/http';
-import { connectJetStream } from '@torii/messaging';
+import { connectJetStream, NATS_CONNECTION, natsReadiness } from '@torii/messaging';
+import { ObjectStore } from '@torii/storage';
 import { join } from 'node:path';
 import { AppModule, type SpamFilterOverrides } from './app.module';
 import type { SpamFilterConfig } from './config';
-import { dbSchema } from './db/prisma.service';
+import { dbSchema, PrismaService } from './db/prisma.service';
 import { SPAM_FILTER_STREAMS, spamFilterConsumers } from './messaging/streams';
 
 export const openapi = {
@@ -26,6 +27,11 @@ export async function createSpamFilterApp(config: SpamFilterConfig, options: Spa
   }
   const app = await createServiceApp({
     name: 'spam-filter',
+    readiness: (nest) => ({
+      database: prismaReadiness(nest.get(PrismaService)),
+      nats: natsReadiness(nest.get(NATS_CONNECTION)),
+      storage: () => nest.get(ObjectStore).ping(),
+    }),
     module: AppModule.forRoot(config, options),
     openapi,
     logLevel: config.LOG_LEVEL,

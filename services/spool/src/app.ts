@@ -1,11 +1,12 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { migrateDeploy } from '@torii/db';
+import { migrateDeploy, prismaReadiness } from '@torii/db';
 import { createServiceApp } from '@torii/http';
-import { connectJetStream } from '@torii/messaging';
+import { connectJetStream, NATS_CONNECTION, natsReadiness } from '@torii/messaging';
+import { ObjectStore } from '@torii/storage';
 import { join } from 'node:path';
 import { SpoolModule, type SpoolOverrides } from './app.module';
 import type { SpoolConfig } from './config/spool.config';
-import { SPOOL_SCHEMA } from './spool/spool-db';
+import { SPOOL_SCHEMA, SpoolDb } from './spool/spool-db';
 import { SPOOL_CONSUMERS, SPOOL_STREAMS } from './spool/streams';
 
 export interface SpoolAppOptions extends SpoolOverrides {
@@ -24,6 +25,11 @@ export async function createSpoolApp(config: SpoolConfig, options: SpoolAppOptio
   }
   const app = await createServiceApp({
     name: 'spool',
+    readiness: (nest) => ({
+      database: prismaReadiness(nest.get(SpoolDb)),
+      nats: natsReadiness(nest.get(NATS_CONNECTION)),
+      storage: () => nest.get(ObjectStore).ping(),
+    }),
     module: SpoolModule.forRoot(config, options),
     openapi: { title: 'Torii spool', description: 'Secondary mail server: spooled mail per domain, flush, capacity', version: '1' },
     logLevel: config.LOG_LEVEL,

@@ -1,11 +1,12 @@
 import './instrument';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { migrateDeploy } from '@torii/db';
+import { migrateDeploy, prismaReadiness } from '@torii/db';
 import { bootstrapService, createServiceApp } from '@torii/http';
 import { AppModule } from './app.module';
 import { loadTenantConfig, type TenantConfig } from './config';
-import { DB_SCHEMA } from './db/prisma.service';
+import { DB_SCHEMA, PrismaService } from './db/prisma.service';
+import { DirectoryStoreRepository } from './directory/directory-store.repository';
 import { SeedService } from './seed/seed.service';
 
 const PRISMA_CONFIG = join(__dirname, '..', 'prisma.config.ts');
@@ -17,13 +18,19 @@ const configure = (app: NestExpressApplication): void => {
   app.useBodyParser('text', { type: ['text/csv', 'text/plain'], limit: '5mb' });
 };
 
+/** `/readyz`: the database and NATS (the directory's connection) answer. */
+const readiness = (nest: NestExpressApplication) => ({
+  database: prismaReadiness(nest.get(PrismaService)),
+  nats: () => nest.get(DirectoryStoreRepository).ping(),
+});
+
 export async function migrate(config: TenantConfig): Promise<void> {
   await migrateDeploy({ databaseUrl: config.DATABASE_URL, schema: DB_SCHEMA, prismaConfigPath: PRISMA_CONFIG });
 }
 
 /** For tests: the app, configured like production, not listening. */
 export function createTenantApp(config: TenantConfig, options: { logger?: false } = {}): Promise<NestExpressApplication> {
-  return createServiceApp({ name: 'tenant', module: AppModule.forRoot(config), openapi, configure, ...options });
+  return createServiceApp({ name: 'tenant', module: AppModule.forRoot(config), openapi, configure, readiness, ...options });
 }
 
 async function main(): Promise<void> {
@@ -39,7 +46,7 @@ async function main(): Promise<void> {
     await app.close();
     return;
   }
-  await bootstrapService({ name: 'tenant', module: AppModule.forRoot(config), openapi, configure, port: config.HTTP_PORT });
+  await bootstrapService({ name: 'tenant', module: AppModule.forRoot(config), openapi, configure, readiness, port: config.HTTP_PORT });
 }
 
 if (require.main === module) {

@@ -61,6 +61,11 @@ describe('tenant service', () => {
     return { id, admin: await login(email, 'admin-password') };
   }
 
+  it('is ready when its database and NATS answer (GET /readyz names each)', async () => {
+    const res = await http.get('/readyz').expect(200);
+    expect(res.body).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, nats: { status: 'ok' } } });
+  });
+
   it('issues JWTs verifiable with the JWKS, with the contract claims', async () => {
     const jwks = await http.get('/.well-known/jwks.json').expect(200);
     const { payload, protectedHeader } = await jwtVerify(operator, createLocalJWKSet(jwks.body), { issuer: 'torii-tenant', audience: 'torii' });

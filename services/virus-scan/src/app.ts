@@ -1,11 +1,12 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { migrateDeploy } from '@torii/db';
+import { migrateDeploy, prismaReadiness } from '@torii/db';
 import { createServiceApp } from '@torii/http';
-import { connectJetStream } from '@torii/messaging';
+import { connectJetStream, NATS_CONNECTION, natsReadiness } from '@torii/messaging';
+import { ObjectStore } from '@torii/storage';
 import { join } from 'node:path';
 import { VirusScanModule } from './app.module';
 import type { VirusScanConfig } from './config/virus-scan.config';
-import { VIRUS_SCHEMA } from './db/virus-db';
+import { VIRUS_SCHEMA, VirusDb } from './db/virus-db';
 import { VIRUS_SCAN_STREAMS, virusScanConsumers } from './messaging/streams';
 
 export interface VirusScanAppOptions {
@@ -24,6 +25,11 @@ export async function createVirusScanApp(config: VirusScanConfig, options: Virus
   }
   const app = await createServiceApp({
     name: 'virus-scan',
+    readiness: (nest) => ({
+      database: prismaReadiness(nest.get(VirusDb)),
+      nats: natsReadiness(nest.get(NATS_CONNECTION)),
+      storage: () => nest.get(ObjectStore).ping(),
+    }),
     module: VirusScanModule.forRoot(config),
     openapi: { title: 'Torii virus-scan', description: 'Virus detections and policy per domain', version: '1' },
     logLevel: config.LOG_LEVEL,

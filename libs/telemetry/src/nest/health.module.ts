@@ -15,7 +15,21 @@ const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 
 @Injectable()
 export class HealthService {
-  constructor(@Inject(HEALTH_CHECKS) private readonly checks: HealthChecks) {}
+  private readonly checks: HealthChecks;
+
+  constructor(@Inject(HEALTH_CHECKS) checks: HealthChecks) {
+    this.checks = { ...checks };
+  }
+
+  /** Adds (or replaces) a readiness check once the app exists, for checks that need its providers. */
+  register(name: string, check: () => Promise<void>): void {
+    this.checks[name] = check;
+  }
+
+  /** The names of the checks `/readyz` runs. */
+  get names(): string[] {
+    return Object.keys(this.checks);
+  }
 
   /** The report when every check passed; otherwise a 503 whose body names the failed checks. */
   async readiness(): Promise<ReadinessReport> {

@@ -72,6 +72,12 @@ export class DirectoryStoreRepository implements OnModuleDestroy {
     });
   }
 
+  /** Readiness: connected, and the NATS server answers a round trip. */
+  async ping(): Promise<void> {
+    if (!this.connection || this.connection.isClosed()) throw new Error('NATS not connected');
+    await this.connection.flush();
+  }
+
   private ready(): { kv: KvStore<DomainDirectory>; publisher: JetStreamPublisher } {
     if (!this.kv || !this.publisher) throw new Error('directory store is not open');
     return { kv: this.kv, publisher: this.publisher };
