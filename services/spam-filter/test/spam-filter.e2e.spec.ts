@@ -310,4 +310,17 @@ describe('spam-filter end to end', () => {
     await api().get(`${base}/reports.csv?period=previous-month`).set('Authorization', `Bearer ${admin}`).expect(200).expect('Content-Type', /text\/csv/);
     await api().get(`${base}/addresses/carol@${DOMAIN}/reports.csv`).set('Authorization', `Bearer ${bobToken}`).expect(404);
   });
+
+  it('is ready when its database, NATS and object store answer, and counts what it judged in /metrics', async () => {
+    const ready = await api().get('/readyz').expect(200);
+    expect(ready.body.checks).toEqual({ database: { status: 'ok' }, nats: { status: 'ok' }, storage: { status: 'ok' } });
+    const metrics = (await api().get('/metrics').expect(200)).text;
+    const value = (line: RegExp) => Number(metrics.match(line)?.[1] ?? NaN);
+    const scored = value(/^torii_spam_messages_total\{[^}]*result="scored"[^}]*\} (\d+)/m);
+    expect(scored).toBe(await app.get(PrismaService).scoredMessage.count({ where: { domain: DOMAIN } }));
+    expect(value(/^torii_spam_recipient_actions_total\{[^}]*action="delete"[^}]*\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^torii_spam_feedback_total\{[^}]*kind="false-positive"[^}]*applied="true"[^}]*\} (\d+)/m)).toBe(1);
+    expect(value(/^torii_spam_model_info\{[^}]*version="[^"]+"[^}]*\} (\d+)/m)).toBe(1);
+    expect(value(/^torii_spam_score_seconds_count (\d+)/m)).toBeGreaterThanOrEqual(scored);
+  });
 });

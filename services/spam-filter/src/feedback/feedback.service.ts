@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@torii/auth';
 import { ObjectNotFoundError } from '@torii/storage';
+import { counter } from '@torii/telemetry';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import { ModelService } from '../model/model.service';
 import { PolicyService } from '../policy/policy.service';
@@ -10,6 +11,8 @@ import { ScoredRepository } from '../scoring/scored.repository';
 import { engineInput, type StoredInput } from '../scoring/scoring.service';
 import type { FeedbackView } from './feedback.dto';
 import { FeedbackRepository } from './feedback.repository';
+
+const reports = counter('torii_spam_feedback_total', 'Feedback reports, by kind and whether they taught (a repeat does not)', ['kind', 'applied']);
 
 /**
  * SPAM14: a report teaches the tenant's delta at once (this replica; others within FEEDBACK_MERGE_INTERVAL)
@@ -42,6 +45,7 @@ export class FeedbackService {
     const label = kind === 'false-positive' ? 'ham' : 'spam';
     const { input } = engineInput(raw, record.input as unknown as StoredInput);
     const applied = await this.feedback.record(tenantId, messageId, label, actor.subject);
+    reports.inc({ kind, applied: String(applied) });
     if (applied) {
       try {
         await this.models.learn(tenantId, input, label);

@@ -1,9 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { describeError } from '@torii/errors';
 import { FEATURE_VERSION, loadModel, mergeDeltas, ModelDelta, SpamEngine, type Label, type MessageInput, type SpamModel, type SpamVerdict } from '@torii/spam-engine';
+import { counter, gauge, histogram } from '@torii/telemetry';
 import { unwatchFile, watchFile } from 'node:fs';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import { DeltaRepository } from './delta.repository';
+
+const modelInfo = gauge('torii_spam_model_info', 'The base model in use (value 1), by version', ['version']);
+const reloadFailures = counter('torii_spam_model_reload_failures_total', 'Model files that changed but could not be loaded');
+const scoreSeconds = histogram('torii_spam_score_seconds', 'Time to score one message (parse, features, model)', [], [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1]);
 
 /**
  * The scoring model as the service holds it: the shipped base model (hot-reloaded when its file changes),
@@ -28,6 +33,7 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     this.base = loadModel(this.config.SPAM_MODEL_PATH);
     this.engine = new SpamEngine(this.base);
+    modelInfo.set({ version: this.base.meta.version }, 1);
     await this.refreshDeltas();
     if (this.config.SPAM_MODEL_WATCH > 0) {
       watchFile(this.config.SPAM_MODEL_PATH, { interval: this.config.SPAM_MODEL_WATCH, persistent: false }, (now, before) => {
@@ -53,6 +59,8 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
   /** Reloads the base model file; a bad file throws (ModelFormatError) and the current model stays. */
   reload(): { version: string; tenants: number } {
     const next = loadModel(this.config.SPAM_MODEL_PATH);
+    modelInfo.reset();
+    modelInfo.set({ version: next.meta.version }, 1);
     this.base = next;
     this.remerge();
     this.logger.log(`model ${next.meta.version} loaded from ${this.config.SPAM_MODEL_PATH}`);
@@ -61,7 +69,12 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
 
   score(tenantId: string, input: MessageInput): SpamVerdict {
     const delta = this.deltas.get(tenantId);
-    return this.engine.score(input, delta ? { delta } : {});
+    const end = scoreSeconds.startTimer();
+    try {
+      return this.engine.score(input, delta ? { delta } : {});
+    } finally {
+      end();
+    }
   }
 
   /** Teaches the tenant's delta (at once, in this process) and persists it; the shared model follows at the next merge. */
@@ -102,6 +115,7 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
     try {
       this.reload();
     } catch (error) {
+      reloadFailures.inc();
       this.logger.error(`model file changed but could not be loaded; keeping ${this.version}: ${describeError(error)}`);
     }
   }

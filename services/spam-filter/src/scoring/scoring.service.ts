@@ -14,6 +14,7 @@ import {
 import { PermanentError, TemporaryError, describeError } from '@torii/errors';
 import { parseMessage, type AuthResultValue, type MessageInput, type SpamVerdict as EngineVerdict } from '@torii/spam-engine';
 import { ObjectNotFoundError } from '@torii/storage';
+import { counter } from '@torii/telemetry';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import type { Prisma } from '../db/prisma.service';
 import { DirectoryCache } from '../directory/directory.cache';
@@ -32,6 +33,10 @@ const ACTION: Record<FinalAction, SpamAction> = {
   quarantine: SpamAction.QUARANTINE,
   delete: SpamAction.DELETE,
 };
+
+const judged = counter('torii_spam_messages_total', 'Inbound messages judged, by result (scored, or failed: the object was gone)', ['result']);
+const actions = counter('torii_spam_recipient_actions_total', 'Recipient copies by the action their policy gave', ['action']);
+const reached = counter('torii_spam_messages_by_score_total', 'Scored messages by score band (0-49.99, 50-89.99, 90-99.99, 100)', ['band']);
 
 const RESULT_WORDS = new Set(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'policy']);
 const word = (value: string | undefined): AuthResultValue | undefined => (value && RESULT_WORDS.has(value) ? (value as AuthResultValue) : undefined);
@@ -118,6 +123,7 @@ export class ScoringService {
       if (error instanceof ObjectNotFoundError) {
         this.logger.error(`message ${event.messageId}: object ${event.objectKey} is gone; publishing a failed verdict`);
         await this.publisher.publish(this.failed(event, 'message object not found'));
+        judged.inc({ result: 'failed' });
         return;
       }
       throw new TemporaryError(`reading ${event.objectKey}`, { cause: error });
@@ -178,6 +184,9 @@ export class ScoringService {
       if (winner) await this.publisher.publish(Codecs.spamVerdict.decode(winner.verdict));
       return;
     }
+    judged.inc({ result: 'scored' });
+    reached.inc({ band: score.percent >= 100 ? '100' : score.percent >= 90 ? '90-99.99' : score.percent >= 50 ? '50-89.99' : '0-49.99' });
+    for (const r of resolutions.values()) actions.inc({ action: r.action });
     this.logger.debug?.(`message ${event.messageId}: ${score.header} → ${[...resolutions].map(([r, x]) => `${r}:${x.action}`).join(' ')}`);
     try {
       await this.publisher.publish(verdict);
