@@ -362,6 +362,34 @@ describe('quarantine box end to end', () => {
     expect(item.address).toBe(`erin@${DOMAIN}`);
   });
 
+  it('the digest\'s allow-sender link releases and allows the sender, audited as the box\'s user', async () => {
+    const erinToken = await sign({ sub: 'user-erin', role: 'user', tid: TENANT, email: `erin@${DOMAIN}` });
+    const event = await send(withId(SPAM, 'q-digest-allow@e2e', 'allow me'), [`erin@${DOMAIN}`]);
+    const [item] = await filed(event.messageId, 1);
+    await api().post(`${box('erin')}/digest`).set('Authorization', `Bearer ${erinToken}`).expect(202);
+    // This digest lists only what came since the previous one: the item of this test.
+    const parsed = await until('a digest listing "allow me"', async () => {
+      for (const m of sink.messages.filter((x) => x.envelope.rcptTo.includes(`erin@${DOMAIN}`) && /quarantine-digest/.test(x.raw.toString('latin1')))) {
+        const p = await simpleParser(m.raw);
+        if ((p.text ?? '').includes('allow me')) return p;
+      }
+      return undefined;
+    });
+    const links = [...(parsed.text ?? '').matchAll(/http:\/\/quarantine\.torii\.test(\/v1\/quarantine\/links\/[A-Za-z0-9_.-]+)/g)].map((m) => m[1]);
+    expect(links).toHaveLength(2);
+    await api().post(links[1]).expect(200);
+    await sink.waitFor(copyFor(`erin@${DOMAIN}`, 'q-digest-allow@e2e'), 30_000);
+    expect(await itemsOf(event.messageId)).toHaveLength(0);
+    const allow = await api().get(`${spamBase}/addresses/erin@${DOMAIN}/lists/allow`).set('Authorization', `Bearer ${erinToken}`).expect(200);
+    expect(allow.body).toEqual([expect.objectContaining({ field: 'from-address', match: 'exact', value: 'offers@cheap-meds-online.example', createdBy: `digest-link:erin@${DOMAIN}` })]);
+    expect(item.sender).toContain('offers@cheap-meds-online.example');
+    const audit = await api().get(`${spamBase}/audit`).set('Authorization', `Bearer ${admin}`).expect(200);
+    const added = (audit.body as { actor: string; actorRole: string; action: string }[]).find((a) => a.action === 'spam.allow-list.add' && a.actor.startsWith('digest-link:'));
+    expect(added).toMatchObject({ actorRole: 'user' });
+    // The user still cannot add an allow entry through the API (P6): the link is the one way.
+    await api().post(`${spamBase}/addresses/erin@${DOMAIN}/lists/allow`).set('Authorization', `Bearer ${erinToken}`).send({ field: 'from-address', match: 'exact', value: 'x@partner.example' }).expect(403);
+  });
+
   it('forwards a quarantined message to another address: delivered there, the item stays, audited', async () => {
     const raw = withId(SPAM, 'q-forward@e2e');
     const event = await send(raw, [`frank@${DOMAIN}`]);

@@ -83,9 +83,12 @@ export class PolicyService {
     address: string | undefined,
     entry: Omit<ListEntry, 'id'>,
     actor: Principal,
+    options: { ownDigestLink?: boolean } = {},
   ): Promise<ListEntryView> {
-    // P6: a user edits only their own block list (the guard already limited `address` to their own).
-    if (actor.role === 'user' && (address === undefined || entry.list !== 'block')) throw forbidden('a user may only edit their own block list');
+    // P6: a user edits only their own block list (the guard already limited `address` to their own). The one
+    // exception is the allow-sender link of the user's own quarantine digest (SPAM13, quarantine.service).
+    const digestAllow = options.ownDigestLink === true && address !== undefined && entry.list === 'allow';
+    if (actor.role === 'user' && !digestAllow && (address === undefined || entry.list !== 'block')) throw forbidden('a user may only edit their own block list');
     const scope = await this.scope(tenantId, domain, address);
     try {
       return toView(await this.repository.addEntry(tenantId, scope.domain, scope.address, entry, actor));

@@ -345,9 +345,12 @@ export class QuarantineService {
   /** The address's allow list gets the sender (exact From address). An existing entry is fine. */
   private async allow(item: ItemRow, sender: string, actor: Actor, principal?: Principal): Promise<void> {
     if (!sender.includes('@')) throw unprocessable('no-sender', 'the message has no sender address to allow');
-    const as: Principal = principal ?? { subject: actor.principal.subject, role: 'admin', tenantId: item.tenantId, via: 'jwt' };
+    // Without a principal the action comes from the box's own digest link: recorded as its user's.
+    const as: Principal = principal ?? { subject: actor.principal.subject, role: 'user', tenantId: item.tenantId, address: item.address, via: 'jwt' };
     try {
-      await this.policies.addEntry(item.tenantId, item.domain, item.address, { list: 'allow', field: 'from-address', match: 'exact', value: sender }, as);
+      await this.policies.addEntry(item.tenantId, item.domain, item.address, { list: 'allow', field: 'from-address', match: 'exact', value: sender }, as, {
+        ownDigestLink: principal === undefined,
+      });
     } catch (error) {
       // An HttpException's `response` is only the detail text; the problem code is on the exception.
       if (error instanceof ProblemException && error.code === 'entry-exists') return;
