@@ -12,7 +12,8 @@ export interface NoticeBase {
   now: Date;
 }
 
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** Decimal units, as plans count them; small quotas in kB rather than "0.0 MB". */
+const mb = (bytes: number): string => (bytes >= 100_000 ? `${(bytes / 1_000_000).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1000))} kB`);
 
 async function build(base: NoticeBase, subject: string, text: string, html?: string): Promise<Buffer> {
   return new MailComposer({

@@ -1,7 +1,8 @@
 // Pure decisions of the quarantine box (SPAM10–13): capacity, quota, warnings, retention, digests, links.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const MB = 1024 * 1024;
+/** Decimal, as the tenant service counts plan quota (B1): 50 MB = 50,000,000 bytes. */
+export const MB = 1_000_000;
 /** B1: 50 MB of quarantine included per 10 addresses of the plan. */
 export const INCLUDED_PER_10_ADDRESSES = 50 * MB;
 export const WARN_RATIO = 0.8;
