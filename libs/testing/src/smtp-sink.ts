@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -90,7 +90,15 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   let seq = 0;
   let port = options.port ?? 0;
   let server: SMTPServer | undefined;
-  if (options.directory) await mkdir(options.directory, { recursive: true });
+  // Files go on numbering after the highest already there: a restarted sink never overwrites a saved message.
+  let fileSeq = 0;
+  if (options.directory) {
+    await mkdir(options.directory, { recursive: true });
+    for (const name of await readdir(options.directory)) {
+      const n = /^(\d+)-/.exec(name);
+      if (n) fileSeq = Math.max(fileSeq, Number(n[1]));
+    }
+  }
 
   const reply = (answer: Answer): SMTPServerError =>
     Object.assign(new Error(answer.text), { responseCode: answer.code });
@@ -110,7 +118,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       heloName: session.hostNameAppearsAs,
     };
     if (options.directory) {
-      const name = `${String(message.seq).padStart(6, '0')}-${safeFileName(message.messageId ?? 'no-message-id')}.eml`;
+      const name = `${String(++fileSeq).padStart(6, '0')}-${safeFileName(message.messageId ?? 'no-message-id')}.eml`;
       await writeFile(join(options.directory, name), raw);
     }
     if (options.log) {

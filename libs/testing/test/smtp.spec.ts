@@ -43,6 +43,21 @@ describe('SmtpSink with sendMail and smtpDialog', () => {
     expect((await readFile(join(directory, files[0]))).equals(raw)).toBe(true);
   });
 
+  it('a sink restarted on the same directory numbers on and overwrites nothing', async () => {
+    const again = await startSmtpSink({ directory });
+    try {
+      const before = await readdir(directory);
+      await sendMail({ port: again.port, from: 'a@x.test', to: ['b@x.test'], raw: 'From: <a@x.test>\r\n\r\nno id\r\n' });
+      await again.waitFor(1);
+      const after = await readdir(directory);
+      expect(after).toHaveLength(before.length + 1);
+      const highest = Math.max(0, ...before.map((f) => Number(f.split('-')[0])));
+      expect(after).toContain(`${String(highest + 1).padStart(6, '0')}-no-message-id.eml`);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('keeps leading dots (dot-stuffing undone)', async () => {
     const raw = 'From: <a@x.test>\r\nMessage-ID: <dots@x.test>\r\n\r\n.starts with a dot\r\n..two\r\n';
     await sendMail({ port: sink.port, from: 'a@x.test', to: ['b@x.test'], raw });
