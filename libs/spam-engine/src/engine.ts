@@ -1,5 +1,5 @@
 import { formatPercent, sigmoid, toPercent } from './calibration';
-import { extractFeatures, type Features } from './features';
+import { extractFeatures, FORM_AT, type Features } from './features';
 import { DEFAULT_GRAM_OPTIONS } from './grams';
 import { DEFAULT_MODEL_PATH, featureValue, loadModel, SpamModel } from './model';
 import { ModelDelta, type OverlayOptions, DEFAULT_OVERLAY } from './overlay';
@@ -122,6 +122,7 @@ export class SpamEngine {
       const weights = g.weights;
       const mask = model.gramMask;
       for (let i = 0; i < at.length; i++) {
+        if (at[i] === FORM_AT) continue; // a form feature (FeatureOptions.formInGrams): no characters to quote
         const w = weights[grams[i] & mask];
         if (w * logOdds <= 0) continue;
         const strength = Math.abs(w);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_FEATURE_OPTIONS, extractFeatures, type FeatureOptions } from './features';
+import { DEFAULT_FEATURE_OPTIONS, extractFeatures, FORM_AT, FORM_FEATURE_RE, type FeatureOptions } from './features';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
 const all: FeatureOptions = { ...DEFAULT_FEATURE_OPTIONS, subjectPairs: true, urlParts: true, htmlStyle: true, mimeShape: true, headerShape: true, textShape: true };
-const none: FeatureOptions = { bodyPairs: false, subjectPairs: false, urlParts: false, htmlStyle: false, mimeShape: false, headerShape: false, textShape: false, charGrams: false, senderParts: false, languageNeutral: false, rawGrams: false };
+const none: FeatureOptions = { bodyPairs: false, subjectPairs: false, urlParts: false, htmlStyle: false, mimeShape: false, headerShape: false, textShape: false, charGrams: false, senderParts: false, languageNeutral: false, rawGrams: false, headerForgery: false, headerOrder: false, formInGrams: false };
 
 describe('extractFeatures groups', () => {
   const spam = extractFeatures({ message: fixture('spam-en.eml') }, all).names;
@@ -41,7 +41,25 @@ describe('extractFeatures groups', () => {
 
   it('each group can be switched off', () => {
     const bare = extractFeatures({ message: fixture('spam-en.eml') }, none).names;
-    expect(bare.some((n) => /^(?:hs|ms|h|U|x|up|uh|c):/.test(n) || n.includes(' '))).toBe(false);
+    expect(bare.some((n) => /^(?:hs|ms|h|ho|hc|U|x|up|uh|c):/.test(n) || n.includes(' '))).toBe(false);
+  });
+
+  it('header order and spelling of the fields a mail program writes; relay and list fields left out', () => {
+    const raw = 'Received: from a by b\nFrom: a@b.example\nSubject: x\nMessage-Id: <1@b.example>\nList-Id: <l.example>\nX-Mailer: Foo 1.0\nDate: Wed, 15 Oct 2025 09:12:44 +0200\n\nhi';
+    const names = extractFeatures({ message: raw }).names;
+    expect(names.filter((n) => /^h[oc]:/.test(n))).toEqual(['ho:^>from', 'hc:From', 'ho:from>subject', 'hc:Subject', 'ho:subject>message-id', 'hc:Message-Id', 'ho:message-id>x-mailer', 'hc:X-Mailer', 'ho:x-mailer>date', 'hc:Date', 'ho:date>$']);
+  });
+
+  it('form features go to the gram model too, after its grams and marked FORM_AT', () => {
+    const on = extractFeatures({ message: fixture('spam-en.eml') });
+    const off = extractFeatures({ message: fixture('spam-en.eml') }, { ...DEFAULT_FEATURE_OPTIONS, formInGrams: false });
+    const form = on.names.filter((n) => FORM_FEATURE_RE.test(n));
+    expect(form).toEqual(expect.arrayContaining(['ms:html', 'x:runs']));
+    expect(form.some((n) => n.startsWith('s:') || !n.includes(':'))).toBe(false);
+    expect(on.grams?.length).toBe((off.grams?.length ?? 0) + form.length);
+    expect(Array.from(on.grams ?? []).slice(0, off.grams?.length)).toEqual(Array.from(off.grams ?? []));
+    expect(Array.from(on.gramAt ?? []).slice(off.grams?.length)).toEqual(form.map(() => FORM_AT));
+    expect(on.names).toEqual(off.names);
   });
 
   it('character 4-grams have their own cap', () => {

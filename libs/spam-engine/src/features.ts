@@ -1,5 +1,5 @@
 import { header, parseMessage, type ParsedMessage } from './parse';
-import { evaluateRules, type Rule } from './rules';
+import { evaluateRules, FORGERY_RULE_IDS, type Rule } from './rules';
 import { baseDomain, findUrls, parseUrl, tokenize, type UrlInfo } from './tokenize';
 import { DEFAULT_GRAM_OPTIONS, gramHashesAt, gramText } from './grams';
 import { continueHash, hashFeature } from './model';
@@ -21,7 +21,7 @@ export interface Features {
   rules: Rule[];
   /** Character n-gram hashes of the raw message (grams.ts), for the second model; absent when switched off. */
   grams?: Uint32Array;
-  /** The text the grams were taken from, and where each gram first appears in it (for explanations). */
+  /** The text the grams were taken from, and where each gram first appears in it (for explanations; FORM_AT for a form feature). */
   gramText?: string;
   gramAt?: Uint32Array;
 }
@@ -116,6 +116,17 @@ export interface FeatureOptions {
   languageNeutral: boolean;
   /** Character 6-grams of a few header lines and the raw body, for the separate gram model (grams.ts). */
   rawGrams: boolean;
+  /** The header-forgery rules (rules.ts FORGERY_RULE_IDS: Outlook marks that do not belong together, Subject serials, …) as features. */
+  headerForgery: boolean;
+  /** The order and spelling of the header fields a mail program writes (From, Subject, Message-ID, X-Mailer, …). */
+  headerOrder: boolean;
+  /**
+   * The form features (FORM_FEATURE_RE: rules, header presence, order and spelling, mailer, MIME shape, markup,
+   * counts, loudness) also go to the gram model, as hashes of `form <name>` after its character grams (`gramAt`
+   * FORM_AT for them): the gram model, which reads how a message is built, learns its own weights for them beside
+   * the raw header and MIME grams they partly repeat (train-CV: AUC and drift up, bench/spam/RESULTS.md round 5).
+   */
+  formInGrams: boolean;
 }
 
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
@@ -131,7 +142,16 @@ export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   senderParts: true,
   languageNeutral: true,
   rawGrams: true,
+  headerForgery: true,
+  headerOrder: true,
+  formInGrams: true,
 };
+
+/** Names of the form features: how a message is built, not what it says (FeatureOptions.formInGrams). */
+export const FORM_FEATURE_RE = /^(?:rule|h|ho|hc|xm|ct|cte|att|tag|hs|n|ms|x|fl|ft|ut|us|uq):/;
+/** `Features.gramAt` of a form feature in the gram vector: it has no place in the gram text. */
+export const FORM_AT = 0xffffffff;
+const FORM_HASH = hashFeature('form ');
 
 /** Two-letter top-level domains are countries: `jp`, `de`, `uk`. */
 function isCountryTld(tld: string): boolean {
@@ -203,6 +223,25 @@ function textShapeFeatures(text: string, names: string[]): void {
   if (/!!!|\?\?\?|\$\$\$/.test(sample)) names.push('x:runs');
 }
 
+// The header fields a mail program writes. How it orders and spells them is its fingerprint ("Message-Id" or
+// "Message-ID", Subject before or after Date); relay and list fields (Received, List-*, Sender, X-* other than the
+// mailer's own) are left out: they say where a message passed, not who wrote it.
+const WRITER_HEADERS = new Set(['from', 'to', 'cc', 'subject', 'date', 'message-id', 'mime-version', 'content-type', 'content-transfer-encoding', 'x-mailer', 'user-agent', 'reply-to', 'x-priority', 'x-msmail-priority', 'importance', 'x-mimeole', 'organization', 'in-reply-to', 'references']);
+
+function headerOrderFeatures(msg: ParsedMessage, names: string[]): void {
+  let prev = '^';
+  let n = 0;
+  for (const h of msg.headers) {
+    if (!WRITER_HEADERS.has(h.name) || n >= 24) continue;
+    if (h.name === prev) continue;
+    names.push('ho:' + prev + '>' + h.name);
+    if (h.rawName !== undefined && h.rawName !== h.name) names.push('hc:' + h.rawName);
+    prev = h.name;
+    n++;
+  }
+  names.push('ho:' + prev + '>$');
+}
+
 // extractFeatures is cut in parts that V8 optimises (and, when a message takes a branch not seen before, throws
 // out and re-optimises) one by one: as one function, each such event recompiled all of it.
 
@@ -243,6 +282,7 @@ function headerFeatures(msg: ParsedMessage, options: FeatureOptions, names: stri
   }
   if (options.mimeShape) names.push('ms:' + (msg.shape ?? '').slice(0, 80), 'n:parts:' + bucket(msg.parts.length));
   if (options.headerShape) for (const h of SHAPE_HEADERS) if (header(msg, h) !== undefined) names.push('h:' + h);
+  if (options.headerOrder) headerOrderFeatures(msg, names);
 }
 
 /** Links (HTML links first, then those in the text) and sender consistency; returns the parsed links. */
@@ -310,7 +350,7 @@ export function extractFeatures(input: MessageInput, options: FeatureOptions = D
   const textLength = options.languageNeutral ? latinLength(msg.text) + latinLength(msg.htmlText) : msg.text.length + msg.htmlText.length;
   names.push('n:urls:' + bucket(urls.length), 'n:text:' + bucket(textLength >> 6));
   const rules = evaluateRules({ msg, urls, envelope: input.envelope, auth: input.auth, client: input.client });
-  for (const r of rules) if (r.weight === 'learned') names.push('rule:' + r.id);
+  for (const r of rules) if (r.weight === 'learned' && (options.headerForgery || !FORGERY_RULE_IDS.has(r.id))) names.push('rule:' + r.id);
 
   const unique = bodyFeatures(msg, text, options, names);
   // Character grams have their own cap, so a long message keeps all of its word features.
@@ -324,7 +364,20 @@ export function extractFeatures(input: MessageInput, options: FeatureOptions = D
   if (!options.rawGrams) return features;
   const source = gramText(msg, DEFAULT_GRAM_OPTIONS);
   const { hashes: grams, at } = gramHashesAt(source, DEFAULT_GRAM_OPTIONS.n);
-  return { ...features, grams, gramText: source, gramAt: at };
+  if (!options.formInGrams) return { ...features, grams, gramText: source, gramAt: at };
+  let k = 0;
+  for (const n of unique.names) if (FORM_FEATURE_RE.test(n)) k++;
+  const all = new Uint32Array(grams.length + k);
+  const allAt = new Uint32Array(grams.length + k);
+  all.set(grams);
+  allAt.set(at);
+  k = grams.length;
+  for (const n of unique.names) {
+    if (!FORM_FEATURE_RE.test(n)) continue;
+    all[k] = continueHash(FORM_HASH, n);
+    allAt[k++] = FORM_AT;
+  }
+  return { ...features, grams: all, gramText: source, gramAt: allAt };
 }
 
 const FNV_PRIME = 0x01000193;

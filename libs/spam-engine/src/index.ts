@@ -1,6 +1,6 @@
 export { fitPlatt, fitStack, formatPercent, sigmoid, toPercent } from './calibration';
 export { SpamEngine, type Reason, type ScoreOptions, type SpamVerdict } from './engine';
-export { cleanSubject, DEFAULT_FEATURE_OPTIONS, extractFeatures, MAX_FEATURES, type FeatureOptions, type Features } from './features';
+export { cleanSubject, DEFAULT_FEATURE_OPTIONS, extractFeatures, FORM_AT, FORM_FEATURE_RE, MAX_FEATURES, type FeatureOptions, type Features } from './features';
 export {
   DEFAULT_MODEL_PATH,
   featureValue,
@@ -18,7 +18,7 @@ export {
 } from './model';
 export { DEFAULT_OVERLAY, mergeDeltas, ModelDelta, type MergeOptions, type OverlayOptions, type SerializedDelta } from './overlay';
 export { decodeText, parseMessage, RAW_BODY_BYTES, type HeaderField, type MailAddress, type ParsedMessage, type PartInfo } from './parse';
-export { RULES, ruleById, type Rule } from './rules';
+export { FORGERY_RULE_IDS, RULES, ruleById, type Rule } from './rules';
 export { baseDomain, parseUrl, tokenize, type UrlInfo } from './tokenize';
 export { DEFAULT_TRAIN_OPTIONS, fitBuckets, gramBuckets, fitLinear, margin, outOfFoldBucketMargins, outOfFoldMargins, seededRandom, trainModel, type Bucketed, type Example, type TrainOptions, type TrainResult } from './train';
 export type { AuthenticationResults, AuthResultValue, ClientInfo, Envelope, Label, MessageInput } from './types';

@@ -10,7 +10,7 @@ import { PermanentError } from '@torii/errors';
 
 export const MODEL_FORMAT = 'torii-spam-model';
 /** Bump when tokenization changes: a model only fits the features it was trained on. */
-export const FEATURE_VERSION = 6;
+export const FEATURE_VERSION = 7;
 export const DEFAULT_MODEL_PATH = join(__dirname, '..', 'model', 'model.json');
 
 export class ModelFormatError extends PermanentError {}

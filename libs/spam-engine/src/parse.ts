@@ -13,6 +13,8 @@ export interface HeaderField {
   name: string;
   /** Unfolded raw value (8-bit bytes read as UTF-8 when valid). */
   value: string;
+  /** The name as written (`Message-Id`, `MIME-Version`). Set by parseMessage. */
+  rawName?: string;
 }
 
 export interface MailAddress {
@@ -119,7 +121,9 @@ function parseHeaders(head: string): HeaderField[] {
     }
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    out.push({ name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1).trim() });
+    const rawName = line.slice(0, colon).trim();
+    const name = rawName.toLowerCase();
+    out.push({ name, value: line.slice(colon + 1).trim(), rawName });
   }
   for (const h of out) {
     // eslint-disable-next-line no-control-regex

@@ -26,6 +26,7 @@ function message({ headers = {}, body = CLEAN_BODY }: Draft = {}): string {
   return lines.join('\r\n') + '\r\n\r\n' + body + '\r\n';
 }
 
+const MULTIPART_BODY = (b: string) => ['--' + b, 'Content-Type: text/plain; charset=utf-8', '', CLEAN_BODY, '--' + b + '--', ''].join('\r\n');
 const html = (inner: string): Draft => ({ headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: `<html><body>${inner}</body></html>` });
 
 const CASES: Record<string, Partial<MessageInput> & { draft?: Draft }> = {
@@ -51,6 +52,12 @@ const CASES: Record<string, Partial<MessageInput> & { draft?: Draft }> = {
   SUBJECT_EMPTY: { draft: { headers: { Subject: '' } } },
   SUBJECT_SHOUTING: { draft: { headers: { Subject: 'MAKE MONEY FAST NOW' } } },
   REPLY_TO_OTHER_DOMAIN: { draft: { headers: { 'Reply-To': 'replies@other.example' } } },
+  MSGID_OUTLOOK_NO_MUA: { draft: { headers: { 'Message-ID': '<000801c26d2e$4d7e3a80$0a00a8c0@example.org>' } } },
+  FORGED_MUA_OUTLOOK: { draft: { headers: { 'X-Mailer': 'Microsoft Outlook Express 6.00.2600.0000' } } },
+  FORGED_OUTLOOK_TAGS: { draft: { headers: { 'MIME-Version': '1.0', 'Content-Type': 'multipart/alternative; boundary="----=_NextPart_000_0007_12AB34CD"' }, body: MULTIPART_BODY('----=_NextPart_000_0007_12AB34CD') } },
+  SUBJECT_SPACED: { draft: { headers: { Subject: 'Lunch on Friday                 xkq' } } },
+  HTML_NO_CHARSET: { draft: { headers: { 'Content-Type': 'text/html' }, body: `<html><body><p>${CLEAN_BODY}</p></body></html>` } },
+  MULTIPART_NO_MIME_VERSION: { draft: { headers: { 'Content-Type': 'multipart/alternative; boundary="b1"' }, body: MULTIPART_BODY('b1') } },
   SPF_FAIL: { auth: { spf: 'fail' } },
   SPF_SOFTFAIL: { auth: { spf: 'softfail' } },
   DKIM_FAIL: { auth: { dkim: 'fail' } },
@@ -79,6 +86,45 @@ describe('rules', () => {
 
   it('an anchor showing the same domain as its link is not a mismatch', () => {
     expect(fired({ message: message(html(`<p>${CLEAN_BODY}</p><a href="https://www.example.org/a">example.org</a>`)) })).not.toContain('URL_ANCHOR_MISMATCH');
+  });
+
+  // The genuine article: Outlook Express 6 with its Message-ID, boundary and X-MimeOLE, in a MIME 1.0 message.
+  const OUTLOOK: Draft = {
+    headers: {
+      'Message-ID': '<000801c26d2e$4d7e3a80$0a00a8c0@example.org>',
+      'X-Mailer': 'Microsoft Outlook Express 6.00.2600.0000',
+      'X-MimeOLE': 'Produced By Microsoft MimeOLE V6.00.2600.0000',
+      'MIME-Version': '1.0',
+      'Content-Type': 'multipart/alternative; boundary="----=_NextPart_000_0005_01C26D0B.B8C4E0A0"',
+    },
+    body: MULTIPART_BODY('----=_NextPart_000_0005_01C26D0B.B8C4E0A0'),
+  };
+
+  it('a real Outlook Express message fires none of the Outlook forgery rules', () => {
+    expect(fired({ message: message(OUTLOOK) })).toEqual([]);
+  });
+
+  it('Outlook forgery rules: each mark missing or foreign fires', () => {
+    const without = (name: string): Draft => ({ ...OUTLOOK, headers: { ...OUTLOOK.headers, [name]: undefined } });
+    expect(fired({ message: message(without('X-MimeOLE')) })).toEqual(['FORGED_MUA_OUTLOOK']);
+    expect(fired({ message: message({ ...without('X-MimeOLE'), headers: { ...without('X-MimeOLE').headers, 'X-Mailer': undefined } }) })).toEqual(['MSGID_OUTLOOK_NO_MUA', 'FORGED_OUTLOOK_TAGS']);
+    // Outlook 12 and later write no X-MimeOLE: not held to it. Outlook Express for the Mac has other marks.
+    expect(fired({ message: message({ ...without('X-MimeOLE'), headers: { ...without('X-MimeOLE').headers, 'X-Mailer': 'Microsoft Office Outlook 12.0' } }) })).toEqual([]);
+    expect(fired({ message: message({ headers: { 'X-Mailer': 'Microsoft Outlook Express Macintosh Edition - 5.01 (1630)' } }) })).toEqual([]);
+    // A Message-ID in that form written by an Exchange / Outlook client that sends Thread-Index but no X-Mailer.
+    expect(fired({ message: message({ headers: { 'Message-ID': '<000801c26d2e$4d7e3a80$0a00a8c0@example.org>', 'Thread-Index': 'AcJtLk1+On8Aa2o=' } }) })).toEqual([]);
+  });
+
+  it('a Subject with a number or an ID at its end fires nothing (order numbers, tickets, ZIP codes are ham too)', () => {
+    for (const Subject of ['Newsletter for July 2002', 'Order 48213', 'Storm warning until 5:45 pm for 12144', 'Ticket [ID x7f3k2]', 'Lunch  on Friday']) {
+      const f = fired({ message: message({ headers: { Subject } }) });
+      expect([Subject, f]).toEqual([Subject, []]);
+    }
+  });
+
+  it('HTML with a charset, multipart with MIME-Version: no rule', () => {
+    expect(fired({ message: message(html(`<p>${CLEAN_BODY.repeat(3)}</p>`)) }).filter((id) => id === 'HTML_NO_CHARSET')).toEqual([]);
+    expect(fired({ message: message({ headers: { 'MIME-Version': '1.0', 'Content-Type': 'multipart/alternative; boundary="b1"' }, body: MULTIPART_BODY('b1') }) })).toEqual([]);
   });
 
   it('a Date within two days of Received is not skewed', () => {

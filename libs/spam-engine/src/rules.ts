@@ -47,6 +47,27 @@ function heloLooksBad(helo: string | undefined): 'ip' | 'nodot' | undefined {
   return undefined;
 }
 
+// Outlook Express and Outlook of 1997–2003 on Windows write a Message-ID `<` 12 hex `$` 8 hex `$` 8 hex `@host>`,
+// a top-level boundary `----=_NextPart_000_0000_01C2XXXX.XXXXXXXX` and an X-MimeOLE header. Bulk mailers of the time copied
+// one or two of these marks, rarely all (SpamAssassin's FORGED_MUA_OUTLOOK / FORGED_OUTLOOK_TAGS idea). Later
+// Outlook versions (12.0 and up) stopped writing X-MimeOLE, so only the old mailer names are held to it.
+const MS_MSGID_RE = /^<[0-9a-f]{12}\$[0-9a-f]{8}\$[0-9a-f]{8}@[^<>@\s]+>$/i;
+const MS_BOUNDARY_RE = /^----=_NextPart_\d{3}_[0-9A-F]{4}_[0-9A-F]{8}\.[0-9A-F]{8}$/;
+const CLASSIC_MS_MAILER_RE = /^Microsoft (?:Outlook Express [456]\.|Outlook(?: IMO)?, Build (?:8|9|10)\.|Office Outlook, Build 11\.|Outlook 8\.5)/i;
+
+function mailerOf(msg: ParsedMessage): string {
+  return (header(msg, 'x-mailer') ?? header(msg, 'user-agent') ?? '').trim();
+}
+
+/** Anything in the header that says a Microsoft mail program wrote the message. */
+function microsoftMarked(msg: ParsedMessage): boolean {
+  return /microsoft|outlook|windows (?:live )?mail/i.test(mailerOf(msg)) || header(msg, 'x-mimeole') !== undefined || header(msg, 'thread-index') !== undefined;
+}
+
+function topBoundary(msg: ParsedMessage): string | undefined {
+  return /;\s*boundary\s*=\s*"?([^";\s]+)/i.exec(header(msg, 'content-type') ?? '')?.[1];
+}
+
 /** The rule table. Ids are stable: they appear in explanations, in the API and in the model. */
 export const RULES: readonly Rule[] = [
   // --- structure, learned from data ---
@@ -140,6 +161,41 @@ export const RULES: readonly Rule[] = [
     weight: 'learned',
     test: ({ msg }) => !!msg.from && !!msg.replyTo && msg.replyTo.domain !== '' && baseDomain(msg.replyTo.domain) !== baseDomain(msg.from.domain),
   },
+  // --- header forgery: a mailer's marks that do not belong together (form, not value) ---
+  {
+    id: 'MSGID_OUTLOOK_NO_MUA',
+    description: 'Message-ID in Outlook form, but nothing else says Outlook wrote it',
+    weight: 'learned',
+    test: ({ msg }) => MS_MSGID_RE.test((header(msg, 'message-id') ?? '').trim()) && !microsoftMarked(msg),
+  },
+  {
+    id: 'FORGED_MUA_OUTLOOK',
+    description: 'X-Mailer claims an old Outlook, but the X-MimeOLE header that Outlook wrote is missing',
+    weight: 'learned',
+    test: ({ msg }) => CLASSIC_MS_MAILER_RE.test(mailerOf(msg)) && header(msg, 'x-mimeole') === undefined,
+  },
+  {
+    id: 'FORGED_OUTLOOK_TAGS',
+    description: 'MIME boundary in Outlook style, but not of its form or without an Outlook mailer',
+    weight: 'learned',
+    test: ({ msg }) => {
+      const b = topBoundary(msg);
+      return !!b && b.startsWith('----=_NextPart_') && (!MS_BOUNDARY_RE.test(b) || !microsoftMarked(msg));
+    },
+  },
+  { id: 'SUBJECT_SPACED', description: 'Subject with a long run of spaces inside', weight: 'learned', test: ({ msg }) => /\S[ \t]{4,}\S/.test(msg.subject) },
+  {
+    id: 'HTML_NO_CHARSET',
+    description: 'HTML part without a charset',
+    weight: 'learned',
+    test: ({ msg }) => msg.parts.some((p) => p.contentType === 'text/html' && p.charset === ''),
+  },
+  {
+    id: 'MULTIPART_NO_MIME_VERSION',
+    description: 'multipart message without MIME-Version',
+    weight: 'learned',
+    test: ({ msg }) => header(msg, 'mime-version') === undefined && /^\s*multipart\//i.test(header(msg, 'content-type') ?? ''),
+  },
   // --- authentication and SMTP client: fixed evidence (no such data in the training corpus) ---
   { id: 'SPF_FAIL', description: 'SPF fail: the sending host is not allowed for the envelope domain', weight: 1.5, test: ({ auth }) => auth?.spf === 'fail' },
   { id: 'SPF_SOFTFAIL', description: 'SPF softfail', weight: 0.5, test: ({ auth }) => auth?.spf === 'softfail' },
@@ -153,6 +209,9 @@ export const RULES: readonly Rule[] = [
 ];
 
 const RULE_BY_ID = new Map(RULES.map((r) => [r.id, r]));
+
+/** The header-forgery rules (FeatureOptions.headerForgery). */
+export const FORGERY_RULE_IDS: ReadonlySet<string> = new Set(['MSGID_OUTLOOK_NO_MUA', 'FORGED_MUA_OUTLOOK', 'FORGED_OUTLOOK_TAGS', 'SUBJECT_SPACED', 'HTML_NO_CHARSET', 'MULTIPART_NO_MIME_VERSION']);
 
 export function ruleById(id: string): Rule | undefined {
   return RULE_BY_ID.get(id);
