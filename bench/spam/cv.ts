@@ -14,6 +14,7 @@ import {
   DEFAULT_FEATURE_OPTIONS,
   DEFAULT_TRAIN_OPTIONS,
   extractFeatures,
+  FORM_FEATURE_RE,
   fitBuckets,
   fitLinear,
   fitStack,
@@ -56,6 +57,12 @@ const examples: Example[] = entries.map((e) => {
   return { names: f.names, grams: f.grams, label: e.label === 'spam' ? 1 : 0 };
 });
 const labels = examples.map((e) => e.label);
+// --form-model also|move: a third model on the form features only (round 5, not kept; `move` takes them out of the
+// word model). --form-l2 X: its L2.
+const formMode = typeof args['form-model'] === 'string' ? args['form-model'] : '';
+const formExamples: Example[] = formMode ? examples.map((e) => ({ names: e.names.filter((n) => FORM_FEATURE_RE.test(n)), label: e.label })) : [];
+if (formMode === 'move') for (const e of examples) (e as { names: readonly string[] }).names = e.names.filter((n) => !FORM_FEATURE_RE.test(n));
+const formTrain = { ...train, ...(typeof args['form-l2'] === 'string' ? { l2: Number(args['form-l2']) } : {}) };
 const withGrams = features.rawGrams && train.gramBits > 0;
 const gramData = withGrams ? examples.map((e) => ({ buckets: gramBuckets(e.grams as Uint32Array, train.gramBits), label: e.label })) : [];
 
@@ -64,6 +71,7 @@ function oof(idx: number[], seed: number): { z: number[]; cal: { a: number[]; b:
   const ys = idx.map((i) => labels[i]);
   const ms: Float64Array[] = [outOfFoldMargins(idx.map((i) => examples[i]), { ...train, seed })];
   if (withGrams) ms.push(outOfFoldBucketMargins(idx.map((i) => gramData[i]), { ...gramTrain, seed }));
+  if (formMode) ms.push(outOfFoldMargins(idx.map((i) => formExamples[i]), { ...formTrain, seed }));
   const cal = fitStack(ms, ys);
   return { z: idx.map((_, k) => ms.reduce((a, m, j) => a + cal.a[j] * m[k], cal.b)), cal };
 }
@@ -112,7 +120,8 @@ if (subsetCol >= 0) {
   const fitted = fitLinear(olderIdx.map((i) => examples[i]), train);
   const { cal } = oof(olderIdx, train.seed);
   const gramFit = withGrams ? fitBuckets(olderIdx.map((i) => gramData[i]), gramTrain) : undefined;
-  const margins = newerIdx.map((i) => cal.a[0] * fitted.margin(examples[i].names) + (gramFit ? cal.a[1] * margin(gramFit.weights, gramFit.bias, gramData[i].buckets) : 0) + cal.b);
+  const formFit = formMode ? fitLinear(olderIdx.map((i) => formExamples[i]), formTrain) : undefined;
+  const margins = newerIdx.map((i) => cal.a[0] * fitted.margin(examples[i].names) + (gramFit ? cal.a[1] * margin(gramFit.weights, gramFit.bias, gramData[i].buckets) : 0) + (formFit ? cal.a[cal.a.length - 1] * formFit.margin(formExamples[i].names) : 0) + cal.b);
   const ys = newerIdx.map((i) => labels[i]);
   const s = summarise(margins.map((x) => sigmoid(x)), ys);
   drift = ` | drift auc ${auc(margins, ys).toFixed(5)} c01 ${(caughtAt(margins, ys, 0.001) * 100).toFixed(2)} c90 ${(s.at90.caught * 100).toFixed(2)}/${(s.at90.flagged * 100).toFixed(2)} at100 ${(s.at100.caught * 100).toFixed(2)}`;
@@ -120,5 +129,5 @@ if (subsetCol >= 0) {
 const pc = (k: string) => (mean(k) * 100).toFixed(2);
 const on = Object.entries(features).filter(([, v]) => v).map(([k]) => k).join(',');
 console.log(
-  `[${on}] e${train.epochs} eta${train.eta} l2 ${train.l2} b${train.hashBits}${withGrams ? ` grams b${train.gramBits}` : ''} bags${train.bags} nb${train.nbBlend} | auc ${mean('auc').toFixed(5)} c01 ${pc('c01')} c05 ${pc('c05')} at90 ${pc('c90')}/${pc('f90')} at100 ${pc('c100')}/${pc('f100')}${drift}`,
+  `${formMode ? `form:${formMode} l2 ${formTrain.l2} ` : ''}[${on}] e${train.epochs} eta${train.eta} l2 ${train.l2} b${train.hashBits}${withGrams ? ` grams b${train.gramBits}` : ''} bags${train.bags} nb${train.nbBlend} | auc ${mean('auc').toFixed(5)} c01 ${pc('c01')} c05 ${pc('c05')} at90 ${pc('c90')}/${pc('f90')} at100 ${pc('c100')}/${pc('f100')}${drift}`,
 );
