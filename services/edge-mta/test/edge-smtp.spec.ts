@@ -44,6 +44,9 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
       directoryEntry({ domain: 'filtered.test', tenantId: 't_filtered', spam: true, addresses: ['alice'], hostname: 'mx.filtered.test', ips: ['127.0.0.2'] }),
     );
     await nats.putDomain(directoryEntry({ domain: 'open.test', tenantId: 't_open', hostname: 'mx.open.test', ips: ['127.0.0.3'] }));
+    // A second domain of t_open, and one whose tenant has not registered its mail server yet.
+    await nats.putDomain(directoryEntry({ domain: 'open2.test', tenantId: 't_open', hostname: 'mx.open2.test', ips: ['127.0.0.4'] }));
+    await nats.putDomain(directoryEntry({ domain: 'serverless.test', tenantId: 't_open', hostname: '' }));
     edge = await startEdge(
       {
         NATS_URL: TEST_NATS_URL,
@@ -97,6 +100,18 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
     const replies = await inbound(['MAIL FROM:<s@outside.test>', 'RCPT TO:<alice@filtered.test>', 'RCPT TO:<x@open.test>']);
     expect(replies[3].code).toBe(250);
     expect(replies[4]).toMatchObject({ code: 452, text: expect.stringMatching(/^4\.5\.3 /) });
+  });
+
+  it('keeps one domain per transaction, also within a tenant: 452 4.5.3 for a second domain', async () => {
+    const replies = await inbound(['MAIL FROM:<s@outside.test>', 'RCPT TO:<x@open.test>', 'RCPT TO:<y@open2.test>', 'RCPT TO:<z@open.test>']);
+    expect(replies[3].code).toBe(250);
+    expect(replies[4]).toMatchObject({ code: 452, text: expect.stringMatching(/^4\.5\.3 /) });
+    expect(replies[5].code).toBe(250);
+  });
+
+  it('answers 451 4.4.4 for a domain without a registered mail server (nothing could deliver it)', async () => {
+    const replies = await inbound(['MAIL FROM:<s@outside.test>', 'RCPT TO:<x@serverless.test>']);
+    expect(replies[3]).toMatchObject({ code: 451, text: expect.stringMatching(/^4\.4\.4 /) });
   });
 
   it('stores an accepted message byte for byte and publishes MailReceived before 250', async () => {

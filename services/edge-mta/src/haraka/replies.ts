@@ -7,6 +7,7 @@ export const Replies = {
   userUnknown: () => new DSN(550, '5.1.1', 'User unknown'),
   suspended: () => new DSN(450, '4.7.1', 'Domain temporarily not accepting mail'),
   otherTenant: () => new DSN(452, '4.5.3', 'Too many recipients: send recipients of this domain in a separate transaction'),
+  noServer: () => new DSN(451, '4.4.4', 'No mail server is registered for this domain yet, try again later'),
   tooManyRecipients: () => new DSN(452, '4.5.3', 'Too many recipients'),
   directoryUnavailable: () => new DSN(451, '4.3.0', 'Directory temporarily unavailable, try again later'),
   dnsFailure: () => new DSN(451, '4.4.3', 'Temporary DNS failure, try again later'),

@@ -19,6 +19,8 @@ export type RefusalReason =
   | 'spool-full'
   | 'suspended'
   | 'other-tenant'
+  | 'other-domain'
+  | 'no-server'
   | 'too-many-recipients'
   | 'directory-unavailable'
   | 'relay-unregistered-ip'

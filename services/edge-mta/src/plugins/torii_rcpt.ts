@@ -1,4 +1,4 @@
-// Haraka plugin: RCPT TO. Inbound: the recipient rules (tenant domain, SPAM2 unknown users, one tenant per
+// Haraka plugin: RCPT TO. Inbound: the recipient rules (tenant domain, SPAM2 unknown users, one domain per
 // transaction). Outbound: any recipient, up to MAX_RECIPIENTS. Records the DSN parameters for the event.
 import { Direction, NotifyCondition } from '@torii/contracts';
 import { HookResult, type HarakaAddress, type HarakaConnection, type HarakaNext } from '../haraka/haraka-types';
@@ -35,6 +35,7 @@ export function hook_rcpt(next: HarakaNext, connection: HarakaConnection, params
       directory,
       directoryLoaded: runtime.directory.isLoaded,
       transactionTenantId: state.tenantId,
+      transactionDomain: state.domain,
     });
     switch (decision.kind) {
       case 'accept':
@@ -61,6 +62,12 @@ export function hook_rcpt(next: HarakaNext, connection: HarakaConnection, params
       case 'other-tenant':
         countRefusal('other-tenant');
         return next(HookResult.DENYSOFT, Replies.otherTenant());
+      case 'other-domain':
+        countRefusal('other-domain');
+        return next(HookResult.DENYSOFT, Replies.otherTenant());
+      case 'no-server':
+        countRefusal('no-server');
+        return next(HookResult.DENYSOFT, Replies.noServer());
       case 'directory-unavailable':
         countRefusal('directory-unavailable');
         return next(HookResult.DENYSOFT, Replies.directoryUnavailable());

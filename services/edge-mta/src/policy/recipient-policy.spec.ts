@@ -9,6 +9,8 @@ const suspended = directoryEntry({ domain: 'd.example', tenantId: 't3', active: 
 /** Secondary service without spam filtering: Torii is the backup MX only (SEC). */
 const backupOnly = directoryEntry({ domain: 'e.example', tenantId: 't1', addresses: ['alice'] });
 backupOnly.services!.secondary = create(ServiceSubscriptionSchema, { subscribed: true });
+/** Registered, but its tenant has not told us its mail server yet. */
+const noServer = directoryEntry({ domain: 'f.example', tenantId: 't1', hostname: '' });
 
 describe('decideInboundRecipient', () => {
   const cases: [string, RecipientInput, string][] = [
@@ -23,6 +25,10 @@ describe('decideInboundRecipient', () => {
     ['suspended tenant', { localPart: 'x', directory: suspended, directoryLoaded: true }, 'suspended'],
     ['same tenant as earlier recipients', { localPart: 'x', directory: open, directoryLoaded: true, transactionTenantId: 't1' }, 'accept'],
     ['another tenant than earlier recipients', { localPart: 'x', directory: other, directoryLoaded: true, transactionTenantId: 't1' }, 'other-tenant'],
+    ['same domain as earlier recipients', { localPart: 'alice', directory: filtered, directoryLoaded: true, transactionTenantId: 't1', transactionDomain: 'a.example' }, 'accept'],
+    // Its own server, services and size limit: the sender sends it again in a transaction of its own.
+    ['another domain of the same tenant than earlier recipients', { localPart: 'x', directory: open, directoryLoaded: true, transactionTenantId: 't1', transactionDomain: 'a.example' }, 'other-domain'],
+    ['a domain without a registered mail server', { localPart: 'x', directory: noServer, directoryLoaded: true }, 'no-server'],
   ];
 
   it.each(cases)('%s', (_name, input, expected) => {

@@ -11,6 +11,14 @@ export type RecipientDecision =
   | { kind: 'suspended' }
   /** Another tenant than the transaction's first recipient: 452 4.5.3, the sender retries it separately. */
   | { kind: 'other-tenant' }
+  /**
+   * Another domain (of the same tenant) than the transaction's first recipient: 452 4.5.3 as well. One message
+   * is routed, filtered and limited as one domain's (its server, its services, its size limit), so each domain
+   * gets its own transaction.
+   */
+  | { kind: 'other-domain' }
+  /** The domain has no mail server registered yet: nothing could deliver it, 451 4.4.4 until there is one. */
+  | { kind: 'no-server' }
   /** The directory was never loaded: 451 4.3.0, never a 5xx for a fact we do not know. */
   | { kind: 'directory-unavailable' };
 
@@ -21,6 +29,8 @@ export interface RecipientInput {
   directoryLoaded: boolean;
   /** Tenant of recipients already accepted in this transaction (one tenant per transaction). */
   transactionTenantId?: string;
+  /** Domain of recipients already accepted in this transaction (one domain per transaction). */
+  transactionDomain?: string;
 }
 
 export function decideInboundRecipient(input: RecipientInput): RecipientDecision {
@@ -30,6 +40,8 @@ export function decideInboundRecipient(input: RecipientInput): RecipientDecision
   if (!directory.active) return { kind: 'suspended' };
   if (input.transactionTenantId !== undefined && input.transactionTenantId !== directory.tenantId)
     return { kind: 'other-tenant' };
+  if (input.transactionDomain !== undefined && input.transactionDomain !== directory.domain) return { kind: 'other-domain' };
+  if (!directory.server?.hostname) return { kind: 'no-server' };
   // SPAM2, and SEC: as a backup MX for a secondary-only domain we must not accept what the tenant's server
   // would refuse later (we would become a backscatter source). Domains with neither keep "any address".
   if (directory.services?.spam?.subscribed || directory.services?.secondary?.subscribed) {
