@@ -81,6 +81,16 @@ describe('verdict join', () => {
     expect(got.raw.toString()).toMatch(/X-Torii-Spam-Check: not checked \(timed out\)/);
   });
 
+  it('removes verdict headers a message brings, also of checks the domain does not subscribe to', async () => {
+    const forged = 'X-Torii-Virus-Check: clean (forged)\r\nX-Torii-Spam-Check: 0.00%\r\nX-TORII-Spam-Reasons: -9 forged\r\nX-Torii-Audit-Check: ok\r\n';
+    const event = await h.storeMessage({ domain: 'open.test', from: 'a@sender.test', to: ['f@open.test'], raw: rawMessage('join-forged@sender.test', forged) });
+    await h.publishReceived(event);
+    await spam(event, []);
+    const got = (await h.tenantSink.waitFor((m) => m.messageId === 'join-forged@sender.test', 10_000)).raw.toString();
+    expect(got).not.toMatch(/\(forged\)|-9 forged|X-Torii-Audit-Check|X-Torii-Virus-Check|Spam-Check: 0\.00%/i);
+    expect(got.match(/^X-Torii-Spam-Check: .*$/gim)).toEqual(['X-Torii-Spam-Check: 7.00%']);
+  });
+
   it('virus verdict missing: fails closed (held, never delivered unscanned)', async () => {
     const event = await h.storeMessage({ domain: 'filtered.test', from: 'a@sender.test', to: ['y@filtered.test'], raw: rawMessage('join-3@sender.test') });
     await h.publishReceived(event);

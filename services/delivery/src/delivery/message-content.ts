@@ -7,7 +7,7 @@ import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config'
 import type { MessageRow } from '../persistence/delivery.repository';
 import { MessageObjects } from '../persistence/message-objects';
 import { taggedSubject } from '../spam/spam-headers.rules';
-import type { DeliverTreatment } from '../verdicts/verdict-join.rules';
+import { verdictHeaderNames, type DeliverTreatment } from '../verdicts/verdict-join.rules';
 import { stripInfectedParts } from '../virus/part-stripper';
 
 /** The bytes that leave the gateway: the stored object streamed through our header edits, body untouched. */
@@ -44,6 +44,9 @@ export class MessageContent {
   }
 
   private edit(headers: HeaderBlock, message: MessageRow, treatment: DeliverTreatment, recipients: string[]): void {
+    // Our verdict headers are ours alone. Whatever a message brings under their names goes, also for a check the
+    // domain does not subscribe to: a sender could otherwise show `X-Torii-Virus-Check: clean` on mail never scanned.
+    for (const name of verdictHeaderNames(this.config.TORII_BRAND)) headers.remove(name);
     if (treatment.subjectTag) {
       const subject = taggedSubject(headers.values('Subject')[0], treatment.subjectTag);
       headers.remove('Subject');

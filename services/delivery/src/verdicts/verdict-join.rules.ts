@@ -268,6 +268,11 @@ export function checkHeader(brand: string, kind: VerdictKindName): string {
   return `X-${brand}-${label}-Check`;
 }
 
+/** Every header delivery writes from verdicts (`X-<Brand>-Spam-Check`, …): nobody else may set them. */
+export function verdictHeaderNames(brand: string): string[] {
+  return [...VERDICT_KINDS.map((kind) => checkHeader(brand, kind)), `X-${brand}-Spam-Reasons`];
+}
+
 function matchRecipient(recipients: readonly string[], address: string): string | undefined {
   const wanted = address.toLowerCase();
   return recipients.find((r) => r.toLowerCase() === wanted);
