@@ -7,6 +7,7 @@ import { conflict, notFound, unprocessable } from '../problems';
 import { DomainsRepository, DomainTakenError, revisionBase, PlanTooSmallError, type DomainRecord, type MailServerRecord } from './domains.repository';
 import { checkDomainName } from './domains.rules';
 import { planForAddresses } from './plans.rules';
+import { isPolicyService, policySettingsProblems } from './policy-settings.rules';
 import type { DomainView } from './domains.dto';
 
 export const toDomainView = (d: DomainRecord): DomainView => ({
@@ -76,8 +77,10 @@ export class DomainsService {
   }
 
   async setPolicy(tenantId: string, name: string, service: string, settings: Record<string, string>, actor: Principal): Promise<void> {
-    if (!(['spam', 'virus', 'archive'] as string[]).includes(service)) throw notFound(`policy ${service}`);
+    if (!isPolicyService(service)) throw notFound(`policy ${service}`);
     const domain = await this.get(tenantId, name);
+    const problems = policySettingsProblems(service, settings);
+    if (problems.length) throw unprocessable('invalid-policy-settings', problems.join('; '), { errors: problems });
     await this.domains.setPolicy(domain, service, settings, actor);
     await this.directory.publish([domain.name]);
   }
