@@ -115,7 +115,8 @@ describe('tenant service', () => {
     expect(report.body).toMatchObject({ created: 2, duplicate: 1, invalid: 2 });
     const many = Array.from({ length: 9 }, (_, i) => `bulk${i}`).join('\n');
     const refused = await http.post(url).set(auth(admin)).set('Content-Type', 'text/csv').send(many).expect(409);
-    expect(refused.body).toMatchObject({ code: 'address-limit-reached', report: { created: 0 } });
+    expect(refused.body).toMatchObject({ code: 'address-limit-reached', report: { created: 0, refused: 9 } });
+    expect(new Set((refused.body.report.lines as { outcome: string }[]).map((l) => l.outcome))).toEqual(new Set(['refused']));
     const list = await http.get(`/v1/tenants/${id}/domains/${name}/addresses`).set(auth(admin)).expect(200);
     expect((list.body as { localPart: string }[]).map((a) => a.localPart)).toEqual(['alice', 'bob']);
   });
@@ -156,6 +157,21 @@ describe('tenant service', () => {
     await http.delete(`/v1/tenants/${id}/api-keys/${keyId}`).set(auth(admin)).expect(200);
     await http.post('/internal/v1/api-keys/verify').send({ key }).expect(401);
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', key).expect(401);
+  });
+
+  it('takes only the policy settings its services know: 422 for an unknown key or value, never silently the default', async () => {
+    const { id, admin } = await tenantWithAdmin(uniqueName('pol'));
+    const name = `${uniqueName('p').replaceAll('_', '-')}.example`;
+    await http.post(`/v1/tenants/${id}/domains`).set(auth(admin)).send({ name }).expect(201);
+    const base = `/v1/tenants/${id}/domains/${name}/policies`;
+    await http.put(`${base}/virus`).set(auth(admin)).send({ settings: { unscannable: 'hold', on_failure: 'deliver' } }).expect(204);
+    const typo = await http.put(`${base}/virus`).set(auth(admin)).send({ settings: { unscanable: 'hold' } }).expect(422);
+    expect(typo.body).toMatchObject({ code: 'invalid-policy-settings', errors: ['unscanable: not a virus setting (known: unscannable, on_failure)'] });
+    const bogus = await http.put(`${base}/virus`).set(auth(admin)).send({ settings: { unscannable: 'bogus' } }).expect(422);
+    expect(bogus.body.detail).toContain('unscannable: must be one of deliver, hold');
+    await http.put(`${base}/spam`).set(auth(admin)).send({ settings: { on_failure: 'hold' } }).expect(204);
+    await http.put(`${base}/archive`).set(auth(admin)).send({ settings: { anything: 'x' } }).expect(422);
+    await http.put(`${base}/secondary`).set(auth(admin)).send({ settings: {} }).expect(404);
   });
 
   it('writes the domain snapshot to the KV bucket within a second of a change; deletes it with the domain', async () => {

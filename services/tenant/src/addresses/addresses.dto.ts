@@ -21,5 +21,8 @@ export interface ImportReport {
   created: number;
   duplicate: number;
   invalid: number;
-  lines: { line: number; input: string; outcome: 'created' | 'duplicate' | 'invalid'; detail?: string }[];
+  /** Lines that would have been created, when the import as a whole was refused (over the plan's limit). */
+  refused?: number;
+  /** `refused`: valid and new, but not created because the import as a whole would pass the plan's limit. */
+  lines: { line: number; input: string; outcome: 'created' | 'duplicate' | 'invalid' | 'refused'; detail?: string }[];
 }

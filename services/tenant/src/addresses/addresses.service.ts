@@ -96,7 +96,16 @@ export class AddressesService {
         await this.directory.publish([domain.name]);
       }
     } catch (error) {
-      if (error instanceof AddressLimitError) throw limitProblem(error, { report: { ...report, created: 0 } });
+      if (error instanceof AddressLimitError) {
+        // Nothing was created: the lines say so, not "created".
+        const refused: ImportReport = {
+          ...report,
+          created: 0,
+          refused: toCreate.length,
+          lines: report.lines.map((l) => (l.outcome === 'created' ? { ...l, outcome: 'refused' as const, detail: 'not created: the import would pass the plan limit' } : l)),
+        };
+        throw limitProblem(error, { report: refused });
+      }
       if (error instanceof AddressExistsError) throw conflict('address-exists', 'an address was added concurrently; retry the import');
       throw error;
     }
