@@ -163,4 +163,16 @@ describe('verdict join', () => {
     await spam(event, []);
     await eventually(async () => (await status(event.messageId))?.recipients[0]?.state === 'dropped', 10_000, 'dropped');
   });
+
+  it('counts recipient outcomes in /metrics, by direction and state', async () => {
+    const metrics = (await request(h.app!.getHttpServer()).get('/metrics').expect(200)).text;
+    const count = (state: string) =>
+      [...metrics.matchAll(/^torii_delivery_recipients_total\{([^}]*)\} (\d+)/gm)]
+        .filter((m) => m[1].includes(`state="${state}"`) && m[1].includes('direction="inbound"'))
+        .reduce((a, m) => a + Number(m[2]), 0);
+    expect(count('delivered')).toBeGreaterThanOrEqual(4);
+    expect(count('held')).toBeGreaterThanOrEqual(3);
+    expect(count('dropped')).toBeGreaterThanOrEqual(2);
+    expect(count('quarantined')).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -1,5 +1,6 @@
 // The edge MTA: Haraka 3 with the Torii plugins, in this process. Reads the environment, writes a Haraka
 // home into STATE_DIR, starts the SMTP listeners and the health/metrics endpoint, and shuts down gracefully.
+import './instrument';
 import { join } from 'node:path';
 import { startMetricsServer } from '@torii/telemetry';
 import { loadEdgeConfig } from './config/edge-config';

@@ -7,6 +7,7 @@ import { classifyReply, connectionFailure, formatReply, type SmtpReply } from '.
 import { sendSmtpTransaction, type SmtpTransactionResult } from '../smtp/smtp.sender';
 import type { DeliverTreatment } from '../verdicts/verdict-join.rules';
 import { DEFERRAL_HANDLER, type DeferralHandler } from './deferral.handler';
+import { recipientOutcomes } from './delivery.metrics';
 import { MessageContent } from './message-content';
 import { domainOf, groupRecipients } from './recipient-grouping.rules';
 import { statusEvent } from './status-events';
@@ -143,6 +144,9 @@ export class DeliveryExecutor {
     // Written only while the claim is still ours: a worker whose lease ran out and was taken over must not
     // overwrite (or announce) what the newer claimant does.
     const applied = await this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes, attempt);
+    if (applied === outcomes.length) {
+      for (const { update } of outcomes) recipientOutcomes.inc({ direction: message.direction, state: update.state });
+    }
     if (applied < outcomes.length) {
       this.logger.warn(`message ${message.id}: claim lost for ${outcomes.length - applied} recipient(s); their outcome was not written`);
     }
@@ -176,7 +180,10 @@ export class DeliveryExecutor {
       });
       return { update, event };
     });
-    await this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes);
+    const applied = await this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes);
+    if (applied === outcomes.length) {
+      for (const { update } of outcomes) recipientOutcomes.inc({ direction: message.direction, state: update.state });
+    }
   }
 
   /** SEC: the facts the spool keeps for a deferred recipient, when the deferral handler hands over. */

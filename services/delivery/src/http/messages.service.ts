@@ -3,6 +3,7 @@ import { canAccessTenant, type Principal } from '@torii/auth';
 import { ProblemException } from '@torii/http';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 import { DeliveryWorker } from '../delivery/delivery.worker';
+import { recipientOutcomes } from '../delivery/delivery.metrics';
 import { statusEvent } from '../delivery/status-events';
 import { OutboxRelay } from '../messaging/outbox.relay';
 
@@ -52,6 +53,7 @@ export class MessagesService {
       }),
     );
     if (count === 0) throw nothingHeld(messageId);
+    recipientOutcomes.inc({ direction: message.direction, state: 'dropped' }, count);
     this.logger.log(`message ${messageId}: ${count} held recipient(s) deleted by ${principal.role} ${principal.subject}`);
     this.outbox.nudge();
     return { messageId, recipientsDropped: count };

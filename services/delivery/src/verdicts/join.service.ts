@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Prisma } from '../../generated/prisma';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
+import { recipientOutcomes } from '../delivery/delivery.metrics';
 import { statusEvent } from '../delivery/status-events';
 import type {
   EvaluationResult,
@@ -70,6 +71,7 @@ export class JoinService {
       });
       if (event) events.push(event);
     }
+    for (const u of updates) if (u.state !== 'pending') recipientOutcomes.inc({ direction: message.direction, state: u.state });
     return { kind: 'decided', updates, events };
   }
 }
