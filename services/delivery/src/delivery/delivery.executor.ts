@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace } from '@opentelemetry/api';
 import { describeError } from '@torii/errors';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DeliveryRepository, type MessageWithRecipients, type OutboxEvent, type RecipientRow, type RecipientUpdate } from '../persistence/delivery.repository';
@@ -15,6 +16,8 @@ import { statusEvent } from './status-events';
 type Claimed = Omit<RecipientRow, 'treatment'> & { treatment: DeliverTreatment };
 
 /** Delivers the claimed recipients of one message: one SMTP transaction per destination and treatment. */
+const tracer = trace.getTracer('@torii/delivery');
+
 @Injectable()
 export class DeliveryExecutor {
   private readonly logger = new Logger(DeliveryExecutor.name);
@@ -27,7 +30,27 @@ export class DeliveryExecutor {
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
   ) {}
 
-  async deliver(message: MessageWithRecipients): Promise<void> {
+  /** One delivery pass of a claimed message, as a span of the trace its event came with (O2). */
+  deliver(message: MessageWithRecipients): Promise<void> {
+    const parent = message.traceParent ? propagation.extract(ROOT_CONTEXT, { traceparent: message.traceParent }) : ROOT_CONTEXT;
+    return tracer.startActiveSpan(
+      'delivery attempt',
+      { kind: SpanKind.CLIENT, attributes: { 'torii.message.id': message.id, 'torii.recipients': message.recipients.length } },
+      parent,
+      async (span) => {
+        try {
+          await this.deliverClaimed(message);
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async deliverClaimed(message: MessageWithRecipients): Promise<void> {
     const claimed: Claimed[] = message.recipients.map((r) => ({
       ...r,
       treatment: (r.treatment as unknown as DeliverTreatment | null) ?? { headers: [] },

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { context, propagation } from '@opentelemetry/api';
 import {
   Codecs,
   Direction,
@@ -160,6 +161,7 @@ export class IntakeService {
       event: m.json,
       requiredVerdicts: required,
       verdictPolicy: policy as unknown as Prisma.InputJsonValue,
+      traceParent: currentTraceParent(),
       recipients: m.envelope.rcptTo.map((r) => ({
         address: r.address,
         notify: r.notify.map((n) => NOTIFY[n]).filter(Boolean),
@@ -169,6 +171,13 @@ export class IntakeService {
     if (created) this.worker.nudge();
     return created;
   }
+}
+
+/** The traceparent of the active span (the consumer's, continuing the edge's trace), if it is a real one. */
+function currentTraceParent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier['traceparent'];
 }
 
 /** The canonical protobuf JSON of an event, as a JSON column value. */

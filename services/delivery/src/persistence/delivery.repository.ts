@@ -36,6 +36,8 @@ export interface NewMessage {
   event: Prisma.InputJsonValue;
   requiredVerdicts: string[];
   verdictPolicy: Prisma.InputJsonValue;
+  /** The W3C traceparent of the event's trace, when there is one. */
+  traceParent?: string;
   recipients: { address: string; notify: string[]; orcpt: string }[];
 }
 
