@@ -192,13 +192,15 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
     });
 
     it.each([
-      ['an unregistered IP', '127.0.0.5', 'MAIL FROM:<alice@filtered.test>'],
-      ['a registered IP whose PTR is not the registered host name', '127.0.0.3', 'MAIL FROM:<bob@open.test>'],
-      ['a foreign MAIL FROM', '127.0.0.2', 'MAIL FROM:<someone@gmail.test>'],
-      ['another tenant’s MAIL FROM', '127.0.0.2', 'MAIL FROM:<bob@open.test>'],
-    ])('refuses %s with 550 5.7.1', async (_case, source, mailFrom) => {
+      ['an unregistered IP', '127.0.0.5', 'MAIL FROM:<alice@filtered.test>', /not a registered server/],
+      // A registered server is told why: its admin can fix it.
+      ['a registered IP whose PTR is not the registered host name', '127.0.0.3', 'MAIL FROM:<bob@open.test>', /reverse DNS of this address \(dsl-3\.isp\.test\) is not the registered server name/],
+      ['a foreign MAIL FROM', '127.0.0.2', 'MAIL FROM:<someone@gmail.test>', /sender domain is not a domain of this server/],
+      ['another tenant’s MAIL FROM', '127.0.0.2', 'MAIL FROM:<bob@open.test>', /sender domain is not a domain of this server/],
+    ])('refuses %s with 550 5.7.1, saying why', async (_case, source, mailFrom, why) => {
       const replies = await relay(source, [mailFrom]);
       expect(replies[2]).toMatchObject({ code: 550, text: expect.stringMatching(/^5\.7\.1 /) });
+      expect(replies[2].text).toMatch(why);
     });
 
     it('does not relay for an unregistered IP on the inbound port either', async () => {

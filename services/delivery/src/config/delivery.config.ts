@@ -20,7 +20,11 @@ export const deliveryConfigSchema = z.object({
   SMTP_SOCKET_TIMEOUT: duration('5m'),
   /** DNS servers for MX/A lookups; the system's when empty. */
   DNS_SERVERS: list([]),
-  /** A JSON file of DNS records that replaces DNS entirely (tests, local runs); see src/routing/resolver.ts. */
+  /**
+   * A JSON file of DNS records that replaces DNS entirely (tests, local runs): by type first as the edge reads
+   * it (`{"MX": {"example.test": [{"exchange": "mx.example.test", "priority": 10}]}, "A": {...}}`), or by name
+   * (`{"example.test": {"MX": [...]}}`); see src/routing/resolver.ts.
+   */
   DNS_OVERRIDES_FILE: z.string().optional(),
   VERDICT_TIMEOUT_SPAM: duration('60s'),
   VERDICT_TIMEOUT_VIRUS: duration('5m'),

@@ -21,8 +21,12 @@ export type DnsRecords = Record<string, { MX?: { exchange: string; priority: num
 export class StaticDnsResolver implements DnsResolver {
   constructor(private readonly records: DnsRecords) {}
 
+  /**
+   * The file of `DNS_OVERRIDES_FILE`: records by name (above), or by type first as the edge reads the same file
+   * (`{"MX": {"example.test": [...]}, "A": {...}, "PTR": {...}}`), so one file serves every service.
+   */
   static fromFile(path: string): StaticDnsResolver {
-    return new StaticDnsResolver(JSON.parse(readFileSync(path, 'utf8')) as DnsRecords);
+    return new StaticDnsResolver(normaliseRecords(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>));
   }
 
   private lookup<K extends 'MX' | 'A' | 'AAAA'>(name: string, type: K): NonNullable<DnsRecords[string][K]> {
@@ -42,6 +46,22 @@ export class StaticDnsResolver implements DnsResolver {
   async resolve6(name: string) {
     return this.lookup(name, 'AAAA');
   }
+}
+
+const RECORD_TYPES = new Set(['A', 'AAAA', 'MX', 'PTR', 'TXT', 'CNAME', 'NS']);
+
+/** Type-first records (every top-level key a record type) turned into records by name; by name as it is. */
+export function normaliseRecords(raw: Record<string, unknown>): DnsRecords {
+  const keys = Object.keys(raw);
+  if (keys.length === 0 || !keys.every((k) => RECORD_TYPES.has(k.toUpperCase()))) return raw as DnsRecords;
+  const byName: Record<string, Record<string, unknown>> = {};
+  for (const [type, names] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
+    for (const [name, values] of Object.entries(names ?? {})) {
+      const key = name.toLowerCase().replace(/\.$/, '');
+      (byName[key] ??= {})[type.toUpperCase()] = values;
+    }
+  }
+  return byName as DnsRecords;
 }
 
 export function systemResolver(servers: string[], timeoutMs = 5_000): DnsResolver {

@@ -31,7 +31,11 @@ export const edgeConfigSchema = z.object({
   SPOOL_STATE_MAX_AGE: duration('5m'),
   /** DNS servers for PTR, SPF, DKIM and DMARC lookups; the system's when empty. */
   DNS_SERVERS: list([]),
-  /** A JSON file of DNS records that replaces DNS entirely (tests, local runs). See src/dns/resolver.ts. */
+  /**
+   * A JSON file of DNS records that replaces DNS entirely (tests, local runs), by type first:
+   * `{"PTR": {"127.0.0.1": ["localhost"]}, "A": {"localhost": ["127.0.0.1"]}, "TXT": {...}}`; anything absent is
+   * "not found". Delivery reads the same file (see src/dns/resolver.ts).
+   */
   DNS_OVERRIDES_FILE: z.string().optional(),
   DNS_TIMEOUT: duration('5s'),
   /** Relay also requires the PTR name to resolve back to the client IP (forward-confirmed rDNS). */

@@ -4,6 +4,20 @@ import { DSN } from './haraka-types';
 export const Replies = {
   relayDenied: () => new DSN(550, '5.7.1', 'Relaying denied'),
   relayNotAuthorized: () => new DSN(550, '5.7.1', 'Relay access denied: not a registered server of this sender domain'),
+  /**
+   * To a registered server's own IP the reason is told (it is the tenant's server; it helps its admin):
+   * the PTR check, a sender of another domain, a suspended domain.
+   */
+  relayRefused: (reason: 'ptr-mismatch' | 'foreign-sender' | 'suspended', ptrNames: readonly string[] = []) =>
+    new DSN(
+      550,
+      '5.7.1',
+      reason === 'ptr-mismatch'
+        ? `Relay access denied: the reverse DNS of this address (${ptrNames.length ? ptrNames.slice(0, 3).join(', ') : 'none, or not forward-confirmed'}) is not the registered server name`
+        : reason === 'foreign-sender'
+          ? 'Relay access denied: the sender domain is not a domain of this server'
+          : 'Relay access denied: the domain is suspended',
+    ),
   userUnknown: () => new DSN(550, '5.1.1', 'User unknown'),
   suspended: () => new DSN(450, '4.7.1', 'Domain temporarily not accepting mail'),
   otherTenant: () => new DSN(452, '4.5.3', 'Too many recipients: send recipients of this domain in a separate transaction'),

@@ -59,7 +59,7 @@ export function hook_mail(next: HarakaNext, connection: HarakaConnection, params
         if (!relayPort) return inbound(connection, state);
         countRefusal(`relay-${decision.reason}`);
         connection.loginfo(`relay refused: ${decision.reason}`);
-        return deny(Replies.relayNotAuthorized());
+        return deny(decision.reason === 'unregistered-ip' ? Replies.relayNotAuthorized() : Replies.relayRefused(decision.reason, session.ptrNames));
       }
       connection.relaying = true;
       state.direction = Direction.OUTBOUND;
