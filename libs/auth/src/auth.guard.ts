@@ -63,7 +63,7 @@ export class AuthGuard implements CanActivate {
       case 'allow':
         return true;
       case 'forbidden':
-        throw new ProblemException({ status: HttpStatus.FORBIDDEN, code: 'forbidden', detail: `A ${principal.role} may not do this.` });
+        throw new ProblemException({ status: HttpStatus.FORBIDDEN, code: 'forbidden', detail: `${principal.role === 'user' ? 'A' : 'An'} ${principal.role} may not do this.` });
       case 'not-found':
         throw new ProblemException({ status: HttpStatus.NOT_FOUND });
     }

@@ -127,7 +127,8 @@ describe('AuthModule in a service', () => {
     const other = await get('/tenants/B/settings', await adminA()).expect(404);
     expect(other.body).toMatchObject({ status: 404, title: 'Not Found' });
     await get('/tenants/A/addresses/anyone@a.example/quarantine', await adminA()).expect(200);
-    await get('/platform', await adminA()).expect(403);
+    const admin = await get('/platform', await adminA()).expect(403);
+    expect(admin.body.detail).toBe('An admin may not do this.');
   });
 
   it('scopes a user to their own address and user routes', async () => {
@@ -135,7 +136,7 @@ describe('AuthModule in a service', () => {
     await get('/tenants/A/addresses/bob@a.example/quarantine', await userA()).expect(404);
     await get('/tenants/B/addresses/alice@a.example/quarantine', await userA()).expect(404);
     const forbidden = await get('/tenants/A/settings', await userA()).expect(403);
-    expect(forbidden.body).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(forbidden.body).toMatchObject({ status: 403, code: 'forbidden', detail: 'A user may not do this.' });
   });
 
   it('lets an operator in everywhere', async () => {
