@@ -1,4 +1,4 @@
-import { outcomeOf, warningRecipients, warningText } from './warning.rules';
+import { outcomeOf, warningGroups, warningRecipients, warningText } from './warning.rules';
 
 describe('warning rules', () => {
   it.each([
@@ -34,5 +34,14 @@ describe('warning rules', () => {
     });
     expect(w.text).toContain('part 2 "invoice.zip": Eicar-Signature');
     expect(w.subject).toMatch(/Virus found/);
+  });
+
+  it('sends each of the tenant\'s domains its own inbound copy, and only strangers out', () => {
+    expect(warningGroups(['bob@t.test', 'admin@other.test', 'Carol@T.test', 'boss@gmail.test'], 'T.test', new Set(['other.test']))).toEqual([
+      { suffix: 'in', direction: 'inbound', domain: 't.test', recipients: ['bob@t.test', 'Carol@T.test'] },
+      { suffix: 'in-other-test', direction: 'inbound', domain: 'other.test', recipients: ['admin@other.test'] },
+      { suffix: 'out', direction: 'outbound', domain: 't.test', recipients: ['boss@gmail.test'] },
+    ]);
+    expect(warningGroups(['x@gmail.test'], 't.test', new Set())).toEqual([{ suffix: 'out', direction: 'outbound', domain: 't.test', recipients: ['x@gmail.test'] }]);
   });
 });

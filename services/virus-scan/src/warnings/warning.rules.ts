@@ -70,3 +70,36 @@ export function warningText(input: {
   ].join('\r\n');
   return { subject, text };
 }
+
+export interface WarningGroup {
+  /** Part of the submission id: `in` for the message's own domain, `in-<domain>` for another of the tenant's, `out`. */
+  suffix: string;
+  direction: 'inbound' | 'outbound';
+  /** The domain the submission belongs to (its server receives an inbound one). */
+  domain: string;
+  recipients: string[];
+}
+
+/**
+ * Who gets which copy of a warning: addresses of the message's domain, and of the tenant's other domains, go
+ * to that domain's own server (inbound, each domain its own submission); anything else goes out to its MX.
+ * Sending an address of another of the tenant's domains out would only come back in through our own MX.
+ */
+export function warningGroups(to: readonly string[], messageDomain: string, tenantDomains: ReadonlySet<string>): WarningGroup[] {
+  const own = messageDomain.toLowerCase();
+  const byDomain = new Map<string, string[]>();
+  const out: string[] = [];
+  for (const address of to) {
+    const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+    if (domain === own || tenantDomains.has(domain)) byDomain.set(domain, [...(byDomain.get(domain) ?? []), address]);
+    else out.push(address);
+  }
+  const groups: WarningGroup[] = [...byDomain].map(([domain, recipients]) => ({
+    suffix: domain === own ? 'in' : `in-${domain.replace(/[^a-z0-9-]/g, '-')}`,
+    direction: 'inbound' as const,
+    domain,
+    recipients,
+  }));
+  if (out.length > 0) groups.push({ suffix: 'out', direction: 'outbound', domain: own, recipients: out });
+  return groups;
+}

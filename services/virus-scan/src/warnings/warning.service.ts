@@ -6,7 +6,8 @@ import { VIRUS_SCAN_CONFIG, type VirusScanConfig } from '../config/virus-scan.co
 import { MessageSource } from '../scan/message-source';
 import { VerdictPublisher } from '../scan/verdict.publisher';
 import type { Finding } from '../scan/verdict.rules';
-import { outcomeOf, warningRecipients, warningText, type DirectionName } from './warning.rules';
+import { DirectoryCache } from '../directory/directory.cache';
+import { outcomeOf, warningGroups, warningRecipients, warningText, type DirectionName } from './warning.rules';
 
 /**
  * Composes the warning mail about an infected message and hands it to delivery on `mail.submit` (delivery is
@@ -20,6 +21,7 @@ export class WarningService {
     private readonly source: MessageSource,
     private readonly publisher: VerdictPublisher,
     @Inject(VIRUS_SCAN_CONFIG) private readonly config: VirusScanConfig,
+    private readonly directory: DirectoryCache,
   ) {}
 
   async warn(event: MailReceived, entry: DomainDirectory, direction: DirectionName, findings: Finding[], subject: string): Promise<void> {
@@ -37,15 +39,18 @@ export class WarningService {
       findings,
       outcome: outcomeOf(direction, findings),
     });
-    const domain = event.domain.toLowerCase();
-    // Addresses of the tenant's domain go to its server (inbound); any other address goes out to its MX.
-    const groups: [string, Direction, string[]][] = [
-      ['in', Direction.INBOUND, to.filter((a) => a.toLowerCase().endsWith(`@${domain}`))],
-      ['out', Direction.OUTBOUND, to.filter((a) => !a.toLowerCase().endsWith(`@${domain}`))],
-    ];
+    // Addresses of the tenant's domains go to that domain's server (inbound); any other address goes out to its MX.
+    const tenantDomains = new Set<string>();
+    for (const address of to) {
+      const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+      if (tenantDomains.has(domain)) continue;
+      const other = await this.directory.lookup(domain);
+      if (other?.tenantId === event.tenantId) tenantDomains.add(domain);
+    }
     const now = new Date();
-    for (const [suffix, toDirection, rcpts] of groups) {
-      if (rcpts.length === 0) continue;
+    for (const group of warningGroups(to, event.domain, tenantDomains)) {
+      const { suffix, domain, recipients: rcpts } = group;
+      const toDirection = group.direction === 'inbound' ? Direction.INBOUND : Direction.OUTBOUND;
       const submitId = `virus-warning-${event.messageId}-${suffix}`;
       const raw = await new MailComposer({
         from: { name: `${this.config.TORII_BRAND} virus check`, address: `postmaster@${this.config.GATEWAY_HOSTNAME}` },
