@@ -39,6 +39,11 @@ const PLACE: Partial<Record<ArgumentMetadata['type'], ProblemFieldError['in']>> 
 export class ZodValidationPipe implements PipeTransform {
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'custom') return value;
+    // No text a client sends may hold a NUL: PostgreSQL cannot store one, and no name, address or id has one.
+    const nul = findNul(value, metadata.data ? toJsonPointer([metadata.data]) : '');
+    if (nul !== undefined) {
+      throw new ValidationProblemException([{ ...(PLACE[metadata.type] && { in: PLACE[metadata.type] }), pointer: nul, detail: 'must not contain a NUL character' }]);
+    }
     const schema = metadata.schema ?? schemaOfType(metadata.metatype);
     if (!schema) return value;
     const result = await schema['~standard'].validate(value);
@@ -49,4 +54,17 @@ export class ZodValidationPipe implements PipeTransform {
     }
     return result.value;
   }
+}
+
+/** The JSON pointer of the first string (or key) holding U+0000, searched depth-first; undefined when none. */
+export function findNul(value: unknown, pointer = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? pointer : undefined;
+  if (depth > 32 || value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (key.includes('\u0000')) return at;
+    const found = findNul(item, at, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

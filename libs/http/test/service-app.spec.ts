@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Module, Param, Post, Query } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TemporaryError } from '@torii/errors';
 import request from 'supertest';
@@ -32,6 +32,11 @@ class AddressController {
   @Get()
   list(@Query() query: AddressListQueryDto) {
     return { limit: query.limit };
+  }
+
+  @Get('by-name/:name')
+  byName(@Param('name') name: string) {
+    return { name };
   }
 
   @Get('boom')
@@ -109,6 +114,18 @@ describe('createServiceApp', () => {
     expect(missing.body).toMatchObject({ status: 404, title: 'Not Found', type: 'about:blank' });
     const bad = await request(app.getHttpServer()).post('/addresses').set('content-type', 'application/json').send('{"address":').expect(400);
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('refuses a NUL character anywhere a client sends text: 400 naming where, never a 500 from the database', async () => {
+    const body = await request(app.getHttpServer()).post('/addresses').send({ address: 'a@b.test', displayName: 'x\u0000y', quota: { messagesPerDay: 1 } }).expect(400);
+    expect(body.body).toMatchObject({ status: 400, errors: [{ in: 'body', pointer: '/displayName', detail: 'must not contain a NUL character' }] });
+    const key = await request(app.getHttpServer()).post('/addresses').send({ address: 'a@b.test', quota: { messagesPerDay: 1 }, 'k\u0000': 1 }).expect(400);
+    expect(key.body.errors[0].pointer).toBe('/k\u0000');
+    const path = await request(app.getHttpServer()).get('/addresses/by-name/a%00b').expect(400);
+    expect(path.body.errors).toEqual([{ in: 'path', pointer: '/name', detail: 'must not contain a NUL character' }]);
+    const query = await request(app.getHttpServer()).get('/addresses?limit=1%00').expect(400);
+    expect(query.body.errors[0]).toMatchObject({ in: 'query', pointer: '/limit' });
+    await request(app.getHttpServer()).get('/addresses/by-name/ab').expect(200, { name: 'ab' });
   });
 
   it('serves health and metrics', async () => {
