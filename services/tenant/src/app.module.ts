@@ -1,4 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { TenantIdInterceptor } from './tenant-id.interceptor';
 import { AuthModule } from '@torii/auth';
 import { AddressesController } from './addresses/addresses.controller';
 import { AddressesRepository } from './addresses/addresses.repository';
@@ -47,6 +49,7 @@ export class AppModule {
       ],
       controllers: [AuthController, TenantsController, DomainsController, AddressesController, UsersController, ApiKeysController, SubscriptionsController],
       providers: [
+        { provide: APP_INTERCEPTOR, useClass: TenantIdInterceptor },
         { provide: DirectoryStoreRepository, useFactory: () => new DirectoryStoreRepository({ natsUrl: config.NATS_URL, bucket: config.DIRECTORY_BUCKET }) },
         DirectoryRepository,
         DirectoryService,

@@ -61,6 +61,17 @@ describe('tenant service', () => {
     return { id, admin: await login(email, 'admin-password') };
   }
 
+  it('answers 404, never a 500, for a tenant id that is not one (also to the operator, who passes the tenant check)', async () => {
+    for (const id of ['0', 'x%20y', '..%2Fetc', 'a'.repeat(300)]) {
+      const res = await http.get(`/v1/tenants/${id}/domains`).set(auth(operator)).expect(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    await http.get('/v1/tenants/0/domains').expect(401); // credentials still come first
+    const unknown = '6f1c2b9e-1d2f-4c3a-9b8e-7a6d5c4b3a21';
+    await http.post(`/v1/tenants/${unknown}/api-keys`).set(auth(operator)).send({ label: 'x' }).expect(404);
+    await http.post('/v1/auth/login').send({ email: 'a\u0000b@x.example', password: 'whatever-password' }).expect(400);
+  });
+
   it('is ready when its database and NATS answer (GET /readyz names each)', async () => {
     const res = await http.get('/readyz').expect(200);
     expect(res.body).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, nats: { status: 'ok' } } });

@@ -22,6 +22,8 @@ export class ApiKeysRepository {
 
   async create(data: { id: string; hash: string; role: Role; tenantId: string | null; label: string }, actor: Principal): Promise<ApiKeyRecord> {
     return this.db.$transaction(async (tx) => {
+      // The tenant must exist (an operator may name any id): an unknown one is "not found", not a foreign-key error.
+      if (data.tenantId !== null && (await tx.tenant.count({ where: { id: data.tenantId } })) === 0) throw new UnknownTenantError(data.tenantId);
       const key = await tx.apiKey.create({ data: { ...data, createdBy: actor.subject }, select });
       await recordChange(tx, { actor, tenantId: data.tenantId, action: 'api-key.create', target: data.id, details: { label: data.label, role: data.role } });
       return key;
@@ -51,5 +53,12 @@ export class ApiKeysRepository {
       await recordChange(tx, { actor, tenantId: key.tenantId, action: 'api-key.revoke', target: key.id });
       return revoked;
     });
+  }
+}
+
+export class UnknownTenantError extends Error {
+  constructor(readonly tenantId: string) {
+    super(`no tenant ${tenantId}`);
+    this.name = 'UnknownTenantError';
   }
 }

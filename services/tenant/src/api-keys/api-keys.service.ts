@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeyVerifier, generateApiKey, parseApiKey, verifySecret, type Principal } from '@torii/auth';
 import { notFound } from '../problems';
-import { ApiKeysRepository, type ApiKeyRecord } from './api-keys.repository';
+import { ApiKeysRepository, UnknownTenantError, type ApiKeyRecord } from './api-keys.repository';
 import type { ApiKeyView } from './api-keys.dto';
 
 export const toApiKeyView = (k: ApiKeyRecord): ApiKeyView => ({
@@ -26,7 +26,13 @@ export class ApiKeysService extends ApiKeyVerifier {
   /** A tenant admin's key: acts as an admin of that tenant. The key is in the answer, and only there. */
   async create(tenantId: string, label: string, actor: Principal): Promise<ApiKeyView & { key: string }> {
     const generated = await generateApiKey();
-    const record = await this.keys.create({ id: generated.id, hash: generated.hash, role: 'admin', tenantId, label }, actor);
+    let record: ApiKeyRecord;
+    try {
+      record = await this.keys.create({ id: generated.id, hash: generated.hash, role: 'admin', tenantId, label }, actor);
+    } catch (error) {
+      if (error instanceof UnknownTenantError) throw notFound(`tenant ${tenantId}`);
+      throw error;
+    }
     return { ...toApiKeyView(record), key: generated.key };
   }
 
