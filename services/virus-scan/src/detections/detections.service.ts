@@ -15,9 +15,7 @@ export class DetectionsService {
 
   async perDay(principal: Principal, tenantId: string, domain: string, from?: string, to?: string) {
     await this.ownDomain(principal, tenantId, domain);
-    const today = new Date().toISOString().slice(0, 10);
-    const toDay = parseDay(to ?? today, 'to');
-    const fromDay = parseDay(from ?? new Date(toDay.getTime() - 30 * 86_400_000).toISOString().slice(0, 10), 'from');
+    const { fromDay, toDay } = dayRange(from, to, new Date());
     return { domain: domain.toLowerCase(), from: fromDay.toISOString().slice(0, 10), to: toDay.toISOString().slice(0, 10), days: await this.scans.countsPerDay(tenantId, domain.toLowerCase(), fromDay, toDay) };
   }
 
@@ -45,9 +43,29 @@ export class DetectionsService {
   }
 }
 
+/** The longest range `…/detections` answers, in days: a year and a day (a leap year, the day before). */
+export const MAX_RANGE_DAYS = 367;
+
+/**
+ * The days of `?from=&to=` (UTC, inclusive; default: the 30 days up to today). A day must be a real calendar
+ * day from 1970 to 9999, `from` not after `to`, and the range at most MAX_RANGE_DAYS: else 400.
+ */
+export function dayRange(from: string | undefined, to: string | undefined, now: Date): { fromDay: Date; toDay: Date } {
+  const toDay = parseDay(to ?? now.toISOString().slice(0, 10), 'to');
+  const fromDay = parseDay(from ?? new Date(toDay.getTime() - 30 * 86_400_000).toISOString().slice(0, 10), 'from');
+  if (fromDay > toDay) throw badRequest('from: must not be after to');
+  if ((toDay.getTime() - fromDay.getTime()) / 86_400_000 + 1 > MAX_RANGE_DAYS) throw badRequest(`from, to: at most ${MAX_RANGE_DAYS} days`);
+  return { fromDay, toDay };
+}
+
 function parseDay(value: string, name: string): Date {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new ProblemException({ status: 400, title: 'Bad Request', detail: `${name}: expected YYYY-MM-DD` });
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
+  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value || day.getUTCFullYear() < 1970) {
+    throw badRequest(`${name}: expected a day YYYY-MM-DD from 1970 on`);
   }
-  return new Date(value);
+  return day;
+}
+
+function badRequest(detail: string): ProblemException {
+  return new ProblemException({ status: 400, title: 'Bad Request', detail });
 }
