@@ -49,7 +49,10 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
     module: ServiceRootModule,
     imports: [options.module, ...(options.health === false ? [] : [HealthModule.forRoot(options.health ?? {}), MetricsModule])],
   };
-  const app = await NestFactory.create<NestExpressApplication>(root, { logger, bufferLogs: logger !== false });
+  // JSON only (Nest's default also parses HTML form bodies, which turned a form post into `{}` that PATCH
+  // endpoints accepted). A service that takes another type adds its parser in `configure` (tenant: CSV).
+  const app = await NestFactory.create<NestExpressApplication>(root, { logger, bufferLogs: logger !== false, bodyParser: false });
+  app.useBodyParser('json');
   app.disable('x-powered-by');
   app.useGlobalPipes(new ZodValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());

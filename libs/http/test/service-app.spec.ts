@@ -128,6 +128,12 @@ describe('createServiceApp', () => {
     await request(app.getHttpServer()).get('/addresses/by-name/ab').expect(200, { name: 'ab' });
   });
 
+  it('parses JSON bodies only: a form post to a JSON endpoint is a 400, not an empty object', async () => {
+    const form = await request(app.getHttpServer()).post('/addresses').type('form').send('address=a%40b.test&quota=1').expect(400);
+    expect(form.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await request(app.getHttpServer()).post('/addresses').send({ address: 'a@b.test', quota: { messagesPerDay: 1 } }).expect(201);
+  });
+
   it('serves health and metrics', async () => {
     await request(app.getHttpServer()).get('/healthz').expect(200);
     await request(app.getHttpServer()).get('/readyz').expect(200);
