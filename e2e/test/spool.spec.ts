@@ -180,6 +180,14 @@ describe('spool: deferred mail kept, DSNs on schedule, drained on recovery, capa
     );
   });
 
+  it('answers 404 for a domain that is not the tenant\'s, and an empty spool for its own', async () => {
+    await stack.api(stack.spool!, 'GET', `/v1/tenants/${tenantId}/domains/nobodys.example/spool`, { token, expect: 404 });
+    await stack.api(stack.spool!, 'POST', `/v1/tenants/${tenantId}/domains/nobodys.example/spool/flush`, { token, expect: 404 });
+    await stack.api(stack.spool!, 'GET', `/v1/tenants/${tenantId}/domains/not..a..domain/spool`, { token, expect: 404 });
+    const own = await spoolOf('acme.test');
+    expect(own).toMatchObject({ domain: 'acme.test' });
+  });
+
   it('gives up after "7 days": failure DSN to the sender, message removed from the spool', async () => {
     const dsn = await stack.internetSink.waitFor(dsnTo('expiry@sender.test', 'failed'), GIVE_UP_MS + 30_000);
     expect(Date.now() - backupSentAt).toBeGreaterThanOrEqual(GIVE_UP_MS - 1_000);

@@ -164,6 +164,15 @@ describe('verdict join', () => {
     await eventually(async () => (await status(event.messageId))?.recipients[0]?.state === 'dropped', 10_000, 'dropped');
   });
 
+  it('lists a domain\'s latest messages; a domain that is not the tenant\'s is 404, not an empty list', async () => {
+    const admin = `Bearer ${await sign({ sub: 'admin-1', role: 'admin', tid: 'tenant1' })}`;
+    const api = () => request(h.app!.getHttpServer());
+    const listed = await api().get('/v1/tenants/tenant1/domains/filtered.test/messages?limit=5').set('Authorization', admin).expect(200);
+    expect(listed.body.length).toBeGreaterThan(0);
+    await api().get('/v1/tenants/tenant1/domains/nobodys.test/messages').set('Authorization', admin).expect(404);
+    await api().get('/v1/tenants/tenant1/domains/filtered.test/messages').set('Authorization', `Bearer ${await sign({ sub: 'x', role: 'admin', tid: 'other' })}`).expect(404);
+  });
+
   it('counts recipient outcomes in /metrics, by direction and state', async () => {
     const metrics = (await request(h.app!.getHttpServer()).get('/metrics').expect(200)).text;
     const count = (state: string) =>

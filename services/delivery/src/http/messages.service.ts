@@ -3,6 +3,7 @@ import { canAccessTenant, type Principal } from '@torii/auth';
 import { ProblemException } from '@torii/http';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 import { DeliveryWorker } from '../delivery/delivery.worker';
+import { DirectoryCache } from '../directory/directory.cache';
 import { recipientOutcomes } from '../delivery/delivery.metrics';
 import { statusEvent } from '../delivery/status-events';
 import { OutboxRelay } from '../messaging/outbox.relay';
@@ -18,6 +19,7 @@ export class MessagesService {
     private readonly repository: DeliveryRepository,
     private readonly worker: DeliveryWorker,
     private readonly outbox: OutboxRelay,
+    private readonly directory: DirectoryCache,
   ) {}
 
   async status(principal: Principal, tenantId: string, messageId: string) {
@@ -29,6 +31,10 @@ export class MessagesService {
   async recent(principal: Principal, tenantId: string, domain: string, limit: number) {
     if (!canAccessTenant(principal, tenantId)) throw new ProblemException({ status: 404, title: 'Not Found', detail: 'no such tenant' });
     const rows = await this.repository.recentMessages({ tenantId, domain: domain.toLowerCase() }, Math.min(Math.max(limit, 1), 200));
+    // No messages: say whether that is an empty domain of the tenant's or a domain that is not theirs.
+    if (rows.length === 0 && (await this.directory.lookup(domain))?.tenantId !== tenantId) {
+      throw new ProblemException({ status: 404, title: 'Not Found', detail: `no domain ${domain.slice(0, 253)}` });
+    }
     return rows.map((m) => present({ ...m, attempts: [] }));
   }
 

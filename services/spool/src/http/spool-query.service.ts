@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { canAccessTenant, type Principal } from '@torii/auth';
+import { ContractValueError } from '@torii/contracts';
 import { ProblemException } from '@torii/http';
 import { SPOOL_CONFIG, type SpoolConfig } from '../config/spool.config';
+import { DirectoryRepository } from '../directory/directory.repository';
 import { CLOCK, type Clock } from '../schedule/clock';
 import { isFull } from '../schedule/schedule.rules';
 import { SpoolRepository } from '../spool/spool.repository';
@@ -16,12 +18,13 @@ export class SpoolQueryService {
     private readonly worker: SpoolWorker,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SPOOL_CONFIG) private readonly config: SpoolConfig,
+    private readonly directory: DirectoryRepository,
   ) {}
 
   async domain(principal: Principal, tenantId: string, domain: string): Promise<DomainSpoolResponseDto> {
     const name = this.checkAccess(principal, tenantId, domain);
     const [row] = await this.repository.domainSummaries({ domain: name });
-    if (row && row.tenantId !== tenantId) throw notFound(name);
+    await this.checkOwner(row?.tenantId, tenantId, name);
     return presentDomain(row, name);
   }
 
@@ -29,7 +32,7 @@ export class SpoolQueryService {
   async flush(principal: Principal, tenantId: string, domain: string): Promise<{ domain: string; messagesDue: number }> {
     const name = this.checkAccess(principal, tenantId, domain);
     const [row] = await this.repository.domainSummaries({ domain: name });
-    if (row && row.tenantId !== tenantId) throw notFound(name);
+    await this.checkOwner(row?.tenantId, tenantId, name);
     const due = row ? await this.repository.makeDomainDue(name, this.clock.now()) : 0;
     this.worker.nudge();
     return { domain: name, messagesDue: due };
@@ -45,6 +48,25 @@ export class SpoolQueryService {
       messages: totals.messages,
       domains: rows.map((r) => ({ ...presentDomain(r, r.domain), tenantId: r.tenantId })),
     };
+  }
+
+  /**
+   * The domain is the tenant's: by its spooled mail, or (nothing spooled) by the directory. A domain that is
+   * nobody's, or another tenant's, is "not found" rather than an empty spool.
+   */
+  private async checkOwner(spooledFor: string | undefined, tenantId: string, name: string): Promise<void> {
+    if (spooledFor !== undefined) {
+      if (spooledFor !== tenantId) throw notFound(name);
+      return;
+    }
+    let entry: Awaited<ReturnType<DirectoryRepository['domain']>>;
+    try {
+      entry = await this.directory.domain(name);
+    } catch (error) {
+      if (error instanceof ContractValueError) throw notFound(name); // not a domain name at all
+      throw error;
+    }
+    if (!entry || entry.tenantId !== tenantId) throw notFound(name);
   }
 
   private checkAccess(principal: Principal, tenantId: string, domain: string): string {
