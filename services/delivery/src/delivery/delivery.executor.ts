@@ -166,10 +166,7 @@ export class DeliveryExecutor {
     }
     // Written only while the claim is still ours: a worker whose lease ran out and was taken over must not
     // overwrite (or announce) what the newer claimant does.
-    const applied = await this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes, attempt);
-    if (applied === outcomes.length) {
-      for (const { update } of outcomes) recipientOutcomes.inc({ direction: message.direction, state: update.state });
-    }
+    const applied = await this.writeOutcomes(message, recipients, outcomes, attempt);
     if (applied < outcomes.length) {
       this.logger.warn(`message ${message.id}: claim lost for ${outcomes.length - applied} recipient(s); their outcome was not written`);
     }
@@ -203,10 +200,21 @@ export class DeliveryExecutor {
       });
       return { update, event };
     });
-    const applied = await this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes);
+    await this.writeOutcomes(message, recipients, outcomes);
+  }
+
+  /** Writes the outcomes while the claim is ours, and counts them once written; returns how many were. */
+  private async writeOutcomes(
+    message: MessageWithRecipients,
+    recipients: Claimed[],
+    outcomes: { update: RecipientUpdate; event?: OutboxEvent }[],
+    attempt?: { id: bigint; outcome: string; dataReply?: { code: number; text: string } },
+  ): Promise<number> {
+    const applied = await this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes, attempt);
     if (applied === outcomes.length) {
       for (const { update } of outcomes) recipientOutcomes.inc({ direction: message.direction, state: update.state });
     }
+    return applied;
   }
 
   /** SEC: the facts the spool keeps for a deferred recipient, when the deferral handler hands over. */
