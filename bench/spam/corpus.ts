@@ -63,3 +63,8 @@ export function parseArgs(argv: string[]): Record<string, string | boolean> {
   }
   return out;
 }
+
+/** A comma-separated argument as a list (`--seeds 42,7`); empty when absent. */
+export function listArg(value: string | boolean | undefined): string[] {
+  return typeof value === 'string' ? value.split(',').filter(Boolean) : [];
+}

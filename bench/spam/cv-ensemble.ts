@@ -22,23 +22,22 @@ import {
   type Bucketed,
   type GramOptions,
 } from '@torii/spam-engine';
-import { mboxSender, parseArgs, readManifest, readMessage } from './corpus';
-import { auc, summarise } from './metrics';
+import { listArg, mboxSender, parseArgs, readManifest, readMessage } from './corpus';
+import { auc, caughtAtHamShare, summarise } from './metrics';
 
 const args = parseArgs(process.argv.slice(2));
 if (typeof args.manifest !== 'string' || typeof args.root !== 'string') {
   console.error('usage: cv-ensemble --manifest FILE --root DIR [--variants raw:4:3000:0] [--cbits N] [--cl2 X] [--ceta X] [--cepochs N]');
   process.exit(2);
 }
-const list = (v: string | boolean | undefined) => (typeof v === 'string' ? v.split(',').filter(Boolean) : []);
-const variants: GramOptions[] = (list(args.variants).length ? list(args.variants) : ['raw:4:3000:0']).map((v) => {
+const variants: GramOptions[] = (listArg(args.variants).length ? listArg(args.variants) : ['raw:4:3000:0']).map((v) => {
   const [source, n, length, fold] = v.split(':');
   return { source: source as GramOptions['source'], n: Number(n), length: Number(length), fold: fold === '1' };
 });
 const word = { ...DEFAULT_TRAIN_OPTIONS };
 const cnum = (k: string, d: number) => (typeof args[k] === 'string' ? Number(args[k]) : d);
 const gram = { ...DEFAULT_TRAIN_OPTIONS, hashBits: cnum('cbits', 22), l2: cnum('cl2', word.l2), eta: cnum('ceta', word.eta), epochs: cnum('cepochs', word.epochs) };
-const seeds = list(args.seeds).map(Number);
+const seeds = listArg(args.seeds).map(Number);
 if (!seeds.length) seeds.push(42, 7);
 
 const entries = readManifest(args.manifest);
@@ -67,20 +66,12 @@ variants.forEach((v, k) => {
 console.error(`featurised ${entries.length} in ${Date.now() - t0} ms; mean grams ${(gramData[0].reduce((a, d) => a + d.buckets.length, 0) / entries.length).toFixed(0)}`);
 const labels = wordData.map((d) => d.label as number);
 
-function caughtAt(scores: ArrayLike<number>, ys: readonly number[], fp: number): number {
-  const ham = Array.from(scores).filter((_, i) => !ys[i]).sort((a, b) => b - a);
-  const k = Math.floor(ham.length * fp);
-  const bar = ham.length > k ? ham[k] : -Infinity;
-  const spam = Array.from(scores).filter((_, i) => ys[i]);
-  return spam.filter((s) => s > bar).length / spam.length;
-}
-
 type Row = Record<string, number>;
 function figures(ms: ArrayLike<number>[], ys: number[], fitOn?: { ms: ArrayLike<number>[]; ys: number[] }): Row {
   const st = fitStack(fitOn?.ms ?? ms, fitOn?.ys ?? ys);
   const z = Array.from({ length: ys.length }, (_, i) => ms.reduce((a, m, j) => a + st.a[j] * m[i], st.b));
   const s = summarise(z.map(sigmoid), ys);
-  return { auc: auc(z, ys), c01: caughtAt(z, ys, 0.001), c05: caughtAt(z, ys, 0.005), c90: s.at90.caught, f90: s.at90.flagged, c100: s.at100.caught, f100: s.at100.flagged, a1: st.a[0], a2: st.a[1] ?? 0 };
+  return { auc: auc(z, ys), c01: caughtAtHamShare(z, ys, 0.001), c05: caughtAtHamShare(z, ys, 0.005), c90: s.at90.caught, f90: s.at90.flagged, c100: s.at100.caught, f100: s.at100.flagged, a1: st.a[0], a2: st.a[1] ?? 0 };
 }
 const pc = (x: number) => (x * 100).toFixed(2);
 const fmt = (r: Row) => `auc ${r.auc.toFixed(5)} c01 ${pc(r.c01)} c05 ${pc(r.c05)} at90 ${pc(r.c90)}/${pc(r.f90)} at100 ${pc(r.c100)}/${pc(r.f100)}`;

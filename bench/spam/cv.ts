@@ -26,8 +26,8 @@ import {
   type Example,
   type FeatureOptions,
 } from '@torii/spam-engine';
-import { mboxSender, parseArgs, readManifest, readMessage } from './corpus';
-import { auc, summarise } from './metrics';
+import { listArg, mboxSender, parseArgs, readManifest, readMessage } from './corpus';
+import { auc, caughtAtHamShare, summarise } from './metrics';
 
 const args = parseArgs(process.argv.slice(2));
 if (typeof args.manifest !== 'string' || typeof args.root !== 'string') {
@@ -35,13 +35,12 @@ if (typeof args.manifest !== 'string' || typeof args.root !== 'string') {
   process.exit(2);
 }
 const features: FeatureOptions = { ...DEFAULT_FEATURE_OPTIONS };
-const list = (v: string | boolean | undefined) => (typeof v === 'string' ? v.split(',').filter(Boolean) : []);
-for (const f of list(args.features)) (features as unknown as Record<string, boolean>)[f] = true;
-for (const f of list(args['no-features'])) (features as unknown as Record<string, boolean>)[f] = false;
+for (const f of listArg(args.features)) (features as unknown as Record<string, boolean>)[f] = true;
+for (const f of listArg(args['no-features'])) (features as unknown as Record<string, boolean>)[f] = false;
 const num = (k: string) => (typeof args[k] === 'string' ? { [k]: Number(args[k]) } : {});
 const train = { ...DEFAULT_TRAIN_OPTIONS, ...num('epochs'), ...num('eta'), ...num('l2'), ...num('bags'), ...num('nbBlend'), ...num('gramBits'), ...(typeof args.bits === 'string' ? { hashBits: Number(args.bits) } : {}) };
 const gramTrain = { ...train, hashBits: train.gramBits, nbBlend: 0 };
-const seeds = list(args.seeds).map(Number);
+const seeds = listArg(args.seeds).map(Number);
 if (!seeds.length) seeds.push(42, 7);
 
 // The subset column (original folder) is optional: only the drift check needs it.
@@ -76,14 +75,6 @@ function oof(idx: number[], seed: number): { z: number[]; cal: { a: number[]; b:
   return { z: idx.map((_, k) => ms.reduce((a, m, j) => a + cal.a[j] * m[k], cal.b)), cal };
 }
 
-function caughtAt(scores: ArrayLike<number>, ys: readonly number[], fp: number): number {
-  const ham = Array.from(scores).filter((_, i) => !ys[i]).sort((a, b) => b - a);
-  const k = Math.floor(ham.length * fp);
-  const bar = ham.length > k ? ham[k] : -Infinity;
-  const spam = Array.from(scores).filter((_, i) => ys[i]);
-  return spam.filter((s) => s > bar).length / spam.length;
-}
-
 const rows: Record<string, number>[] = [];
 for (const seed of seeds) {
   // m: out-of-fold calibrated log-odds (the stack, or Platt on the word margins).
@@ -109,7 +100,7 @@ for (const seed of seeds) {
       console.log(`  [${edges[b]}, ${edges[b + 1]}): ${idx.length} messages, ${spam} spam (${((spam / (idx.length || 1)) * 100).toFixed(1)}%), mean score ${(meanP * 100).toFixed(1)}%`);
     }
   }
-  rows.push({ auc: auc(Array.from(m), labels), c01: caughtAt(m, labels, 0.001), c05: caughtAt(m, labels, 0.005), c90: s.at90.caught, f90: s.at90.flagged, c100: s.at100.caught, f100: s.at100.flagged });
+  rows.push({ auc: auc(Array.from(m), labels), c01: caughtAtHamShare(m, labels, 0.001), c05: caughtAtHamShare(m, labels, 0.005), c90: s.at90.caught, f90: s.at90.flagged, c100: s.at100.caught, f100: s.at100.flagged });
 }
 const mean = (k: string) => rows.reduce((a, r) => a + r[k], 0) / rows.length;
 
@@ -124,7 +115,7 @@ if (subsetCol >= 0) {
   const margins = newerIdx.map((i) => cal.a[0] * fitted.margin(examples[i].names) + (gramFit ? cal.a[1] * margin(gramFit.weights, gramFit.bias, gramData[i].buckets) : 0) + (formFit ? cal.a[cal.a.length - 1] * formFit.margin(formExamples[i].names) : 0) + cal.b);
   const ys = newerIdx.map((i) => labels[i]);
   const s = summarise(margins.map((x) => sigmoid(x)), ys);
-  drift = ` | drift auc ${auc(margins, ys).toFixed(5)} c01 ${(caughtAt(margins, ys, 0.001) * 100).toFixed(2)} c90 ${(s.at90.caught * 100).toFixed(2)}/${(s.at90.flagged * 100).toFixed(2)} at100 ${(s.at100.caught * 100).toFixed(2)}`;
+  drift = ` | drift auc ${auc(margins, ys).toFixed(5)} c01 ${(caughtAtHamShare(margins, ys, 0.001) * 100).toFixed(2)} c90 ${(s.at90.caught * 100).toFixed(2)}/${(s.at90.flagged * 100).toFixed(2)} at100 ${(s.at100.caught * 100).toFixed(2)}`;
 }
 const pc = (k: string) => (mean(k) * 100).toFixed(2);
 const on = Object.entries(features).filter(([, v]) => v).map(([k]) => k).join(',');

@@ -28,16 +28,23 @@ export function auc(scores: readonly number[], labels: readonly number[]): numbe
   return pos && neg ? (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg) : NaN;
 }
 
+/**
+ * The best share of spam caught while at most `hamShare` of the ham (floor) is at or above the threshold: the
+ * threshold sits just above the (k+1)-th highest ham score. Ranking only; 0 when there is no spam.
+ */
+export function caughtAtHamShare(scores: ArrayLike<number>, labels: readonly number[], hamShare: number): number {
+  const all = Array.from(scores);
+  const hamDesc = all.filter((_, i) => !labels[i]).sort((x, y) => y - x);
+  const k = Math.floor(hamDesc.length * hamShare);
+  const bar = hamDesc.length > k ? hamDesc[k] : -Infinity;
+  const spam = all.filter((_, i) => labels[i]);
+  return spam.length ? spam.filter((p) => p > bar).length / spam.length : 0;
+}
+
 export function summarise(probabilities: readonly number[], labels: readonly number[]): Summary {
   const spamScores = probabilities.filter((_, i) => labels[i]);
   const hamScores = probabilities.filter((_, i) => !labels[i]);
   const share = (xs: number[], min: number) => (xs.length ? xs.filter((p) => pct(p) >= min).length / xs.length : 0);
-  // Best spam caught while at most 0.1% of ham (floor) is at or above the threshold: the threshold sits just
-  // above the (k+1)-th highest ham score.
-  const k = Math.floor(hamScores.length * 0.001);
-  const hamDesc = [...hamScores].sort((x, y) => y - x);
-  const bar = hamDesc.length > k ? hamDesc[k] : -Infinity;
-  const caught = spamScores.length ? spamScores.filter((p) => p > bar).length / spamScores.length : 0;
   return {
     messages: probabilities.length,
     spam: spamScores.length,
@@ -45,6 +52,6 @@ export function summarise(probabilities: readonly number[], labels: readonly num
     auc: auc(probabilities, labels),
     at90: { caught: share(spamScores, 90), flagged: share(hamScores, 90) },
     at100: { caught: share(spamScores, 100), flagged: share(hamScores, 100) },
-    caught_at_flagged_0_1pct: caught,
+    caught_at_flagged_0_1pct: caughtAtHamShare(probabilities, labels, 0.001),
   };
 }
