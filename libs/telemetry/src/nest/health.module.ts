@@ -26,11 +26,6 @@ export class HealthService {
     this.checks[name] = check;
   }
 
-  /** The names of the checks `/readyz` runs. */
-  get names(): string[] {
-    return Object.keys(this.checks);
-  }
-
   /** The report when every check passed; otherwise a 503 whose body names the failed checks. */
   async readiness(): Promise<ReadinessReport> {
     const report = await checkReadiness(this.checks);

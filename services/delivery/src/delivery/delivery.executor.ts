@@ -11,7 +11,7 @@ import { DEFERRAL_HANDLER, type DeferralHandler } from './deferral.handler';
 import { recipientOutcomes } from './delivery.metrics';
 import { MessageContent } from './message-content';
 import { domainOf, groupRecipients } from './recipient-grouping.rules';
-import { statusEvent } from './status-events';
+import { recipientStatusEvent } from './status-events';
 
 type Claimed = Omit<RecipientRow, 'treatment'> & { treatment: DeliverTreatment };
 
@@ -149,18 +149,10 @@ export class DeliveryExecutor {
           break;
         }
       }
-      const event = statusEvent({
-        messageId: message.id,
-        tenantId: message.tenantId,
-        direction: message.direction,
-        recipient: r.address,
-        state: update.state,
-        attempt: r.attempts,
-        reason: update.reason,
+      const event = recipientStatusEvent(message, r, update, now, {
         remote: reply.code || host ? remote : undefined,
         nextAttemptAt: update.nextAttemptAt ?? undefined,
         handoff: update.state === 'deferred' ? this.handoff(message, r, update.firstFailedAt ?? now) : undefined,
-        now,
       });
       outcomes.push({ update, event });
     }
@@ -187,17 +179,7 @@ export class DeliveryExecutor {
         why === 'lost'
           ? { id: r.id, state: 'bounced', reason: 'content-lost', reply, dsnPending: true }
           : { id: r.id, state: 'dropped', reason: 'withdrawn' };
-      const event = statusEvent({
-        messageId: message.id,
-        tenantId: message.tenantId,
-        direction: message.direction,
-        recipient: r.address,
-        state: update.state,
-        attempt: r.attempts,
-        reason: update.reason,
-        remote: why === 'lost' ? reply : undefined,
-        now,
-      });
+      const event = recipientStatusEvent(message, r, update, now, { remote: why === 'lost' ? reply : undefined });
       return { update, event };
     });
     await this.writeOutcomes(message, recipients, outcomes);

@@ -63,3 +63,27 @@ export function statusEvent(f: StatusFacts): OutboxEvent | undefined {
     payload: Codecs.deliveryStatus.encode(event),
   };
 }
+
+/**
+ * The DeliveryStatus event of one recipient's new state, from the message, the recipient row and its update;
+ * `extra` adds what only some transitions have (the remote reply, the next attempt, a spool hand-off).
+ */
+export function recipientStatusEvent(
+  message: { id: string; tenantId: string; direction: 'inbound' | 'outbound' },
+  recipient: { address: string; attempts: number },
+  update: { state: RecipientStateName; reason: string },
+  now: Date,
+  extra: Pick<StatusFacts, 'remote' | 'nextAttemptAt' | 'handoff'> = {},
+): OutboxEvent | undefined {
+  return statusEvent({
+    messageId: message.id,
+    tenantId: message.tenantId,
+    direction: message.direction,
+    recipient: recipient.address,
+    state: update.state,
+    attempt: recipient.attempts,
+    reason: update.reason,
+    now,
+    ...extra,
+  });
+}

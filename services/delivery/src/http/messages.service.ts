@@ -5,7 +5,7 @@ import { DeliveryRepository } from '../persistence/delivery.repository';
 import { DeliveryWorker } from '../delivery/delivery.worker';
 import { DirectoryCache } from '../directory/directory.cache';
 import { recipientOutcomes } from '../delivery/delivery.metrics';
-import { statusEvent } from '../delivery/status-events';
+import { recipientStatusEvent } from '../delivery/status-events';
 import { OutboxRelay } from '../messaging/outbox.relay';
 
 type Found = NonNullable<Awaited<ReturnType<DeliveryRepository['findMessage']>>>;
@@ -54,7 +54,7 @@ export class MessagesService {
     const now = new Date();
     const count = await this.repository.dropHeld(messageId, DELETED_REASON, (held) =>
       held.flatMap((r) => {
-        const event = statusEvent({ messageId, tenantId, direction: message.direction as 'inbound' | 'outbound', recipient: r.address, state: 'dropped', attempt: r.attempts, reason: DELETED_REASON, now });
+        const event = recipientStatusEvent({ id: messageId, tenantId, direction: message.direction as 'inbound' | 'outbound' }, r, { state: 'dropped', reason: DELETED_REASON }, now);
         return event ? [event] : [];
       }),
     );
