@@ -20,6 +20,8 @@ function message(id: string, to: string, extraHeaders = '', body = 'Hello from o
 interface RecipientStatus {
   address: string;
   state: string;
+  nextAttemptAt: string | null;
+  retriedBy: 'delivery' | 'spool' | null;
   lastReply: { code: number; enhanced: string; text: string } | null;
 }
 
@@ -138,6 +140,8 @@ describe('inbound mail through edge → S3 → JetStream → delivery → tenant
         'deferred',
       );
       expect(deferred.recipients[0].address).toBe('bob@acme.test');
+      // Delivery retries it itself (no spool here), at a time it shows.
+      expect(deferred.recipients[0]).toMatchObject({ retriedBy: 'delivery', nextAttemptAt: expect.any(String) });
       expect(stack.tenantSink.messages.some((m) => m.messageId === 'inbound-down@sender.test')).toBe(false);
     } finally {
       await stack.tenantSink.up();

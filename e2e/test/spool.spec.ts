@@ -145,6 +145,16 @@ describe('spool: deferred mail kept, DSNs on schedule, drained on recovery, capa
       expect(spooled.bytes).toBeGreaterThan(0);
       expect(spooled.oldest).not.toBeNull();
       expect(spooled.lastError).not.toBe('');
+      // Delivery's status says the spool retries it, not delivery's safety-net park days away.
+      const status = await stack.api<{ recipients: { address: string; state: string; nextAttemptAt: string | null; retriedBy: string | null }[] }>(
+        stack.delivery,
+        'GET',
+        `/v1/tenants/${tenantId}/messages/${queuedId(first[5].raw)}`,
+        { token },
+      );
+      expect(status.recipients).toEqual([
+        expect.objectContaining({ address: 'alice@acme.test', state: 'deferred', nextAttemptAt: null, retriedBy: 'spool' }),
+      ]);
 
       const delay = await stack.internetSink.waitFor(dsnTo('first@sender.test', 'delayed'), 30_000);
       expect(Date.now() - sentAt).toBeGreaterThanOrEqual(DELAY_NOTICE_MS);

@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { canAccessTenant, type Principal } from '@torii/auth';
 import { ProblemException } from '@torii/http';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 import { DeliveryWorker } from '../delivery/delivery.worker';
+import { DEFERRAL_HANDLER, type DeferralHandler } from '../delivery/deferral.handler';
 import { DirectoryCache } from '../directory/directory.cache';
 import { recipientOutcomes } from '../delivery/delivery.metrics';
 import { recipientStatusEvent } from '../delivery/status-events';
@@ -14,18 +15,23 @@ type Found = NonNullable<Awaited<ReturnType<DeliveryRepository['findMessage']>>>
 @Injectable()
 export class MessagesService {
   private readonly logger = new Logger(MessagesService.name);
+  /** Who tries a deferred recipient again: with DEFERRAL_MODE=spool, the spool does, on its own schedule. */
+  private readonly retriedBy: RetriedBy;
 
   constructor(
     private readonly repository: DeliveryRepository,
     private readonly worker: DeliveryWorker,
     private readonly outbox: OutboxRelay,
     private readonly directory: DirectoryCache,
-  ) {}
+    @Inject(DEFERRAL_HANDLER) deferral: DeferralHandler,
+  ) {
+    this.retriedBy = deferral.handoff ? 'spool' : 'delivery';
+  }
 
   async status(principal: Principal, tenantId: string, messageId: string) {
     const message = await this.repository.findMessage(messageId);
     if (!message || message.tenantId !== tenantId || !canAccessTenant(principal, tenantId)) throw notFound(messageId);
-    return present(message);
+    return present(message, this.retriedBy);
   }
 
   async recent(principal: Principal, tenantId: string, domain: string, limit: number) {
@@ -35,7 +41,7 @@ export class MessagesService {
     if (rows.length === 0 && (await this.directory.lookup(domain))?.tenantId !== tenantId) {
       throw new ProblemException({ status: 404, title: 'Not Found', detail: `no domain ${domain.slice(0, 253)}` });
     }
-    return rows.map((m) => present({ ...m, attempts: [] }));
+    return rows.map((m) => present({ ...m, attempts: [] }, this.retriedBy));
   }
 
   /** Held recipients go back to the verdict join, released: 409 when none is held. */
@@ -85,7 +91,14 @@ function notFound(messageId: string): ProblemException {
   return new ProblemException({ status: 404, title: 'Not Found', detail: `no message ${messageId}` });
 }
 
-function present(m: Found) {
+type RetriedBy = 'delivery' | 'spool';
+
+/**
+ * A deferred recipient says who retries it. When the spool does, delivery's own `nextAttemptAt` is only the
+ * safety-net park (SPOOL_PARK, days away), not the next try: it is shown as null, and the spool's status
+ * (`GET …/domains/{domain}/spool`) has the real one.
+ */
+function present(m: Found, retriedBy: RetriedBy) {
   return {
     id: m.id,
     tenantId: m.tenantId,
@@ -100,7 +113,8 @@ function present(m: Found) {
       state: r.state,
       reason: r.reason,
       attempts: r.attempts,
-      nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null,
+      nextAttemptAt: r.state === 'deferred' && retriedBy === 'spool' ? null : (r.nextAttemptAt?.toISOString() ?? null),
+      retriedBy: r.state === 'deferred' ? retriedBy : null,
       lastReply: r.lastCode === null ? null : { code: r.lastCode, enhanced: r.lastEnhanced, text: r.lastText, host: r.remoteHost },
     })),
     attempts: m.attempts.map((a) => ({
