@@ -31,6 +31,8 @@ import { ScoredRepository } from './scoring/scored.repository';
 import { ScoringConsumer } from './scoring/scoring.consumer';
 import { ScoringService } from './scoring/scoring.service';
 import { VerdictPublisher } from './scoring/verdict.publisher';
+import { VerdictsController } from './verdicts/verdicts.controller';
+import { VerdictsService } from './verdicts/verdicts.service';
 
 export interface SpamFilterOverrides {
   /** Replaces the tenant service's JWKS (tests sign their own tokens). */
@@ -46,7 +48,7 @@ export class AppModule {
         MessagingModule.forRoot({ servers: config.NATS_URL, name: 'spam-filter', streams: SPAM_FILTER_STREAMS }),
         AuthModule.forRoot({ jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
       ],
-      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController],
+      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController, VerdictsController],
       providers: [
         { provide: SPAM_FILTER_CONFIG, useValue: config },
         { provide: PrismaService, useFactory: () => new PrismaService(config.DATABASE_URL) },
@@ -61,6 +63,7 @@ export class AppModule {
         DirectoryCache,
         MessageStoreRepository,
         ScoredRepository,
+        VerdictsService,
         VerdictPublisher,
         DeltaRepository,
         ModelService,

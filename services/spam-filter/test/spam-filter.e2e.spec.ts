@@ -311,6 +311,41 @@ describe('spam-filter end to end', () => {
     await api().get(`${base}/addresses/carol@${DOMAIN}/reports.csv`).set('Authorization', `Bearer ${bobToken}`).expect(404);
   });
 
+  it('explains a verdict through the API: score, evidence with descriptions, rules, each recipient\'s action; a user sees only their own', async () => {
+    // The first message to carol: spam-1 of the test before (bob tagged, carol quarantined, dave delivered).
+    const spam1 = await app.get(PrismaService).scoredMessage.findFirst({ where: { recipients: { has: `carol@${DOMAIN}` } }, orderBy: { scoredAt: 'asc' } });
+    expect(spam1).not.toBeNull();
+    const id = spam1!.messageId;
+    const seen = await api().get(`${base}/messages/${id}`).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(seen.body).toMatchObject({ messageId: id, domain: DOMAIN, score: '100.00%', scorePercent: 100 });
+    expect(seen.body.modelVersion).toMatch(/^sa-/);
+    expect(seen.body.explanation).toBe((await scoredOf(id)).verdict.explanation);
+    expect(seen.body.reasons.spam.length).toBeGreaterThan(0);
+    for (const r of [...seen.body.reasons.spam, ...seen.body.reasons.ham]) {
+      expect(r).toEqual({ feature: expect.any(String), kind: expect.stringMatching(/^(token|rule|fixed)$/), logOdds: expect.any(Number), description: expect.any(String) });
+    }
+    expect(seen.body.reasons.spam[0].logOdds).toBeGreaterThan(0);
+    expect(seen.body.rules).toEqual(expect.any(Array));
+    expect(seen.body.recipients).toEqual(
+      expect.arrayContaining([
+        { address: `bob@${DOMAIN}`, action: 'tag', subjectTag: '[SPAM!!]', reason: expect.stringMatching(/^threshold:/) },
+        { address: `carol@${DOMAIN}`, action: 'quarantine', subjectTag: null, reason: 'threshold:address:90%:quarantine' },
+        { address: `dave@${DOMAIN}`, action: 'deliver', subjectTag: null, reason: expect.any(String) },
+      ]),
+    );
+    // bob sees the message, but only his own decision; carol's token would see only hers.
+    const asBob = await api().get(`${base}/messages/${id}`).set('Authorization', `Bearer ${bobToken}`).expect(200);
+    expect(asBob.body.recipients.map((r: { address: string }) => r.address)).toEqual([`bob@${DOMAIN}`]);
+    // Not addressed to the user, another tenant, another domain, an unknown id: not found.
+    const other = await app.get(PrismaService).scoredMessage.findFirst({ where: { recipients: { equals: [`dave@${DOMAIN}`] } } });
+    expect(other).not.toBeNull();
+    await api().get(`${base}/messages/${other!.messageId}`).set('Authorization', `Bearer ${bobToken}`).expect(404);
+    await api().get(`${base}/messages/${other!.messageId}`).set('Authorization', `Bearer ${admin}`).expect(200);
+    await api().get(`${base}/messages/${id}`).set('Authorization', `Bearer ${await sign({ sub: 'x', role: 'admin', tid: 'other-tenant' })}`).expect(404);
+    await api().get(`/v1/tenants/${TENANT}/domains/elsewhere.example/spam/messages/${id}`).set('Authorization', `Bearer ${admin}`).expect(404);
+    await api().get(`${base}/messages/NOPE`).set('Authorization', `Bearer ${admin}`).expect(404);
+  });
+
   it('is ready when its database, NATS and object store answer, and counts what it judged in /metrics', async () => {
     const ready = await api().get('/readyz').expect(200);
     expect(ready.body.checks).toEqual({ database: { status: 'ok' }, nats: { status: 'ok' }, storage: { status: 'ok' } });

@@ -13,6 +13,8 @@ export interface ScoredRecord {
   verdict: Uint8Array;
   /** What feedback needs to score the message again: envelope, auth, client (no body). */
   input: Prisma.InputJsonValue;
+  /** The evidence as the API shows it (src/verdicts/reasons.ts). */
+  reasons: Prisma.InputJsonValue;
 }
 
 /** The record of every judged message and the report counters, written together (idempotent per message). */

@@ -23,6 +23,7 @@ import { aligned, fromAuthenticated, type AuthFacts } from '../policy/authentica
 import { PolicyRepository } from '../policy/policy.repository';
 import { DEFAULT_DOMAIN_SETTINGS, describeWhy, domainOf, resolvePolicy, type FinalAction, type Resolution } from '../policy/policy.rules';
 import { counterIncrements } from '../reports/reports.rules';
+import { storedReasons } from '../verdicts/reasons';
 import { MessageStoreRepository } from './message-store.repository';
 import { ScoredRepository } from './scored.repository';
 import { VerdictPublisher } from './verdict.publisher';
@@ -174,6 +175,7 @@ export class ScoringService {
         scorePercent: score.percent,
         verdict: Codecs.spamVerdict.encode(verdict),
         input: stored as unknown as Prisma.InputJsonValue,
+        reasons: storedReasons(score) as unknown as Prisma.InputJsonValue,
       },
       new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate())),
       counterIncrements(resolutions),
