@@ -1,7 +1,7 @@
 /**
  * Cross-validation on a training manifest, for choosing features and training options WITHOUT the dev split.
  *   node -r @swc-node/register bench/spam/cv.ts --manifest train.csv --root DIR [--features a,b] [--no-features a]
- *        [--epochs N] [--eta X] [--l2 X] [--bits N] [--seeds 42,7]
+ *        [--epochs N] [--eta X] [--l2 X] [--bits N] [--seeds 42,7] [--drift-seeds 42,43,44,45]
  * Prints, per run: out-of-fold AUC, spam caught at ≤0.1% and ≤0.5% ham (ranking only), the 90% / 100% figures
  * after a Platt fit on the same out-of-fold margins, and a drift check inside the manifest: trained on the older
  * folders (easy_ham, hard_ham, spam), scored on the newer ones (easy_ham_2, hard_ham_2, spam_2).
@@ -108,14 +108,25 @@ let drift = '';
 if (subsetCol >= 0) {
   const olderIdx = examples.map((_, i) => i).filter((i) => !subsets[i].endsWith('_2'));
   const newerIdx = examples.map((_, i) => i).filter((i) => subsets[i].endsWith('_2'));
-  const fitted = fitLinear(olderIdx.map((i) => examples[i]), train);
-  const { cal } = oof(olderIdx, train.seed);
-  const gramFit = withGrams ? fitBuckets(olderIdx.map((i) => gramData[i]), gramTrain) : undefined;
-  const formFit = formMode ? fitLinear(olderIdx.map((i) => formExamples[i]), formTrain) : undefined;
-  const margins = newerIdx.map((i) => cal.a[0] * fitted.margin(examples[i].names) + (gramFit ? cal.a[1] * margin(gramFit.weights, gramFit.bias, gramData[i].buckets) : 0) + (formFit ? cal.a[cal.a.length - 1] * formFit.margin(formExamples[i].names) : 0) + cal.b);
   const ys = newerIdx.map((i) => labels[i]);
-  const s = summarise(margins.map((x) => sigmoid(x)), ys);
-  drift = ` | drift auc ${auc(margins, ys).toFixed(5)} c01 ${(caughtAtHamShare(margins, ys, 0.001) * 100).toFixed(2)} c90 ${(s.at90.caught * 100).toFixed(2)}/${(s.at90.flagged * 100).toFixed(2)} at100 ${(s.at100.caught * 100).toFixed(2)}`;
+  // --drift-seeds 42,43,44,45: the drift check averaged over several seeds of the training order (default: the
+  // training seed alone, as in rounds 2–5). One order's drift figures move by points from seed to seed (round 6).
+  const driftSeeds = listArg(args['drift-seeds']).map(Number);
+  if (!driftSeeds.length) driftSeeds.push(train.seed);
+  const line = (r: Record<string, number>) => `auc ${r.auc.toFixed(5)} c01 ${(r.c01 * 100).toFixed(2)} c90 ${(r.c90 * 100).toFixed(2)}/${(r.f90 * 100).toFixed(2)} at100 ${(r.c100 * 100).toFixed(2)}`;
+  const driftRows: Record<string, number>[] = [];
+  for (const seed of driftSeeds) {
+    const fitted = fitLinear(olderIdx.map((i) => examples[i]), { ...train, seed });
+    const { cal } = oof(olderIdx, seed);
+    const gramFit = withGrams ? fitBuckets(olderIdx.map((i) => gramData[i]), { ...gramTrain, seed }) : undefined;
+    const formFit = formMode ? fitLinear(olderIdx.map((i) => formExamples[i]), { ...formTrain, seed }) : undefined;
+    const margins = newerIdx.map((i) => cal.a[0] * fitted.margin(examples[i].names) + (gramFit ? cal.a[1] * margin(gramFit.weights, gramFit.bias, gramData[i].buckets) : 0) + (formFit ? cal.a[cal.a.length - 1] * formFit.margin(formExamples[i].names) : 0) + cal.b);
+    const s = summarise(margins.map((x) => sigmoid(x)), ys);
+    driftRows.push({ auc: auc(margins, ys), c01: caughtAtHamShare(margins, ys, 0.001), c90: s.at90.caught, f90: s.at90.flagged, c100: s.at100.caught });
+    if (driftSeeds.length > 1) console.log(`  drift seed ${seed}: ${line(driftRows[driftRows.length - 1])}`);
+  }
+  const average = Object.fromEntries(Object.keys(driftRows[0]).map((k) => [k, driftRows.reduce((a, r) => a + r[k], 0) / driftRows.length]));
+  drift = ` | drift${driftSeeds.length > 1 ? ` (${driftSeeds.length} seeds)` : ''} ${line(average)}`;
 }
 const pc = (k: string) => (mean(k) * 100).toFixed(2);
 const on = Object.entries(features).filter(([, v]) => v).map(([k]) => k).join(',');
