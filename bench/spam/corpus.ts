@@ -8,7 +8,8 @@ export interface ManifestEntry {
 
 /** Reads a manifest CSV with at least `path,label` columns (header row required; other columns ignored). */
 export function readManifest(file: string): ManifestEntry[] {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  // A byte-order mark (spreadsheet exports write one) would hide the first column's name.
+  const lines = readFileSync(file, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
   const head = splitCsvLine(lines[0]).map((c) => c.trim().toLowerCase());
   const pathCol = head.indexOf('path');
   const labelCol = head.indexOf('label');
