@@ -63,9 +63,21 @@ describe('createServiceApp', () => {
   afterAll(() => app.close());
 
   it('validates and parses the body with the DTO schema', async () => {
-    const body = { address: 'a@example.com', quota: { messagesPerDay: 5 }, extra: 'dropped' };
+    const body = { address: 'a@example.com', quota: { messagesPerDay: 5 } };
     const res = await request(app.getHttpServer()).post('/addresses').send(body).expect(201);
     expect(res.body).toEqual({ address: 'a@example.com', quota: { messagesPerDay: 5 }, id: expect.any(String) });
+  });
+
+  it('refuses a body field the schema does not know, naming it (a typo must not pass as "unchanged")', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/addresses')
+      .send({ address: 'a@example.com', quota: { messagesPerDay: 5, messagesPerDya: 6 }, dispalyName: 'x' })
+      .expect(400);
+    expect(res.body).toMatchObject({ status: 400, code: 'validation-failed' });
+    expect(res.body.errors).toEqual([
+      { in: 'body', pointer: '/quota/messagesPerDya', detail: 'unknown field' },
+      { in: 'body', pointer: '/dispalyName', detail: 'unknown field' },
+    ]);
   });
 
   it('answers invalid input with 400 problem details naming each field', async () => {
@@ -123,6 +135,9 @@ describe('createServiceApp', () => {
     expect(key.body.errors[0].pointer).toBe('/k\u0000');
     const path = await request(app.getHttpServer()).get('/addresses/by-name/a%00b').expect(400);
     expect(path.body.errors).toEqual([{ in: 'path', pointer: '/name', detail: 'must not contain a NUL character' }]);
+    const surrogate = await request(app.getHttpServer()).post('/addresses').set('content-type', 'application/json').send('{"address":"a@b.test","displayName":"x\\ud800","quota":{"messagesPerDay":1}}').expect(400);
+    expect(surrogate.body.errors).toEqual([{ in: 'body', pointer: '/displayName', detail: 'must not contain half of a UTF-16 surrogate pair' }]);
+    await request(app.getHttpServer()).post('/addresses').send({ address: 'a@b.test', displayName: '𠮷野家 😀', quota: { messagesPerDay: 1 } }).expect(201);
     const query = await request(app.getHttpServer()).get('/addresses?limit=1%00').expect(400);
     expect(query.body.errors[0]).toMatchObject({ in: 'query', pointer: '/limit' });
     await request(app.getHttpServer()).get('/addresses/by-name/ab').expect(200, { name: 'ab' });
