@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule, type JwksOption } from '@torii/auth';
 import { MessagingModule } from '@torii/messaging';
 import { ObjectStore } from '@torii/storage';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from './config';
 import { PrismaService } from './db/prisma.service';
 import { DirectoryCache } from './directory/directory.cache';
@@ -48,7 +50,7 @@ export class AppModule {
         MessagingModule.forRoot({ servers: config.NATS_URL, name: 'spam-filter', streams: SPAM_FILTER_STREAMS }),
         AuthModule.forRoot({ jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
       ],
-      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController, VerdictsController],
+      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController, VerdictsController, AuditController],
       providers: [
         { provide: SPAM_FILTER_CONFIG, useValue: config },
         { provide: PrismaService, useFactory: () => new PrismaService(config.DATABASE_URL) },
@@ -64,6 +66,7 @@ export class AppModule {
         MessageStoreRepository,
         ScoredRepository,
         VerdictsService,
+        AuditService,
         VerdictPublisher,
         DeltaRepository,
         ModelService,

@@ -488,9 +488,48 @@ describe('quarantine box end to end', () => {
     await sink.waitFor(copyFor(`heidi@${DOMAIN}`, 'q-allow-3@e2e'), 30_000);
     expect((await api().get(allowList).set('Authorization', `Bearer ${admin}`).expect(200)).body).toHaveLength(1);
   });
+
+  it('release can report the message as wrongly flagged (the released copy has a new id); the report is audited once; the audit log pages', async () => {
+    const graceToken = await sign({ sub: 'user-grace', role: 'user', tid: TENANT, email: `grace@${DOMAIN}` });
+    const event = await send(withId(SPAM, 'q-report-1@e2e'), [`grace@${DOMAIN}`]);
+    const [item] = await filed(event.messageId, 1);
+    await api().post(`${box('grace')}/items/${item.id}/release?report=not-spam`).set('Authorization', `Bearer ${graceToken}`).expect(400);
+    const res = await api().post(`${box('grace')}/items/${item.id}/release?report=false-positive`).set('Authorization', `Bearer ${graceToken}`).expect(202);
+    expect(res.body).toMatchObject({ submitId: `quarantine-release-${item.id}`, feedback: { messageId: event.messageId, learned: 'ham', applied: true } });
+    await sink.waitFor(copyFor(`grace@${DOMAIN}`, 'q-report-1@e2e'), 30_000);
+    expect(await itemsOf(event.messageId)).toHaveLength(0);
+
+    // A second report of the same message teaches nothing and says what the first one taught.
+    const again = await api().post(`${spamBase}/feedback`).set('Authorization', `Bearer ${admin}`).send({ messageId: event.messageId, kind: 'false-negative' }).expect(200);
+    expect(again.body).toMatchObject({ messageId: event.messageId, learned: null, applied: false, earlier: { kind: 'false-positive', at: expect.any(String) } });
+
+    // Audited once, as the user who reported it; the release too.
+    const feedback = await api().get(`${spamBase}/audit?action=spam.feedback`).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect((feedback.body as AuditView[]).filter((a) => a.target === event.messageId)).toEqual([
+      expect.objectContaining({ action: 'spam.feedback', actor: 'user-grace', actorRole: 'user', details: { kind: 'false-positive' } }),
+    ]);
+
+    // Pages: newest first, `before` = the last id of the previous page, no entry twice, none lost.
+    const all = (await api().get(`${spamBase}/audit?limit=1000`).set('Authorization', `Bearer ${admin}`).expect(200)).body as AuditView[];
+    expect(all.length).toBeGreaterThan(4);
+    const paged: AuditView[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = (await api().get(`${spamBase}/audit`).query({ limit: 3, ...(before && { before }) }).set('Authorization', `Bearer ${admin}`).expect(200)).body as AuditView[];
+      paged.push(...page);
+      if (page.length < 3) break;
+      before = page[page.length - 1].id;
+    }
+    expect(paged.map((a) => a.id)).toEqual(all.map((a) => a.id));
+    expect(all.map((a) => BigInt(a.id!))).toEqual([...all.map((a) => BigInt(a.id!))].sort((x, y) => (x > y ? -1 : x < y ? 1 : 0)));
+    await api().get(`${spamBase}/audit?limit=0`).set('Authorization', `Bearer ${admin}`).expect(400);
+    await api().get(`${spamBase}/audit?before=abc`).set('Authorization', `Bearer ${admin}`).expect(400);
+    await api().get(`${spamBase}/audit`).set('Authorization', `Bearer ${graceToken}`).expect(403);
+  });
 });
 
 interface AuditView {
+  id?: string;
   action: string;
   target?: string;
 }

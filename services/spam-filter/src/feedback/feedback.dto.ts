@@ -9,9 +9,12 @@ export class FeedbackCreateDto extends createZodDto(FeedbackCreateSchema) {}
 
 export interface FeedbackView {
   messageId: string;
-  learned: 'spam' | 'ham';
+  /** What this report taught; null when it taught nothing (the message had been reported before). */
+  learned: 'spam' | 'ham' | null;
   /** False when the message had already been reported: a report teaches once. */
   applied: boolean;
+  /** When not applied: the earlier report that did teach. */
+  earlier?: { kind: 'false-positive' | 'false-negative'; at: string };
   /** The message's score for this tenant after learning. */
   scoreAfter: string;
 }

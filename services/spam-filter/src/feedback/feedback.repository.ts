@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '@torii/auth';
+import { recordChange } from '../audit/audit.repository';
 import { PrismaService, isUniqueViolation } from '../db/prisma.service';
 
 /** SPAM14 reports (one per message and tenant). */
@@ -17,7 +19,17 @@ export class FeedbackRepository {
     }
   }
 
+  /** The report that taught from this message, if any. */
+  async find(tenantId: string, messageId: string) {
+    return this.db.feedback.findUnique({ where: { tenantId_messageId: { tenantId, messageId } } });
+  }
+
   async forget(tenantId: string, messageId: string): Promise<void> {
     await this.db.feedback.deleteMany({ where: { tenantId, messageId } });
+  }
+
+  /** The audit row of a report that taught (written once learning succeeded). */
+  async audit(actor: Principal, tenantId: string, domain: string, messageId: string, kind: string): Promise<void> {
+    await this.db.$transaction((tx) => recordChange(tx, { actor, tenantId, domain, action: 'spam.feedback', target: messageId, details: { kind } }));
   }
 }

@@ -46,14 +46,24 @@ export class FeedbackService {
     const { input } = engineInput(raw, record.input as unknown as StoredInput);
     const applied = await this.feedback.record(tenantId, messageId, label, actor.subject);
     reports.inc({ kind, applied: String(applied) });
-    if (applied) {
-      try {
-        await this.models.learn(tenantId, input, label);
-      } catch (error) {
-        await this.feedback.forget(tenantId, messageId); // so that the report can be sent again
-        throw error;
-      }
+    if (!applied) {
+      // A message teaches once: say what the earlier report taught, not what this one would have.
+      const earlier = await this.feedback.find(tenantId, messageId);
+      return {
+        messageId,
+        learned: null,
+        applied: false,
+        ...(earlier && { earlier: { kind: earlier.label === 'ham' ? 'false-positive' : 'false-negative', at: earlier.at.toISOString() } }),
+        scoreAfter: this.models.score(tenantId, input).header,
+      };
     }
-    return { messageId, learned: label, applied, scoreAfter: this.models.score(tenantId, input).header };
+    try {
+      await this.models.learn(tenantId, input, label);
+    } catch (error) {
+      await this.feedback.forget(tenantId, messageId); // so that the report can be sent again
+      throw error;
+    }
+    await this.feedback.audit(actor, tenantId, name, messageId, kind);
+    return { messageId, learned: label, applied: true, scoreAfter: this.models.score(tenantId, input).header };
   }
 }

@@ -18,7 +18,7 @@ const addressSettings = (body: AddressPolicyDto): AddressSettings => ({
   ...(body.tag ? { tag: body.tag } : {}),
 });
 
-/** The domain's own settings, lists and audit log: administrators. */
+/** The domain's own settings and lists: administrators (the audit log: src/audit/). */
 @ApiTags('spam policy')
 @Roles('admin')
 @Controller('v1/tenants/:tenantId/domains/:domain/spam')
@@ -62,11 +62,6 @@ export class DomainPolicyController {
     @CurrentPrincipal() actor: Principal,
   ): Promise<void> {
     return this.policies.deleteEntry(tenantId, domain, undefined, listKind(list), id, actor);
-  }
-
-  @Get('audit')
-  audit(@Param('tenantId') tenantId: string, @Param('domain') domain: string) {
-    return this.policies.auditLog(tenantId, domain);
   }
 }
 

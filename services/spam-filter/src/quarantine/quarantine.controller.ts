@@ -3,7 +3,7 @@ import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, type Principal } from '@torii/auth';
 import { ApiProblemResponse } from '@torii/http';
 import { forbiddenProblem, unprocessable } from '../problems';
-import { BoxSettingsDto, ForwardDto, SearchQuerySchema } from './quarantine.dto';
+import { BoxSettingsDto, ForwardDto, ReleaseQueryDto, SearchQuerySchema } from './quarantine.dto';
 import { QuarantineJobs } from './quarantine.jobs';
 import { QuarantineService } from './quarantine.service';
 
@@ -93,8 +93,9 @@ export class QuarantineBoxController {
 
   @Post('items/:id/release')
   @HttpCode(202)
-  async release(@Param('tenantId') t: string, @Param('domain') d: string, @Param('address') a: string, @Param('id') id: string, @CurrentPrincipal() actor: Principal) {
-    const result = await this.quarantine.release(t, d, a, id, actor);
+  @ApiQuery({ name: 'report', required: false, enum: ['false-positive'], description: 'also report the message as wrongly flagged (SPAM14), before it leaves the box' })
+  async release(@Param('tenantId') t: string, @Param('domain') d: string, @Param('address') a: string, @Param('id') id: string, @Query() query: ReleaseQueryDto, @CurrentPrincipal() actor: Principal) {
+    const result = query.report ? await this.quarantine.releaseAndReport(t, d, a, id, actor) : await this.quarantine.release(t, d, a, id, actor);
     await this.jobs.relay();
     return result;
   }

@@ -9,6 +9,11 @@ export const BoxSettingsSchema = z.object({
 });
 export class BoxSettingsDto extends createZodDto(BoxSettingsSchema) {}
 
+export const ReleaseQuerySchema = z.object({
+  report: z.enum(['false-positive']).optional().describe('also report the message as wrongly flagged (SPAM14)'),
+});
+export class ReleaseQueryDto extends createZodDto(ReleaseQuerySchema) {}
+
 export const ForwardSchema = z.object({ to: z.email().describe('any address') });
 export class ForwardDto extends createZodDto(ForwardSchema) {}
 

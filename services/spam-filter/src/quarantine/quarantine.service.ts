@@ -8,6 +8,8 @@ import { parseMessage } from '@torii/spam-engine';
 import { ObjectNotFoundError } from '@torii/storage';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import { DirectoryCache } from '../directory/directory.cache';
+import type { FeedbackView } from '../feedback/feedback.dto';
+import { FeedbackService } from '../feedback/feedback.service';
 import { PolicyService } from '../policy/policy.service';
 import { notFound, unprocessable } from '../problems';
 import { ScoredRepository } from '../scoring/scored.repository';
@@ -74,6 +76,7 @@ export class QuarantineService {
     private readonly scored: ScoredRepository,
     private readonly directory: DirectoryCache,
     private readonly policies: PolicyService,
+    private readonly feedback: FeedbackService,
   ) {}
 
   // ---- filing (delivery.quarantined) ----
@@ -284,6 +287,17 @@ export class QuarantineService {
   async release(tenantId: string, domain: string, address: string, id: string, principal: Principal, allowSender = false): Promise<{ submitId: string; allowed?: string }> {
     const item = await this.ownedItem(tenantId, domain, address, id);
     return this.releaseItem(item, this.actor(principal, tenantId, item.domain), allowSender, principal);
+  }
+
+  /**
+   * Release and report as wrongly flagged (SPAM14) in one step. The report comes first and uses the original
+   * message id: the released copy is a new submission whose id feedback does not know.
+   */
+  async releaseAndReport(tenantId: string, domain: string, address: string, id: string, principal: Principal): Promise<{ submitId: string; feedback: FeedbackView }> {
+    const item = await this.ownedItem(tenantId, domain, address, id);
+    const feedback = await this.feedback.report(tenantId, item.domain, item.messageId, 'false-positive', principal);
+    const { submitId } = await this.releaseItem(item, this.actor(principal, tenantId, item.domain), false, principal);
+    return { submitId, feedback };
   }
 
   async forward(tenantId: string, domain: string, address: string, id: string, to: string, principal: Principal): Promise<{ submitId: string }> {
