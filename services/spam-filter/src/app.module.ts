@@ -6,7 +6,9 @@ import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from './config';
 import { PrismaService } from './db/prisma.service';
+import { AddressCleanupService } from './directory/address-cleanup.service';
 import { DirectoryCache } from './directory/directory.cache';
+import { DirectoryConsumer } from './directory/directory.consumer';
 import { FeedbackController } from './feedback/feedback.controller';
 import { FeedbackRepository } from './feedback/feedback.repository';
 import { FeedbackService } from './feedback/feedback.service';
@@ -50,7 +52,7 @@ export class AppModule {
         MessagingModule.forRoot({ servers: config.NATS_URL, name: 'spam-filter', streams: SPAM_FILTER_STREAMS }),
         AuthModule.forRoot({ jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
       ],
-      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController, VerdictsController, AuditController],
+      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController, VerdictsController, AuditController, DirectoryConsumer],
       providers: [
         { provide: SPAM_FILTER_CONFIG, useValue: config },
         { provide: PrismaService, useFactory: () => new PrismaService(config.DATABASE_URL) },
@@ -67,6 +69,7 @@ export class AppModule {
         ScoredRepository,
         VerdictsService,
         AuditService,
+        AddressCleanupService,
         VerdictPublisher,
         DeltaRepository,
         ModelService,

@@ -2,7 +2,7 @@ import { Codecs, Streams, Subjects } from '@torii/contracts';
 import { streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
 
 /** Declared at boot (idempotent): what we read and what we write (DELIVERY: quarantined recipients). */
-export const SPAM_FILTER_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpecOf);
+export const SPAM_FILTER_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY, Streams.TENANT].map(streamSpecOf);
 
 export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
   return [
@@ -24,6 +24,16 @@ export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
       ackWaitMs: 60_000,
       concurrency: Math.max(1, Math.floor(concurrency / 2)),
       codecs: { 'delivery.quarantined': Codecs.deliveryStatus },
+    },
+    {
+      // Addresses and domains removed from the directory: their settings, lists and boxes go too.
+      durable: 'spam-filter-directory',
+      stream: 'TENANT',
+      filterSubject: Subjects.directoryChanged,
+      maxDeliver: 10,
+      ackWaitMs: 60_000,
+      concurrency: 1,
+      codecs: { [Subjects.directoryChanged]: Codecs.directoryChanged },
     },
   ] as ConsumerSpec[];
 }

@@ -157,6 +157,17 @@ export class QuarantineRepository {
     }, TX);
   }
 
+  async itemsOfDomain(domain: string): Promise<ItemRow[]> {
+    return this.db.quarantineItem.findMany({ where: { domain }, orderBy: { quarantinedAt: 'asc' } });
+  }
+
+  /** Box settings of the domain's addresses that `gone` names (their items are removed first, see remove). */
+  async removeBoxes(domain: string, gone: (address: string) => boolean): Promise<void> {
+    const boxes = await this.db.quarantineBox.findMany({ where: { domain }, select: { address: true } });
+    const addresses = boxes.map((b) => b.address).filter(gone);
+    if (addresses.length) await this.db.quarantineBox.deleteMany({ where: { domain, address: { in: addresses } } });
+  }
+
   async search(address: string, filter: SearchFilter, page: number, pageSize: number): Promise<{ items: ItemRow[]; total: number }> {
     const where: Prisma.QuarantineItemWhereInput = {
       address,

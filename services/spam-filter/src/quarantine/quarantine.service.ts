@@ -65,6 +65,9 @@ export interface BoxSettings {
 }
 
 /** The quarantine box (SPAM10–13): filing, quota, actions, digests. Scoping checks against the directory. */
+/** The directory's own changes (an address or domain removed) are audited under this actor. */
+export const DIRECTORY_ACTOR = { subject: 'directory', role: 'system' } as unknown as Pick<Principal, 'subject' | 'role'>;
+
 @Injectable()
 export class QuarantineService {
   private readonly logger = new Logger(QuarantineService.name);
@@ -275,6 +278,28 @@ export class QuarantineService {
     const raw = await this.objects.read(item.objectKey);
     await this.repository.recordAction({ actor: this.actor(principal, tenantId, item.domain), action: 'spam.quarantine.download', target: item.id, details: { address: item.address, messageId: item.messageId } });
     return { item, raw };
+  }
+
+  /**
+   * The boxes of addresses that no longer exist (`gone`: the domain's addresses not in the directory, or all of
+   * them when the domain is gone): every item and its copy, and the box settings. Audited as the directory.
+   */
+  async purgeBoxes(tenantId: string, domain: string, gone: (address: string) => boolean): Promise<number> {
+    const items = (await this.repository.itemsOfDomain(domain)).filter((i) => gone(i.address));
+    let removed = 0;
+    for (let at = 0; at < items.length; at += 200) {
+      const batch = items.slice(at, at + 200);
+      removed += (
+        await this.repository.remove(
+          batch.map((i) => i.id),
+          (key) => this.objects.delete(key),
+          this.quotaOf,
+          { audit: { actor: { principal: DIRECTORY_ACTOR, tenantId, domain }, action: 'spam.quarantine.purge', target: domain, details: { addresses: [...new Set(batch.map((i) => i.address))] } } },
+        )
+      ).length;
+    }
+    await this.repository.removeBoxes(domain, gone);
+    return removed;
   }
 
   async delete(tenantId: string, domain: string, address: string, id: string, principal: Principal): Promise<void> {

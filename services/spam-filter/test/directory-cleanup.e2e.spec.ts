@@ -1,0 +1,175 @@
+/**
+ * An address or domain removed from the directory takes its spam settings, lists and quarantine box with it,
+ * so that whoever gets the name next starts clean. Real NATS (KV + JetStream), Postgres and s3rver; the tenant
+ * service's part (write the snapshot, publish `directory.changed`) is played by the test.
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ChangeKind, Codecs, DirectoryChangedSchema, DomainDirectorySchema, Streams, Subjects, create, timestampNow, type DomainDirectory } from '@torii/contracts';
+import { createTestSchema, type TestSchema } from '@torii/db';
+import { JetStreamPublisher, KvStore, connectNats, ensureStreams, streamSpecOf } from '@torii/messaging';
+import { ObjectStore } from '@torii/storage';
+import { startNatsServer, startS3Server, uniqueName, type NatsServer, type S3Server } from '@torii/testing';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import request from 'supertest';
+import { createSpamFilterApp } from '../src/app';
+import { spamFilterConfigSchema } from '../src/config';
+import { PrismaService } from '../src/db/prisma.service';
+
+const DOMAIN = 'cleanup.test';
+const TENANT = '7a1f0c2e-0000-4000-8000-000000000002';
+const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY, Streams.TENANT].map(streamSpecOf);
+
+jest.setTimeout(120_000);
+
+describe('directory cleanup: what a removed address or domain leaves behind', () => {
+  let nats: NatsServer;
+  let s3: S3Server;
+  let spamDb: TestSchema;
+  let nc: NatsConnection;
+  let publisher: JetStreamPublisher;
+  let directory: KvStore<DomainDirectory>;
+  let store: ObjectStore;
+  let app: NestExpressApplication;
+  let admin: string;
+  let revision = 0n;
+
+  const snapshot = (localParts: string[]) =>
+    create(DomainDirectorySchema, {
+      domain: DOMAIN,
+      tenantId: TENANT,
+      tenantName: 'Cleanup',
+      active: true,
+      services: { spam: { subscribed: true } },
+      addresses: localParts.map((localPart) => ({ localPart, kind: 1 })),
+      server: { hostname: 'mail.cleanup.test', ips: ['127.0.0.1'], port: 25 },
+    });
+  /** As the tenant service does it: the snapshot first, then the notice. */
+  async function publishDirectory(localParts: string[] | null): Promise<void> {
+    revision += 1n;
+    if (localParts) await directory.put(DOMAIN, snapshot(localParts));
+    else await directory.delete(DOMAIN);
+    const kind = localParts ? ChangeKind.UPSERT : ChangeKind.DELETE;
+    const event = create(DirectoryChangedSchema, { domain: DOMAIN, tenantId: TENANT, revision, kind, changedAt: timestampNow() });
+    await publisher.publish(Subjects.directoryChanged, Codecs.directoryChanged, event, { msgId: `directory:${DOMAIN}:${revision}:${kind}` });
+  }
+
+  const api = () => request(app.getHttpServer());
+  const base = `/v1/tenants/${TENANT}/domains/${DOMAIN}/spam`;
+  const db = () => app.get(PrismaService);
+
+  /** A quarantined copy for `address`, as the quarantine consumer files it (row + stored object). */
+  async function quarantined(address: string): Promise<string> {
+    const objectKey = `quarantine/${uniqueName('q')}`;
+    await store.put(objectKey, Readable.from([Buffer.from(`Subject: held for ${address}\r\n\r\nbody\r\n`)]));
+    await db().quarantineItem.create({
+      data: { tenantId: TENANT, domain: DOMAIN, address, messageId: uniqueName('m'), sender: 'x@spam.example', subject: 'held', date: new Date(), scorePercent: 99, size: 40, objectKey, expiresAt: new Date(Date.now() + 86_400_000) },
+    });
+    return objectKey;
+  }
+  const stored = async (key: string) => (await store.stat(key)) !== null;
+
+  async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  beforeAll(async () => {
+    [nats, s3] = await Promise.all([startNatsServer(), startS3Server()]);
+    spamDb = await createTestSchema({ schema: 'spam', prismaConfigPath: join(__dirname, '..', 'prisma.config.ts') });
+    nc = await connectNats({ servers: nats.url, name: 'cleanup-e2e' });
+    await ensureStreams(await jetstreamManager(nc), STREAMS);
+    publisher = new JetStreamPublisher(nc);
+    directory = await KvStore.open(nc, 'directory', Codecs.domainDirectory, { create: true });
+    await directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol']));
+
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
+    admin = await new SignJWT({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+      .setIssuer('torii-tenant')
+      .setAudience('torii')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(privateKey);
+    const bucket = uniqueName('mail').replaceAll('_', '-');
+    store = ObjectStore.fromEnv({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket } as never);
+    await store.ensureBucket();
+    const config = spamFilterConfigSchema.parse({
+      NATS_URL: nats.url,
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: bucket,
+      HTTP_PORT: '0',
+      DATABASE_URL: spamDb.url,
+      MIGRATE_ON_BOOT: 'false',
+      LOG_LEVEL: 'warn',
+      SPAM_MODEL_WATCH: '0',
+    });
+    app = await createSpamFilterApp(config, { logger: false, jwks: { keys: async () => ({ keys: [jwk] }) } });
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await nc?.close();
+    await s3?.close();
+    await nats?.close();
+    await spamDb?.drop();
+  });
+
+  it('an address removed takes its overrides, lists and box; the others keep theirs; a stale notice removes nothing', async () => {
+    const auth = { Authorization: `Bearer ${admin}` };
+    await api().put(`${base}/policy`).set(auth).send({ threshold: '100', action: 'quarantine', tag: '[SPAM!!]', priority: 'address-first' }).expect(200);
+    await api().post(`${base}/lists/block`).set(auth).send({ field: 'from-domain', match: 'exact', value: 'spam.example' }).expect(201);
+    for (const who of ['alice', 'bob']) {
+      await api().put(`${base}/addresses/${who}@${DOMAIN}/policy`).set(auth).send({ action: 'tag' }).expect(200);
+      await api().post(`${base}/addresses/${who}@${DOMAIN}/lists/block`).set(auth).send({ field: 'subject', value: `not for ${who}` }).expect(201);
+      await api().put(`${base}/quarantine/addresses/${who}@${DOMAIN}`).set(auth).send({ retentionDays: 3 }).expect(200);
+    }
+    const aliceCopy = await quarantined(`alice@${DOMAIN}`);
+    const bobCopy = await quarantined(`bob@${DOMAIN}`);
+
+    // A notice while every address is still there (a redelivery, a late event) removes nothing.
+    await publishDirectory(['alice', 'bob', 'carol']);
+    // bob is deleted.
+    await publishDirectory(['alice', 'carol']);
+    await eventually('bob cleaned up', async () => (await db().quarantineItem.count({ where: { address: `bob@${DOMAIN}` } })) === 0);
+    expect(await db().addressPolicy.findMany({ where: { domain: DOMAIN }, select: { address: true } })).toEqual([{ address: `alice@${DOMAIN}` }]);
+    expect((await db().listEntry.findMany({ where: { domain: DOMAIN }, select: { address: true } })).map((e) => e.address).sort()).toEqual(['', `alice@${DOMAIN}`]);
+    expect(await db().quarantineBox.findMany({ where: { domain: DOMAIN }, select: { address: true } })).toEqual([{ address: `alice@${DOMAIN}` }]);
+    expect(await stored(bobCopy)).toBe(false);
+    expect(await stored(aliceCopy)).toBe(true);
+    const audit = (await api().get(`${base}/audit?action=spam.address.purge`).set(auth).expect(200)).body as { actor: string; actorRole: string; details: unknown }[];
+    expect(audit).toEqual([expect.objectContaining({ actor: 'directory', actorRole: 'system', details: { addresses: [`bob@${DOMAIN}`] } })]);
+
+    // bob comes back (a new person with the old name): a clean slate.
+    await publishDirectory(['alice', 'bob', 'carol']);
+    const bob = (await api().get(`${base}/addresses/bob@${DOMAIN}/policy`).set(auth).expect(200)).body as { overrides: Record<string, unknown> };
+    expect(bob.overrides).toEqual({ threshold: null, action: null, tag: null });
+    expect((await api().get(`${base}/addresses/bob@${DOMAIN}/lists/block`).set(auth).expect(200)).body).toEqual([]);
+    expect((await api().get(`${base}/quarantine/addresses/bob@${DOMAIN}/items`).set(auth).expect(200)).body).toMatchObject({ total: 0 });
+  });
+
+  it('a domain removed takes everything of it: policy, lists, every box', async () => {
+    // What the test before left: the domain's policy and block entry, alice's override, entry, box and item.
+    expect(await db().domainPolicy.count({ where: { domain: DOMAIN } })).toBe(1);
+    expect(await db().listEntry.count({ where: { domain: DOMAIN } })).toBe(2);
+    expect(await db().quarantineItem.count({ where: { domain: DOMAIN } })).toBe(1);
+    await publishDirectory(null);
+    await eventually('the domain cleaned up', async () => (await db().domainPolicy.count({ where: { domain: DOMAIN } })) === 0);
+    await eventually('its boxes cleaned up', async () => (await db().quarantineItem.count({ where: { domain: DOMAIN } })) === 0);
+    expect(await db().listEntry.count({ where: { domain: DOMAIN } })).toBe(0);
+    expect(await db().addressPolicy.count({ where: { domain: DOMAIN } })).toBe(0);
+    expect(await db().quarantineBox.count({ where: { domain: DOMAIN } })).toBe(0);
+    const purge = await db().auditLog.findMany({ where: { domain: DOMAIN, action: 'spam.domain.purge' } });
+    expect(purge).toHaveLength(1);
+  });
+});
