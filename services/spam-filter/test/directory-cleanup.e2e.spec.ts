@@ -158,6 +158,19 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
     expect((await api().get(`${base}/quarantine/addresses/bob@${DOMAIN}/items`).set(auth).expect(200)).body).toMatchObject({ total: 0 });
   });
 
+  it('describes every route in its OpenAPI document (built on the first request)', async () => {
+    const doc = (await api().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/tenants/{tenantId}/domains/{domain}/spam/audit',
+        '/v1/tenants/{tenantId}/domains/{domain}/spam/messages/{messageId}',
+        '/v1/tenants/{tenantId}/domains/{domain}/spam/quarantine/addresses/{address}/items/{id}/release',
+      ]),
+    );
+    const audit = doc.paths['/v1/tenants/{tenantId}/domains/{domain}/spam/audit'].get as { parameters: { name: string }[] };
+    expect(audit.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'before', 'action']));
+  });
+
   it('a domain removed takes everything of it: policy, lists, every box', async () => {
     // What the test before left: the domain's policy and block entry, alice's override, entry, box and item.
     expect(await db().domainPolicy.count({ where: { domain: DOMAIN } })).toBe(1);
