@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { HeaderRewriter, HeaderTooLargeError, authservId, formatReceived, stampDeliveryHeaders } from './index';
+import { simpleParser } from 'mailparser';
+import { HeaderRewriter, HeaderTooLargeError, authservId, formatReceived, stampDeliveryHeaders, type HeaderBlock } from './index';
 
 const MESSAGE = Buffer.from(
   [
@@ -88,6 +89,105 @@ describe('HeaderRewriter', () => {
     const endless = Buffer.alloc(2 * 1024 * 1024, 'X-Junk: aaaaaaaaaaaaaaaaaaaa\r\n');
     const stream = chunked(endless, 64 * 1024).pipe(new HeaderRewriter(() => undefined, 1024 * 1024));
     await expect(buffer(stream)).rejects.toBeInstanceOf(HeaderTooLargeError);
+  });
+});
+
+/** The header section of `message` as lines (folds kept), one character per byte. */
+function headLines(message: Buffer): string[] {
+  const text = message.toString('latin1');
+  return text.slice(0, text.indexOf('\r\n\r\n')).split(/\r\n(?![ \t])/);
+}
+
+/** What delivery does to a tagged message: the Subject's bytes behind a tag, on top, with the trace headers. */
+function tagAndStamp(headers: HeaderBlock): void {
+  const subject = headers.valueBytes('Subject')[0] ?? Buffer.alloc(0);
+  headers.remove('Subject');
+  headers.prepend('Subject', Buffer.concat([Buffer.from('[MEIWAKU!!] '), subject]));
+  headers.prepend('X-Torii-Spam-Check', '98.00%');
+  stampDeliveryHeaders(headers, {
+    authservId: 'mx.torii.test',
+    authenticationResults: 'mx.torii.test; spf=pass smtp.mailfrom=example.org',
+    received: formatReceived({ fromHelo: 'mail.example.org', fromIp: '192.0.2.1', by: 'mx.torii.test', with: 'ESMTP', id: 'ABC', date: new Date(0) }),
+  });
+}
+
+describe('HeaderRewriter with raw 8-bit headers (8BITMIME, SMTPUTF8)', () => {
+  const sjis = (hex: string) => Buffer.from(hex, 'hex');
+  // 生のShift_JIS件名 無料; ソ表 (trail bytes 0x5C); Très bon marché in Latin-1.
+  const SJIS_SUBJECT = sjis('90b682cc53686966745f4a49538c8f96bc2096b397bf');
+  const SJIS_BACKSLASH = sjis('835c955c');
+  const LATIN1 = sjis('5472e87320626f6e206d61726368e9');
+  const message = (subject: Buffer, extra: Buffer[] = []) =>
+    Buffer.concat([
+      Buffer.from('From: '),
+      Buffer.from('山田 太郎 <taro@example.jp>'),
+      Buffer.from('\r\nX-Legacy: '),
+      SJIS_BACKSLASH,
+      Buffer.from(' '),
+      SJIS_SUBJECT,
+      Buffer.from('\r\nTo: bob@demo.example\r\nSubject: '),
+      subject,
+      ...extra,
+      Buffer.from('\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n本文です。\r\n'),
+    ]);
+  const lineOf = (out: Buffer, name: string): Buffer => {
+    const line = headLines(out).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+    return Buffer.from(line ?? '', 'latin1');
+  };
+
+  it.each([
+    ['UTF-8', Buffer.from('生のUTF-8件名 無料')],
+    ['UTF-8 with 0x85 and 0xA0 bytes', Buffer.from('ム…ムー ムー')],
+    ['Shift_JIS', SJIS_SUBJECT],
+    ['Shift_JIS with 0x5C trail bytes', SJIS_BACKSLASH],
+    ['Latin-1', LATIN1],
+  ])('tags a raw %s Subject: the original bytes follow the tag, every other header byte for byte', async (_name, subject) => {
+    const source = message(subject);
+    const out = await rewrite(source, tagAndStamp);
+    expect(lineOf(out, 'Subject').equals(Buffer.concat([Buffer.from('Subject: [MEIWAKU!!] '), subject]))).toBe(true);
+    const untouched = (m: Buffer) => headLines(m).filter((l) => /^(From|X-Legacy|To|MIME-Version|Content-Type):/i.test(l));
+    expect(untouched(out)).toEqual(untouched(source));
+    expect(untouched(out)).toHaveLength(5);
+    expect(bodyOf(out).equals(bodyOf(source))).toBe(true);
+  });
+
+  it('keeps a raw UTF-8 From display name and a raw Shift_JIS header when only trace headers are added', async () => {
+    const source = message(Buffer.from('無料'));
+    const out = await rewrite(source, (headers) => {
+      headers.prepend('X-Torii-Spam-Check', '12.00%');
+      stampDeliveryHeaders(headers, { authservId: 'mx.torii.test', authenticationResults: 'mx.torii.test; none' });
+    });
+    expect(out.subarray(out.indexOf('From: ')).equals(source.subarray(source.indexOf('From: ')))).toBe(true);
+    expect((await simpleParser(out)).from?.value[0]).toEqual({ name: '山田 太郎', address: 'taro@example.jp' });
+  });
+
+  it('folds a long raw UTF-8 Subject only at spaces, so unfolding gives back its bytes', async () => {
+    // 0x85 and 0xA0 are bytes inside ム and …, never white space to fold at.
+    const subject = Buffer.from(`${'ムームー… '.repeat(12)}終わり`);
+    const out = await rewrite(message(subject), tagAndStamp);
+    const line = lineOf(out, 'Subject');
+    const lines = line.toString('latin1').split('\r\n');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const [i, l] of lines.entries()) {
+      expect(l.length).toBeLessThanOrEqual(76);
+      if (i) expect(l).toMatch(/^ \S/);
+    }
+    expect(Buffer.from(line.toString('latin1').replace(/\r\n/g, ''), 'latin1').equals(Buffer.concat([Buffer.from('Subject: [MEIWAKU!!] '), subject]))).toBe(true);
+    expect((await simpleParser(out)).subject).toBe(`[MEIWAKU!!] ${subject.toString()}`);
+  });
+
+  it('folds a long Subject with no space only after the tag, never inside a character', async () => {
+    const subject = Buffer.from('無'.repeat(40));
+    const out = await rewrite(message(subject), tagAndStamp);
+    expect(lineOf(out, 'Subject').equals(Buffer.concat([Buffer.from('Subject: [MEIWAKU!!]\r\n '), subject]))).toBe(true);
+  });
+
+  it('unfolds a folded multi-word encoded Subject and folds it again between words', async () => {
+    const words = ['=?ISO-2022-JP?B?GyRCMnE1RCRON28bKEI=?=', '=?ISO-2022-JP?B?GyRCMnE1RCROGyhC?=', '=?ISO-2022-JP?B?GyRCN28kSyREJCQkRhsoQg==?='];
+    const source = message(Buffer.from(`Re: ${words[0]}\r\n ${words[1]}\r\n\t${words[2]}`));
+    const out = await rewrite(source, tagAndStamp);
+    for (const l of lineOf(out, 'Subject').toString().split('\r\n')) expect(l.length).toBeLessThanOrEqual(76);
+    expect((await simpleParser(out)).subject).toBe('[MEIWAKU!!] Re: 会議の件会議の件について');
   });
 });
 

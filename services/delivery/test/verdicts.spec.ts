@@ -72,6 +72,33 @@ describe('verdict join', () => {
     });
   });
 
+  it('tags raw 8-bit Subjects (SMTPUTF8, legacy Shift_JIS) by putting the tag before their bytes, changing no other header', async () => {
+    // 生のUTF-8件名 無料 as UTF-8; 生のShift_JIS件名 無料 and ソ表 (0x5C trail bytes) as Shift_JIS, declared nowhere.
+    const subjects = { utf8: Buffer.from('生のUTF-8件名 無料'), sjis: Buffer.from('90b682cc53686966745f4a49538c8f96bc2096b397bf', 'hex') };
+    const headOf = (raw: Buffer) => raw.subarray(0, raw.indexOf('\r\n\r\n') + 2);
+    for (const [name, subject] of Object.entries(subjects)) {
+      const id = `join-raw-${name}@sender.test`;
+      const raw = Buffer.concat([
+        Buffer.from(`From: 山田 太郎 <taro@sender.test>\r\nTo: <t@open.test>\r\nSubject: `),
+        subject,
+        Buffer.from(`\r\nX-Legacy: `),
+        Buffer.from('835c955c', 'hex'),
+        Buffer.from(`\r\nMessage-ID: <${id}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n本文\r\n`),
+      ]);
+      const event = await h.storeMessage({ domain: 'open.test', from: 'taro@sender.test', to: ['t@open.test', 'u@open.test'], raw });
+      await h.publishReceived(event);
+      await spam(event, [{ recipient: 't@open.test', action: SpamAction.TAG, subjectTag: '[MEIWAKU!!]' }]);
+      const tagged = await h.tenantSink.waitFor((m) => m.messageId === id && m.envelope.rcptTo.includes('t@open.test'), 10_000);
+      const plain = await h.tenantSink.waitFor((m) => m.messageId === id && m.envelope.rcptTo.includes('u@open.test'), 10_000);
+      expect(tagged.raw.includes(Buffer.concat([Buffer.from('\r\nSubject: [MEIWAKU!!] '), subject, Buffer.from('\r\n')]))).toBe(true);
+      // Everything the sender wrote below our headers, in order and byte for byte, but for the Subject we moved up.
+      const theirs = (m: Buffer) => headOf(m).subarray(headOf(m).indexOf('From: '));
+      expect(theirs(tagged.raw).equals(Buffer.from(theirs(raw).toString('latin1').replace(/Subject: [^\r]*\r\n/, ''), 'latin1'))).toBe(true);
+      expect(theirs(plain.raw).equals(headOf(raw))).toBe(true);
+      expect(tagged.raw.subarray(tagged.raw.indexOf('\r\n\r\n')).equals(raw.subarray(raw.indexOf('\r\n\r\n')))).toBe(true);
+    }
+  });
+
   it('spam verdict missing: fails open after its timeout, with a header saying so', async () => {
     const event = await h.storeMessage({ domain: 'open.test', from: 'a@sender.test', to: ['x@open.test'], raw: rawMessage('join-2@sender.test') });
     const started = Date.now();

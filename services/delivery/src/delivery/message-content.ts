@@ -48,7 +48,8 @@ export class MessageContent {
     // domain does not subscribe to: a sender could otherwise show `X-Torii-Virus-Check: clean` on mail never scanned.
     for (const name of verdictHeaderNames(this.config.TORII_BRAND)) headers.remove(name);
     if (treatment.subjectTag) {
-      const subject = taggedSubject(headers.values('Subject')[0], treatment.subjectTag);
+      // Bytes, not text: a raw 8-bit Subject must leave exactly as it came, after the tag.
+      const subject = taggedSubject(headers.valueBytes('Subject')[0], treatment.subjectTag);
       headers.remove('Subject');
       headers.prepend('Subject', subject);
     }

@@ -11,19 +11,32 @@ const JIS: Record<string, string> = {
 };
 const jis = (text: string): string => JIS[text];
 
-async function decodedSubject(value: string): Promise<string | undefined> {
-  return (await simpleParser(Buffer.from(`Subject: ${value}\r\nFrom: a@b.test\r\n\r\nbody\r\n`))).subject;
+/** Raw 8-bit subjects as legacy Japanese and European mailers send them, undeclared. */
+const RAW: Record<string, Buffer> = {
+  '生のShift_JIS件名 無料': Buffer.from('90b682cc53686966745f4a49538c8f96bc2096b397bf', 'hex'),
+  'ソ表 (Shift_JIS with 0x5C trail bytes)': Buffer.from('835c955c', 'hex'),
+  '生のEUC-JP件名 無料': Buffer.from('c0b8a4ce4555432d4a50b7efccbe20ccb5cec1', 'hex'),
+  'Très bon marché (Latin-1)': Buffer.from('5472e87320626f6e206d61726368e9', 'hex'),
+};
+
+async function decodedSubject(value: string | Buffer): Promise<string | undefined> {
+  const message = Buffer.concat([Buffer.from('Subject: '), Buffer.from(value), Buffer.from('\r\nFrom: a@b.test\r\n\r\nbody\r\n')]);
+  return (await simpleParser(message)).subject;
 }
 
 describe('taggedSubject', () => {
+  const tagged = (value: string | Buffer | undefined, tag: string): string =>
+    taggedSubject(typeof value === 'string' ? Buffer.from(value) : value, tag).toString('latin1');
+
   it.each([
     ['plain ASCII', 'Hello', '[SPAM!!] Hello'],
     ['empty', '', '[SPAM!!]'],
     ['absent', undefined, '[SPAM!!]'],
     ['already tagged', '[SPAM!!] Hello', '[SPAM!!] Hello'],
+    ['only the tag', '[SPAM!!]', '[SPAM!!]'],
     ['tag inside is not a tag', 'Re: [SPAM!!] Hello', '[SPAM!!] Re: [SPAM!!] Hello'],
   ] as const)('%s', (_name, value, expected) => {
-    expect(taggedSubject(value, '[SPAM!!]')).toBe(expected);
+    expect(tagged(value, '[SPAM!!]')).toBe(expected);
   });
 
   it.each([
@@ -32,7 +45,23 @@ describe('taggedSubject', () => {
     ['UTF-8 Q word', '=?UTF-8?Q?caf=C3=A9?=', '[MEIWAKU!!] café'],
     ['mixed text and word', `Re: ${jis('会議')}`, '[MEIWAKU!!] Re: 会議'],
   ])('keeps a %s valid and readable', async (_name, value, expected) => {
-    expect(await decodedSubject(taggedSubject(value, '[MEIWAKU!!]'))).toBe(expected);
+    expect(await decodedSubject(taggedSubject(Buffer.from(value), '[MEIWAKU!!]'))).toBe(expected);
+  });
+
+  // Raw 8-bit subjects (8BITMIME, SMTPUTF8): the bytes after the tag are the bytes that came, whatever the charset.
+  it.each([
+    ['UTF-8', Buffer.from('生のUTF-8件名 無料')],
+    ['UTF-8 with 0x85 and 0xA0 bytes', Buffer.from('ム…ムー')],
+    ...Object.entries(RAW),
+  ])('puts the tag before a raw %s subject and keeps its bytes', (_name, raw) => {
+    const out = taggedSubject(raw, '[MEIWAKU!!]');
+    expect(out.subarray(0, 12).toString()).toBe('[MEIWAKU!!] ');
+    expect(out.subarray(12).equals(raw)).toBe(true);
+    expect(taggedSubject(out, '[MEIWAKU!!]').equals(out)).toBe(true);
+  });
+
+  it('reads as the tag and the original text for a UTF-8 subject', async () => {
+    expect(await decodedSubject(taggedSubject(Buffer.from('生のUTF-8件名 無料'), '[MEIWAKU!!]'))).toBe('[MEIWAKU!!] 生のUTF-8件名 無料');
   });
 });
 

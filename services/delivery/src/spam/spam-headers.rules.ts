@@ -7,14 +7,18 @@ import type { JoinPolicy } from '../verdicts/verdict-join.rules';
 /**
  * The Subject value with `tag` in front. The tag goes in as its own ASCII word before whatever the value
  * holds (RFC 2047 encoded words such as `=?ISO-2022-JP?B?...?=`, raw 7-bit JIS, plain text), separated by a
- * space, so every encoded word stays whole and a decoder shows `[SPAM!!] <decoded subject>`. A subject that
- * already starts with the tag is left alone (a re-delivery, a reply).
+ * space, so every encoded word stays whole and a decoder shows `[SPAM!!] <decoded subject>`. The value is
+ * bytes and stays bytes: a raw 8-bit subject (UTF-8 under SMTPUTF8, or Shift_JIS, EUC-JP, Latin-1 that nothing
+ * declares) follows the tag exactly as it came, never decoded, so never garbled. A subject that already starts
+ * with the tag is left alone (a re-delivery, a reply).
  */
-export function taggedSubject(value: string | undefined, tag: string): string {
-  const subject = (value ?? '').trim();
-  if (!tag) return subject;
-  if (subject === tag || subject.startsWith(`${tag} `)) return subject;
-  return subject ? `${tag} ${subject}` : tag;
+export function taggedSubject(value: Buffer | undefined, tag: string): Buffer {
+  const subject = value ?? Buffer.alloc(0);
+  const word = Buffer.from(encodeHeaderText(tag.trim()));
+  if (!word.length) return subject;
+  const tagged = Buffer.concat([word, Buffer.from(' ')]);
+  if (subject.equals(word) || subject.subarray(0, tagged.length).equals(tagged)) return subject;
+  return subject.length ? Buffer.concat([tagged, subject]) : word;
 }
 
 // Bytes of UTF-8 per encoded word: keeps each `=?UTF-8?B?...?=` within 75 characters (RFC 2047 2).
