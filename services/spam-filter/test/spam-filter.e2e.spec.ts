@@ -246,9 +246,11 @@ describe('spam-filter end to end', () => {
     const raw = bob.raw.toString('latin1');
     expect(raw.indexOf('Authentication-Results:')).toBeGreaterThanOrEqual(0);
     expect(raw.indexOf('Authentication-Results:')).toBeLessThan(raw.indexOf('X-Acme-Spam-Check:'));
-    // carol's copy was quarantined, not delivered.
+    // carol's copy was quarantined, not delivered; the reason names the allow entry that did not count.
     const { verdict } = await scoredOf(event.messageId);
-    expect(verdict.recipients.find((r) => r.recipient === `carol@${DOMAIN}`)?.reason).toBe('threshold:address:90%:quarantine');
+    expect(verdict.recipients.find((r) => r.recipient === `carol@${DOMAIN}`)?.reason).toMatch(
+      /^threshold:address:90%:quarantine; allow-list:domain:from-domain exact "cheap-meds-online\.example" \([0-9a-f-]+\) skipped: From not authenticated$/,
+    );
     expect(sink.messages.some(copyFor(`carol@${DOMAIN}`, 'spam-1@e2e'))).toBe(false);
 
     // The same sender, now SPF-aligned with its From domain: the domain allow list delivers it untagged.
@@ -311,6 +313,66 @@ describe('spam-filter end to end', () => {
     await api().get(`${base}/addresses/carol@${DOMAIN}/reports.csv`).set('Authorization', `Bearer ${bobToken}`).expect(404);
   });
 
+  it('lists cannot be walked around: look-alike domains, a second From, quoted and IDN forms, raw Japanese subjects; values are validated', async () => {
+    const asAdmin = { Authorization: `Bearer ${admin}` };
+    // Values that are not an address or a domain: 400, naming the field.
+    const noAt = await api().post(`${base}/lists/block`).set(asAdmin).send({ field: 'from-address', value: 'no-at-sign' }).expect(400);
+    expect(noAt.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/value' })]);
+    const notDomain = await api().post(`${base}/lists/block`).set(asAdmin).send({ field: 'from-domain', value: 'not a domain !!' }).expect(400);
+    expect(notDomain.body.errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/value' })]);
+
+    await api().post(`${base}/lists/allow`).set(asAdmin).send({ field: 'from-domain', value: 'partner.example' }).expect(201); // contains
+    await api().post(`${base}/lists/block`).set(asAdmin).send({ field: 'from-address', match: 'exact', value: 'spam@evil.example' }).expect(201);
+    const idn = await api().post(`${base}/lists/block`).set(asAdmin).send({ field: 'from-domain', match: 'exact', value: '例え.jp' }).expect(201);
+    expect(idn.body.value).toBe('例え.jp'); // stored as typed
+    await api().post(`${base}/lists/block`).set(asAdmin).send({ field: 'subject', value: '迷惑テスト' }).expect(201);
+
+    // The spam fixture with another From (and Subject bytes, and text charset), to carol (quarantines) and dave (delivers).
+    const variant = (id: string, from: string, subject?: Buffer, charset = 'us-ascii') => {
+      let text = fixture('spam-en.eml').toString('latin1').replace(/^From:.*$/im, `From: ${from}`).replace('charset=us-ascii', `charset=${charset}`);
+      if (subject) text = text.replace(/^Subject:.*$/im, `Subject: ${subject.toString('latin1')}`);
+      return withId(Buffer.from(text, 'latin1'), id);
+    };
+    // 「迷惑テストのお知らせ」 as raw 8-bit bytes.
+    const sjis = Buffer.from('96c0986683658358836782cc82a8926d82e782b9', 'hex');
+    const eucjp = Buffer.from('ccc2cfc7a5c6a5b9a5c8a4cea4aac3cea4e9a4bb', 'hex');
+    const cases: [string, Buffer, string, RegExp][] = [
+      ['look-1', variant('look-1@e2e', 'Sales <sales@evilpartner.example>'), 'evilpartner.example', /^threshold:address:90%:quarantine$/],
+      ['look-2', variant('look-2@e2e', 'x@partner.example.spam-host.example'), 'partner.example.spam-host.example', /^threshold:address:90%:quarantine$/],
+      ['sub-1', variant('sub-1@e2e', 'News <news@mail.partner.example>'), 'mail.partner.example', /^allow-list:domain:from-domain contains "partner\.example"/],
+      [
+        'two-1',
+        variant('two-1@e2e', 'news@mail.partner.example, x@other.example'),
+        'mail.partner.example',
+        /^threshold:address:90%:quarantine; allow-list:domain:from-domain contains "partner\.example" \(.+\) skipped: several From addresses$/,
+      ],
+      ['two-2', variant('two-2@e2e', 'good@good.example, spam@evil.example'), 'good.example', /^block-list:domain:from-address exact "spam@evil\.example"/],
+      ['quoted-1', variant('quoted-1@e2e', '<"spam"@evil.example>'), 'evil.example', /^block-list:domain:from-address exact "spam@evil\.example"/],
+      ['idn-1', variant('idn-1@e2e', 'a@xn--r8jz45g.jp'), 'xn--r8jz45g.jp', /^block-list:domain:from-domain exact "例え\.jp"/],
+      ['sjis-1', variant('sjis-1@e2e', 'a@sender.example', sjis, 'Shift_JIS'), 'sender.example', /^block-list:domain:subject contains "迷惑テスト"/],
+      ['euc-1', variant('euc-1@e2e', 'a@sender.example', eucjp), 'sender.example', /^block-list:domain:subject contains "迷惑テスト"/],
+    ];
+    // Each From is authenticated for its own domain (SPF pass, aligned).
+    const events = await Promise.all(cases.map(([, raw, spfDomain]) => send(raw, [`carol@${DOMAIN}`, `dave@${DOMAIN}`], { spfDomain })));
+    const db = app.get(PrismaService);
+    for (const [i, [id, , , reason]] of cases.entries()) {
+      let row = await db.scoredMessage.findUnique({ where: { messageId: events[i].messageId } });
+      for (let tries = 0; !row && tries < 300; tries++) {
+        await new Promise((r) => setTimeout(r, 100));
+        row = await db.scoredMessage.findUnique({ where: { messageId: events[i].messageId } });
+      }
+      const carol = row && Codecs.spamVerdict.decode(row.verdict).recipients.find((r) => r.recipient === `carol@${DOMAIN}`);
+      expect([id, carol?.reason]).toEqual([id, expect.stringMatching(reason)]);
+    }
+    // The allowed subdomain reaches carol untouched; blocked messages reach nobody.
+    const allowed = await sink.waitFor(copyFor(`carol@${DOMAIN}`, 'sub-1@e2e'), 30_000);
+    expect((await simpleParser(allowed.raw)).subject).toBe('FREE VIAGRA!!! LIMITED TIME OFFER - ACT NOW');
+    await sink.waitFor(copyFor(`dave@${DOMAIN}`, 'look-1@e2e'), 30_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    for (const id of ['two-2', 'quoted-1', 'idn-1', 'sjis-1', 'euc-1']) expect([id, sink.messages.some(copyFor(`dave@${DOMAIN}`, `${id}@e2e`))]).toEqual([id, false]);
+    expect(sink.messages.some(copyFor(`carol@${DOMAIN}`, 'look-1@e2e'))).toBe(false);
+  });
+
   it('explains a verdict through the API: score, evidence with descriptions, rules, each recipient\'s action; a user sees only their own', async () => {
     // The first message to carol: spam-1 of the test before (bob tagged, carol quarantined, dave delivered).
     const spam1 = await app.get(PrismaService).scoredMessage.findFirst({ where: { recipients: { has: `carol@${DOMAIN}` } }, orderBy: { scoredAt: 'asc' } });
@@ -329,7 +391,7 @@ describe('spam-filter end to end', () => {
     expect(seen.body.recipients).toEqual(
       expect.arrayContaining([
         { address: `bob@${DOMAIN}`, action: 'tag', subjectTag: '[SPAM!!]', reason: expect.stringMatching(/^threshold:/) },
-        { address: `carol@${DOMAIN}`, action: 'quarantine', subjectTag: null, reason: 'threshold:address:90%:quarantine' },
+        { address: `carol@${DOMAIN}`, action: 'quarantine', subjectTag: null, reason: expect.stringMatching(/^threshold:address:90%:quarantine; allow-list:.* skipped: From not authenticated$/) },
         { address: `dave@${DOMAIN}`, action: 'deliver', subjectTag: null, reason: expect.any(String) },
       ]),
     );

@@ -1,5 +1,6 @@
 import { createZodDto } from '@torii/http';
 import { z } from 'zod';
+import { entryValueProblem } from './list-values.rules';
 import { LIST_FIELDS, MATCH_MODES, PRIORITIES, SUBJECT_TAGS, THRESHOLDS, THRESHOLD_ACTIONS } from './policy.rules';
 
 export const DomainPolicySchema = z.object({
@@ -17,11 +18,23 @@ export const AddressPolicySchema = z.object({
 });
 export class AddressPolicyDto extends createZodDto(AddressPolicySchema) {}
 
-export const ListEntryCreateSchema = z.object({
-  field: z.enum(LIST_FIELDS).describe('what the entry looks at: the From address, the From domain, or the decoded Subject'),
-  match: z.enum(MATCH_MODES).default('contains'),
-  value: z.string().trim().min(1).max(998).describe('any language; compared NFKC-normalised, case-insensitive for ASCII'),
-});
+export const ListEntryCreateSchema = z
+  .object({
+    field: z.enum(LIST_FIELDS).describe('what the entry looks at: the From address, the From domain, or the decoded Subject'),
+    match: z.enum(MATCH_MODES).default('contains'),
+    value: z
+      .string()
+      .trim()
+      .min(1)
+      .max(998)
+      .describe(
+        'any language; compared NFKC-normalised, case-insensitive for ASCII. from-address: name@domain or @domain; from-domain: a domain name (IDN in either form)',
+      ),
+  })
+  .superRefine((entry, ctx) => {
+    const problem = entryValueProblem(entry.field, entry.value);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
+  });
 export class ListEntryCreateDto extends createZodDto(ListEntryCreateSchema) {}
 
 export interface ListEntryView {

@@ -1,10 +1,13 @@
 import { aligned, fromAuthenticated } from './authentication.rules';
+import { canonicalAddress, canonicalDomain, entryValueProblem } from './list-values.rules';
+import { ListEntryCreateSchema } from './policy.dto';
 import {
   DEFAULT_DOMAIN_SETTINGS,
   LIST_FIELDS,
   MATCH_MODES,
   PRIORITIES,
   THRESHOLD_ACTIONS,
+  describeResolution,
   describeWhy,
   effectiveSettings,
   entryMatches,
@@ -21,11 +24,11 @@ import {
   type ThresholdAction,
 } from './policy.rules';
 
-const message: MessageFacts = { fromAddress: 'alice@partner.example.jp', subject: '【重要】 Quarterly ＲＥＰＯＲＴ のご案内', fromAuthenticated: true };
+const message: MessageFacts = { fromAddresses: ['alice@partner.example.jp'], subject: '【重要】 Quarterly ＲＥＰＯＲＴ のご案内', fromAuthenticated: true };
 
 /** An entry value that matches `message` on `field` with `match`. */
 const MATCHING: Record<ListField, Record<MatchMode, string>> = {
-  'from-address': { exact: 'Alice@Partner.example.jp', contains: 'alice@' },
+  'from-address': { exact: 'Alice@Partner.example.jp', contains: '@partner.example.jp' },
   'from-domain': { exact: 'partner.example.jp', contains: 'example.jp' },
   subject: { exact: '【重要】 quarterly report のご案内', contains: 'report' },
 };
@@ -165,7 +168,7 @@ describe('matching text in any language', () => {
     ['empty value never matches', 'subject', 'contains', '  ', false],
   ] as const)('%s', (_name, field, match, value, expected) => {
     const facts = { ...message, subject: message.subject + ' セール' };
-    expect(entryMatches({ field, match, value }, facts)).toBe(expected);
+    expect(entryMatches({ list: 'block', field, match, value }, facts)).toBe(expected);
   });
 
   it('normalises', () => {
@@ -183,11 +186,152 @@ describe('From authentication', () => {
     ['dkim pass, other domain', { dkim: [{ result: 'pass', domain: 'esp.test' }] }, 'partner.test', false],
     ['co.jp organisational domain', { spf: { result: 'pass', domain: 'a.example.co.jp' } }, 'b.example.co.jp', true],
     ['no From', { dmarc: { result: 'pass' } }, '', false],
+    ['dmarc pass for the From domain the edge read', { dmarc: { result: 'pass', domain: 'partner.test' } }, 'partner.test', true],
+    ['dmarc pass for another From domain than ours', { dmarc: { result: 'pass', domain: 'evil.test' } }, 'partner.test', false],
+    ['IDN: SPF names the A-label, From the U-label', { spf: { result: 'pass', domain: 'xn--r8jz45g.jp' } }, '例え.jp', true],
   ] as const)('%s', (_name, auth, fromDomain, expected) => {
     expect(fromAuthenticated(auth, fromDomain)).toBe(expected);
   });
 
   it('does not align different co.jp organisations', () => {
     expect(aligned('x.co.jp', 'y.co.jp')).toBe(false);
+  });
+});
+
+/** Facts with these From addresses, authenticated unless said otherwise. */
+const from = (addresses: string[], authenticated = true): MessageFacts => ({ fromAddresses: addresses, subject: 'hello', fromAuthenticated: authenticated });
+
+describe('allow entries on From are label-aligned; block entries match a substring', () => {
+  it.each([
+    // list, field, match, value, From address, matches
+    ['allow', 'from-domain', 'contains', 'partner.example', 'sales@partner.example', true],
+    ['allow', 'from-domain', 'contains', 'partner.example', 'news@mail.partner.example', true],
+    ['allow', 'from-domain', 'contains', 'partner.example', 'sales@evilpartner.example', false],
+    ['allow', 'from-domain', 'contains', 'partner.example', 'x@partner.example.spam-host.example', false],
+    ['allow', 'from-domain', 'contains', 'Partner.Example.', 'sales@PARTNER.example', true],
+    ['allow', 'from-domain', 'exact', 'partner.example', 'sales@partner.example', true],
+    ['allow', 'from-domain', 'exact', 'partner.example', 'news@mail.partner.example', false],
+    ['allow', 'from-domain', 'contains', '.partner.example', 'news@mail.partner.example', true], // stored before validation: subdomains only
+    ['allow', 'from-domain', 'contains', '.partner.example', 'sales@partner.example', false],
+    ['allow', 'from-address', 'contains', '@partner.example', 'a@partner.example', true],
+    ['allow', 'from-address', 'contains', '@partner.example', 'a@mx.partner.example', false],
+    ['allow', 'from-address', 'contains', '@partner.example', 'a@partner.example.evil.example', false],
+    ['allow', 'from-address', 'contains', 'ceo@partner.example', 'ceo@partner.example', true],
+    ['allow', 'from-address', 'contains', 'ceo@partner.example', 'ceo@partner.example.evil.example', false],
+    ['allow', 'from-address', 'exact', '@partner.example', 'a@partner.example', true],
+    ['allow', 'from-address', 'exact', 'ceo@partner.example', 'ceo@partner.example.evil.example', false],
+    ['allow', 'from-address', 'contains', 'partner.example', 'a@mx.partner.example', true], // stored before validation: read as a domain
+    ['allow', 'from-address', 'contains', 'partner.example', 'a@evilpartner.example', false],
+    ['block', 'from-domain', 'contains', 'partner.example', 'sales@evilpartner.example', true],
+    ['block', 'from-domain', 'contains', 'casino', 'win@casino-royal.example', true],
+    ['block', 'from-address', 'contains', '@partner.example', 'a@partner.example.evil.example', true],
+    ['block', 'from-address', 'contains', '@partner.example', 'a@mx.partner.example', false],
+    ['block', 'from-address', 'exact', 'spam@evil.example', 'spam@evil.example.other', false],
+  ] as const)('%s %s %s "%s" vs %s → %s', (list, field, match, value, address, expected) => {
+    expect(entryMatches({ list, field, match, value }, from([address]))).toBe(expected);
+  });
+});
+
+describe('From addresses in any form: quoted local parts, IDN, several addresses', () => {
+  it.each([
+    ['a quoted local part that needs no quotes', 'from-address', 'exact', 'spam@evil.example', '"spam"@evil.example', true],
+    ['the entry quoted, the address not', 'from-address', 'exact', '"spam"@evil.example', 'spam@evil.example', true],
+    ['quoted-pairs that need no quotes', 'from-address', 'exact', 'spam@evil.example', '"sp\\am"@evil.example', true],
+    ['a quoted local part that needs them stays quoted', 'from-address', 'exact', 'a b@evil.example', '"a b"@evil.example', false],
+    ['IDN entry, A-label From', 'from-domain', 'exact', '例え.jp', 'a@xn--r8jz45g.jp', true],
+    ['A-label entry, IDN From', 'from-domain', 'exact', 'XN--R8JZ45G.jp', 'a@例え.jp', true],
+    ['IDN address entry, A-label From', 'from-address', 'exact', 'a@例え.jp', 'a@xn--r8jz45g.jp', true],
+    ['full-width entry and ideographic full stop', 'from-domain', 'exact', 'ｅｖｉｌ。example', 'x@evil.example', true],
+    ['IDN block entry matches a substring of the Unicode form', 'from-domain', 'contains', '例え', 'a@xn--r8jz45g.jp', true],
+  ] as const)('%s', (_name, field, match, value, address, expected) => {
+    expect(entryMatches({ list: 'block', field, match, value }, from([address]))).toBe(expected);
+  });
+
+  it('normalises addresses and domains to one form', () => {
+    expect(canonicalAddress('"Spam"@XN--R8JZ45G.JP.')).toBe('spam@例え.jp');
+    expect(canonicalAddress('"a b"@x.example')).toBe('"a b"@x.example');
+    expect(canonicalDomain('ｐａｒｔｎｅｒ.example')).toBe('partner.example');
+    expect(canonicalDomain('not a domain !!')).toBe('not a domain !!');
+  });
+
+  const block = entry('block', 'from-address', 'exact', 'spam@evil.example');
+  const allow = entry('allow', 'from-domain', 'exact', 'good.example');
+
+  it('a block entry matches when ANY From address matches', () => {
+    const result = resolvePolicy(input({ score: 1, domainLists: [block], message: from(['good@good.example', 'spam@evil.example']) }));
+    expect(result).toMatchObject({ action: 'delete', why: { kind: 'list', list: 'block', entry: { id: block.id } } });
+  });
+
+  it('an allow entry on From does not count with several From addresses, even when all match and are authenticated', () => {
+    const result = resolvePolicy(input({ domainLists: [allow], message: from(['good@good.example', 'other@good.example']) }));
+    expect(result).toMatchObject({ action: 'tag', why: { kind: 'threshold' }, skipped: [{ scope: 'domain', entry: { id: allow.id }, because: 'several-from-addresses' }] });
+  });
+
+  it('an allow entry on the Subject still counts with several From addresses', () => {
+    const subject = entry('allow', 'subject', 'contains', 'hello');
+    expect(resolvePolicy(input({ domainLists: [subject], message: from(['a@x.example', 'b@y.example']) }))).toMatchObject({ action: 'deliver', why: { kind: 'list' } });
+  });
+
+  it('no From address matches no From entry', () => {
+    expect(entryMatches(block, from([]))).toBe(false);
+    expect(entryMatches(entry('block', 'from-domain', 'contains', 'example'), from([]))).toBe(false);
+  });
+});
+
+describe('an allow entry that matched but did not count is named in the reason', () => {
+  const allowDomain = { ...entry('allow', 'from-domain', 'contains', 'partner.example.jp'), id: 'e1' };
+
+  it('after the threshold reason, which keeps its form', () => {
+    const result = resolvePolicy(input({ action: 'quarantine', domainLists: [allowDomain], message: { fromAuthenticated: false } }));
+    expect(result).toMatchObject({ action: 'quarantine', skipped: [{ because: 'from-not-authenticated' }] });
+    expect(describeResolution(result)).toBe('threshold:domain:90%:quarantine; allow-list:domain:from-domain contains "partner.example.jp" (e1) skipped: From not authenticated');
+  });
+
+  it('after the block entry that decided later', () => {
+    const addressAllow = { ...entry('allow', 'from-address', 'exact'), id: 'e2' };
+    const domainBlock = { ...entry('block', 'from-domain', 'exact'), id: 'e3' };
+    const result = resolvePolicy(input({ addressLists: [addressAllow], domainLists: [domainBlock], message: { fromAuthenticated: false } }));
+    expect(describeResolution(result)).toBe(
+      'block-list:domain:from-domain exact "partner.example.jp" (e3); allow-list:address:from-address exact "Alice@Partner.example.jp" (e2) skipped: From not authenticated',
+    );
+  });
+
+  it('names three and counts the rest', () => {
+    const many = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ ...allowDomain, id }));
+    const result = resolvePolicy(input({ score: 1, domainLists: many, message: { fromAuthenticated: false } }));
+    expect(describeResolution(result)).toMatch(/^below-threshold:domain:90%; allow-list:.*\(a\) skipped.*\(c\) skipped: From not authenticated; 2 more allow entries skipped$/);
+  });
+
+  it('says nothing when no allow entry was skipped, or when it counted', () => {
+    expect(resolvePolicy(input({}))).not.toHaveProperty('skipped');
+    expect(describeResolution(resolvePolicy(input({ domainLists: [allowDomain] })))).toBe('allow-list:domain:from-domain contains "partner.example.jp" (e1)');
+  });
+});
+
+describe('list entry values are validated', () => {
+  it.each([
+    ['from-address', 'no-at-sign', false],
+    ['from-address', 'spam@evil.example', true],
+    ['from-address', '@partner.example', true],
+    ['from-address', '"spam"@evil.example', true],
+    ['from-address', 'a@例え.jp', true],
+    ['from-address', 'alice@', false],
+    ['from-address', 'a@not a domain', false],
+    ['from-domain', 'not a domain !!', false],
+    ['from-domain', 'partner.example', true],
+    ['from-domain', 'Partner.Example.', true],
+    ['from-domain', '例え.jp', true],
+    ['from-domain', 'xn--r8jz45g.jp', true],
+    ['from-domain', 'casino', true],
+    ['from-domain', '.partner.example', false],
+    ['from-domain', 'a..b', false],
+    ['from-domain', 'a@b.example', false],
+    ['from-domain', 'under_score.example', false],
+    ['subject', 'anything at all !!', true],
+  ] as const)('%s "%s" → valid %s', (field, value, valid) => {
+    expect(entryValueProblem(field, value) === undefined).toBe(valid);
+    const parsed = ListEntryCreateSchema.safeParse({ field, value });
+    expect(parsed.success).toBe(valid);
+    if (!parsed.success) expect(parsed.error.issues).toEqual([expect.objectContaining({ path: ['value'] })]);
   });
 });

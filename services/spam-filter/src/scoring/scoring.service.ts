@@ -21,9 +21,10 @@ import { DirectoryCache } from '../directory/directory.cache';
 import { ModelService } from '../model/model.service';
 import { aligned, fromAuthenticated, type AuthFacts } from '../policy/authentication.rules';
 import { PolicyRepository } from '../policy/policy.repository';
-import { DEFAULT_DOMAIN_SETTINGS, describeWhy, domainOf, resolvePolicy, type FinalAction, type Resolution } from '../policy/policy.rules';
+import { DEFAULT_DOMAIN_SETTINGS, describeResolution, domainOf, resolvePolicy, type FinalAction, type MessageFacts, type Resolution } from '../policy/policy.rules';
 import { counterIncrements } from '../reports/reports.rules';
 import { storedReasons } from '../verdicts/reasons';
+import { fromAddressesOf, listSubject } from './message-facts';
 import { MessageStoreRepository } from './message-store.repository';
 import { ScoredRepository } from './scored.repository';
 import { VerdictPublisher } from './verdict.publisher';
@@ -55,17 +56,16 @@ export function storedInputOf(event: MailReceived): StoredInput {
     auth: {
       ...(event.auth?.spf ? { spf: { result: event.auth.spf.result, domain: event.auth.spf.domain } } : {}),
       dkim: (event.auth?.dkim ?? []).map((d) => ({ result: d.result, domain: d.domain })),
-      ...(event.auth?.dmarc ? { dmarc: { result: event.auth.dmarc.result } } : {}),
+      ...(event.auth?.dmarc ? { dmarc: { result: event.auth.dmarc.result, domain: event.auth.dmarc.domain } } : {}),
     },
     client: { ip: event.client?.ip ?? '', helo: event.client?.helo ?? '', rdns: event.client?.ptr ?? '' },
   };
 }
 
-/** The engine's input from the raw message and the edge's facts. */
-export function engineInput(raw: Buffer, stored: StoredInput): { input: MessageInput; fromAddress: string; subject: string; authenticated: boolean } {
+/** The engine's input from the raw message and the edge's facts, and what the lists look at (`list`). */
+export function engineInput(raw: Buffer, stored: StoredInput): { input: MessageInput; list: MessageFacts } {
   const parsed = parseMessage(raw);
-  const fromAddress = (parsed.from?.address ?? '').toLowerCase();
-  const fromDomain = domainOf(fromAddress);
+  const fromDomain = domainOf((parsed.from?.address ?? '').toLowerCase());
   const dkim = stored.auth.dkim ?? [];
   const passing = dkim.find((d) => d.result === 'pass');
   const input: MessageInput = {
@@ -79,7 +79,10 @@ export function engineInput(raw: Buffer, stored: StoredInput): { input: MessageI
     },
     client: stored.client,
   };
-  return { input, fromAddress, subject: parsed.subject, authenticated: fromAuthenticated(stored.auth, fromDomain) };
+  const fromAddresses = fromAddressesOf(parsed);
+  // Allow entries on From need one From address; with several, whose authentication would count is unclear.
+  const authenticated = fromAddresses.length === 1 && fromAuthenticated(stored.auth, domainOf(fromAddresses[0]));
+  return { input, list: { fromAddresses, subject: listSubject(raw, parsed), fromAuthenticated: authenticated } };
 }
 
 /** `+2.10 rule:HTML_ONLY, +1.30 s:free; -0.80 fd:example.com`: the strongest evidence each way. */
@@ -142,7 +145,7 @@ export class ScoringService {
         recipient,
         resolvePolicy({
           scorePercent: score.percent,
-          message: { fromAddress: facts.fromAddress, subject: facts.subject, fromAuthenticated: facts.authenticated },
+          message: facts.list,
           domain: { settings: snapshot.domain ?? DEFAULT_DOMAIN_SETTINGS, lists: snapshot.domainLists },
           address,
         }),
@@ -161,7 +164,7 @@ export class ScoringService {
         recipient,
         action: ACTION[r.action],
         subjectTag: r.tag ?? '',
-        reason: describeWhy(r.why),
+        reason: describeResolution(r),
       })),
     });
     const day = event.receivedAt ? timestampDate(event.receivedAt) : new Date();
