@@ -4,6 +4,7 @@ import { MailSubmitSchema } from './gen/torii/mail/v1/mail_submit_pb';
 import { DeliveryRetrySchema, DeliveryStatusSchema } from './gen/torii/mail/v1/delivery_pb';
 import { SpoolStateSchema } from './gen/torii/mail/v1/spool_pb';
 import { DirectoryChangedSchema, DomainDirectorySchema } from './gen/torii/mail/v1/directory_pb';
+import { FeedbackMailSchema } from './gen/torii/mail/v1/feedback_mail_pb';
 import { TenantChangedSchema } from './gen/torii/mail/v1/tenant_pb';
 import { AuditVerdictSchema, SpamVerdictSchema, VirusVerdictSchema } from './gen/torii/mail/v1/verdicts_pb';
 
@@ -11,6 +12,7 @@ import { AuditVerdictSchema, SpamVerdictSchema, VirusVerdictSchema } from './gen
 export const Codecs = {
   mailReceived: codecFor(MailReceivedSchema),
   mailSubmit: codecFor(MailSubmitSchema),
+  feedbackMail: codecFor(FeedbackMailSchema),
   spamVerdict: codecFor(SpamVerdictSchema),
   virusVerdict: codecFor(VirusVerdictSchema),
   auditVerdict: codecFor(AuditVerdictSchema),

@@ -15,6 +15,7 @@ const published = [
   Subjects.mailReceived(Direction.INBOUND),
   Subjects.mailReceived(Direction.OUTBOUND),
   Subjects.mailSubmit,
+  Subjects.mailFeedback,
   Subjects.verdict(VerdictKind.SPAM),
   Subjects.verdict(VerdictKind.VIRUS),
   Subjects.verdict(VerdictKind.AUDIT),
@@ -35,6 +36,7 @@ describe('Streams', () => {
     const streamOf = (subject: string) =>
       ALL_STREAMS.find((s) => s.subjects.some((f) => matches(f, subject)))?.name;
     expect(streamOf('mail.received.in')).toBe('MAIL');
+    expect(streamOf('mail.feedback')).toBe('MAIL');
     expect(streamOf('verdict.virus')).toBe('VERDICTS');
     expect(streamOf('delivery.deferred')).toBe('DELIVERY');
     expect(streamOf('directory.changed')).toBe('TENANT');

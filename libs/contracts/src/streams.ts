@@ -39,12 +39,15 @@ export function nanos(ms: number): number {
 const base = { retention: 'limits', storage: 'file', duplicate_window: minutes(2), discard: 'new' } as const;
 
 export const Streams = {
-  /** Claim checks of received and composed messages. Kept 7 days: the longest a message may be deferred (SEC2). */
+  /**
+   * Claim checks of received and composed messages, and of feedback reports received by mail (SPAM14). Kept
+   * 7 days: the longest a message may be deferred (SEC2).
+   */
   MAIL: {
     ...base,
     name: 'MAIL',
-    description: 'Messages received by the edge and messages composed by services (claim checks)',
-    subjects: [Subjects.mailReceivedIn, Subjects.mailReceivedOut, Subjects.mailSubmit],
+    description: 'Messages received by the edge, messages composed by services and feedback reports (claim checks)',
+    subjects: [Subjects.mailReceivedIn, Subjects.mailReceivedOut, Subjects.mailSubmit, Subjects.mailFeedback],
     max_age: days(7),
   },
   /** Spam, virus and audit verdicts. */

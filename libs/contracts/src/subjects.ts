@@ -66,6 +66,8 @@ export const Subjects = {
   mailReceivedAny: 'mail.received.*',
   /** MailSubmit (stream MAIL). */
   mailSubmit: 'mail.submit',
+  /** FeedbackMail: a report forwarded to the feedback address, stored by the edge (stream MAIL). */
+  mailFeedback: 'mail.feedback',
 
   /** SpamVerdict / VirusVerdict / AuditVerdict (stream VERDICTS). */
   verdict: (kind: VerdictKind): `verdict.${VerdictToken}` => `verdict.${verdictToken(kind)}`,

@@ -2,6 +2,7 @@
 export * from './torii/mail/v1/common_pb';
 export * from './torii/mail/v1/delivery_pb';
 export * from './torii/mail/v1/directory_pb';
+export * from './torii/mail/v1/feedback_mail_pb';
 export * from './torii/mail/v1/mail_received_pb';
 export * from './torii/mail/v1/mail_submit_pb';
 export * from './torii/mail/v1/spool_pb';
