@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { simpleParser } from 'mailparser';
-import { HeaderRewriter, HeaderTooLargeError, authservId, formatReceived, stampDeliveryHeaders, type HeaderBlock } from './index';
+import { HeaderRewriter, HeaderTooLargeError, authservId, formatReceived, formatReceivedSpf, stampDeliveryHeaders, type HeaderBlock } from './index';
 
 const MESSAGE = Buffer.from(
   [
@@ -107,6 +107,7 @@ function tagAndStamp(headers: HeaderBlock): void {
   stampDeliveryHeaders(headers, {
     authservId: 'mx.torii.test',
     authenticationResults: 'mx.torii.test; spf=pass smtp.mailfrom=example.org',
+    receivedSpf: 'pass (mx.torii.test: domain of a@example.org designates 192.0.2.1 as permitted sender) client-ip=192.0.2.1;',
     received: formatReceived({ fromHelo: 'mail.example.org', fromIp: '192.0.2.1', by: 'mx.torii.test', with: 'ESMTP', id: 'ABC', date: new Date(0) }),
   });
 }
@@ -188,6 +189,55 @@ describe('HeaderRewriter with raw 8-bit headers (8BITMIME, SMTPUTF8)', () => {
     const out = await rewrite(source, tagAndStamp);
     for (const l of lineOf(out, 'Subject').toString().split('\r\n')) expect(l.length).toBeLessThanOrEqual(76);
     expect((await simpleParser(out)).subject).toBe('[MEIWAKU!!] Re: 会議の件会議の件について');
+  });
+
+  it('puts Received-SPF above our Received, and an earlier hop\'s Received-SPF stays below', async () => {
+    const source = message(Buffer.from('hi'), [Buffer.from('\r\nReceived-SPF: pass (earlier.example: ok) client-ip=198.51.100.1;')]);
+    const out = await rewrite(source, tagAndStamp);
+    const names = headLines(out).map((l) => l.slice(0, l.indexOf(':')));
+    expect(names.slice(0, 5)).toEqual(['Received-SPF', 'Received', 'Authentication-Results', 'X-Torii-Spam-Check', 'Subject']);
+    expect(headLines(out).filter((l) => l.startsWith('Received-SPF:'))).toEqual([
+      'Received-SPF: pass (mx.torii.test: domain of a@example.org designates\r\n 192.0.2.1 as permitted sender) client-ip=192.0.2.1;',
+      'Received-SPF: pass (earlier.example: ok) client-ip=198.51.100.1;',
+    ]);
+  });
+});
+
+describe('formatReceivedSpf', () => {
+  const check = { receiver: 'mx.torii.test', clientIp: '192.0.2.1', helo: 'mail.example.org', mailFrom: 'alice@example.org', domain: 'example.org' };
+  const pairs = 'client-ip=192.0.2.1; envelope-from="alice@example.org"; helo=mail.example.org; receiver=mx.torii.test; identity=mailfrom;';
+
+  it.each([
+    ['pass', 'domain of alice@example.org designates 192.0.2.1 as permitted sender'],
+    ['fail', 'domain of alice@example.org does not designate 192.0.2.1 as permitted sender'],
+    ['softfail', 'domain of transitioning alice@example.org does not designate 192.0.2.1 as permitted sender'],
+    ['neutral', '192.0.2.1 is neither permitted nor denied by domain of alice@example.org'],
+    ['none', 'example.org does not designate permitted sender hosts'],
+    ['temperror', 'temporary error in processing during lookup of alice@example.org'],
+    ['permerror', 'permanent error in processing during lookup of alice@example.org'],
+  ])('%s', (result, comment) => {
+    expect(formatReceivedSpf({ ...check, result })).toBe(`${result} (mx.torii.test: ${comment}) ${pairs}`);
+  });
+
+  it('names the HELO identity, without an envelope-from, for MAIL FROM:<>', () => {
+    expect(formatReceivedSpf({ ...check, result: 'pass', mailFrom: '', domain: 'mail.example.org' })).toBe(
+      'pass (mx.torii.test: domain of postmaster@mail.example.org designates 192.0.2.1 as permitted sender) ' +
+        'client-ip=192.0.2.1; helo=mail.example.org; receiver=mx.torii.test; identity=helo;',
+    );
+  });
+
+  it('quotes what is not a dot-atom and escapes comments', () => {
+    const mailFrom = String.raw`"a \"b\"(c)"@example.org`;
+    const out = formatReceivedSpf({ ...check, result: 'Fail', clientIp: '2001:db8::1', helo: '[192.0.2.1]', mailFrom });
+    expect(out).toBe(
+      String.raw`fail (mx.torii.test: domain of "a \\"b\\"\(c\)"@example.org does not designate 2001:db8::1 as permitted sender) ` +
+        String.raw`client-ip="2001:db8::1"; envelope-from="\"a \\\"b\\\"(c)\"@example.org"; helo="[192.0.2.1]"; receiver=mx.torii.test; identity=mailfrom;`,
+    );
+  });
+
+  it('stamps nothing for a word that is not an SPF result', () => {
+    expect(formatReceivedSpf({ ...check, result: 'policy' })).toBeUndefined();
+    expect(formatReceivedSpf({ ...check, result: '' })).toBeUndefined();
   });
 });
 

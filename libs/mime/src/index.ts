@@ -1,2 +1,10 @@
 export { HeaderBlock, HeaderRewriter, HeaderTooLargeError } from './header-rewriter';
-export { authservId, formatReceived, rfc5322Date, stampDeliveryHeaders, type DeliveryStamp } from './trace-headers';
+export {
+  authservId,
+  formatReceived,
+  formatReceivedSpf,
+  rfc5322Date,
+  stampDeliveryHeaders,
+  type DeliveryStamp,
+  type SpfCheck,
+} from './trace-headers';

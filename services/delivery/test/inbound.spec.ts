@@ -25,7 +25,13 @@ describe('inbound delivery', () => {
     const text = got.raw.toString('latin1');
     const split = (b: Buffer) => b.subarray(b.indexOf('\r\n\r\n') + 4);
     expect(split(got.raw).equals(split(raw))).toBe(true);
-    expect(text).toMatch(/^Received: from mx\.sender\.test \(mx\.sender\.test \[192\.0\.2\.7\]\)\r\n\tby edge\.torii\.test \(Torii\) with ESMTPS id /);
+    // Received-SPF (RFC 7208 §9.1) above the Received of the hop it speaks of.
+    const spf = text.match(/^Received-SPF: (.*(?:\r\n[ \t].*)*)\r\nReceived: /)?.[1].replace(/\r\n/g, '');
+    expect(spf).toBe(
+      'pass (gw.torii.test: domain of alice@sender.test designates 192.0.2.7 as permitted sender) ' +
+        'client-ip=192.0.2.7; envelope-from="alice@sender.test"; helo=mx.sender.test; receiver=gw.torii.test; identity=mailfrom;',
+    );
+    expect(text).toMatch(/\r\nReceived: from mx\.sender\.test \(mx\.sender\.test \[192\.0\.2\.7\]\)\r\n\tby edge\.torii\.test \(Torii\) with ESMTPS id /);
     expect(text).toContain('Authentication-Results: gw.torii.test; spf=pass smtp.mailfrom=sender.test');
     expect(text).not.toContain('(forged)');
     expect(text).toContain('Authentication-Results: other.example; dkim=pass');

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { Codecs, timestampDate, type MailReceived } from '@torii/contracts';
-import { HeaderRewriter, authservId, formatReceived, stampDeliveryHeaders, type HeaderBlock } from '@torii/mime';
+import { HeaderRewriter, authservId, formatReceived, formatReceivedSpf, stampDeliveryHeaders, type HeaderBlock } from '@torii/mime';
 import { sidecarKey } from '@torii/storage';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import type { MessageRow } from '../persistence/delivery.repository';
@@ -63,6 +63,7 @@ export class MessageContent {
       stampDeliveryHeaders(headers, {
         authservId: this.authservId,
         authenticationResults: this.authenticationResults(event),
+        receivedSpf: this.receivedSpf(event),
         received: this.received(event, message, forOne),
       });
     } else {
@@ -94,6 +95,20 @@ export class MessageContent {
       for: forOne,
       tls,
       date: event.receivedAt ? timestampDate(event.receivedAt) : message.receivedAt,
+    });
+  }
+
+  /** The edge's SPF result as a trace field (RFC 7208 §9.1), with what a reader needs to check it again. */
+  private receivedSpf(event: MailReceived): string | undefined {
+    const spf = event.auth?.spf;
+    if (!spf?.result) return undefined;
+    return formatReceivedSpf({
+      result: spf.result,
+      domain: spf.domain,
+      receiver: this.authservId,
+      clientIp: event.client?.ip ?? '',
+      helo: event.client?.helo ?? '',
+      mailFrom: event.envelope?.mailFrom ?? '',
     });
   }
 
