@@ -37,13 +37,13 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
   let admin: string;
   let revision = 0n;
 
-  const snapshot = (localParts: string[]) =>
+  const snapshot = (localParts: string[], spam = true) =>
     create(DomainDirectorySchema, {
       domain: DOMAIN,
       tenantId: TENANT,
       tenantName: 'Cleanup',
       active: true,
-      services: { spam: { subscribed: true } },
+      services: { spam: { subscribed: spam } },
       addresses: localParts.map((localPart) => ({ localPart, kind: 1 })),
       server: { hostname: 'mail.cleanup.test', ips: ['127.0.0.1'], port: 25 },
     });
@@ -156,6 +156,12 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
     expect(bob.overrides).toEqual({ threshold: null, action: null, tag: null });
     expect((await api().get(`${base}/addresses/bob@${DOMAIN}/lists/block`).set(auth).expect(200)).body).toEqual([]);
     expect((await api().get(`${base}/quarantine/addresses/bob@${DOMAIN}/items`).set(auth).expect(200)).body).toMatchObject({ total: 0 });
+
+    // The domain policy says whether the domain subscribes to the spam service, i.e. whether it acts at all.
+    expect((await api().get(`${base}/policy`).set(auth).expect(200)).body).toMatchObject({ threshold: '100', subscribed: true });
+    await directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol'], false));
+    await eventually('the unsubscribed snapshot seen', async () => (await api().get(`${base}/policy`).set(auth)).body.subscribed === false);
+    await directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol']));
   });
 
   it('describes every route in its OpenAPI document (built on the first request)', async () => {

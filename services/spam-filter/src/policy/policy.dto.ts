@@ -55,6 +55,8 @@ export interface DomainPolicyView {
   priority: string;
   /** True when nothing was set yet and these are the defaults. */
   isDefault: boolean;
+  /** Whether the domain subscribes to the spam service now; without it no mail is scored and nothing here acts. */
+  subscribed: boolean;
 }
 
 export interface AddressPolicyView {

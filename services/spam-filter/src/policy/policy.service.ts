@@ -49,13 +49,18 @@ export class PolicyService {
   async getDomainPolicy(tenantId: string, domain: string): Promise<DomainPolicyView> {
     const name = await this.ownedDomain(tenantId, domain);
     const stored = await this.repository.domainSettings(name);
-    return { domain: name, ...(stored ?? DEFAULT_DOMAIN_SETTINGS), isDefault: !stored };
+    return { domain: name, ...(stored ?? DEFAULT_DOMAIN_SETTINGS), isDefault: !stored, subscribed: await this.subscribed(name) };
   }
 
   async setDomainPolicy(tenantId: string, domain: string, settings: DomainSettings, actor: Principal): Promise<DomainPolicyView> {
     const name = await this.ownedDomain(tenantId, domain);
     await this.repository.putDomainSettings(tenantId, name, settings, actor);
-    return { domain: name, ...settings, isDefault: false };
+    return { domain: name, ...settings, isDefault: false, subscribed: await this.subscribed(name) };
+  }
+
+  /** Settings may be made ahead of the subscription; the answer says whether they act now. */
+  private async subscribed(domain: string): Promise<boolean> {
+    return (await this.directory.lookup(domain))?.services?.spam?.subscribed === true;
   }
 
   async getAddressPolicy(tenantId: string, domain: string, address: string): Promise<AddressPolicyView> {
