@@ -162,10 +162,6 @@ export class PolicyRepository {
       return true;
     });
   }
-
-  async auditLog(tenantId: string, domain: string, limit: number) {
-    return this.db.auditLog.findMany({ where: { tenantId, domain }, orderBy: { id: 'desc' }, take: limit });
-  }
 }
 
 function compact<T extends Record<string, unknown>>(value: T): Partial<T> {

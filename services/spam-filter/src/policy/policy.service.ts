@@ -115,12 +115,6 @@ export class PolicyService {
     if (!UUID.test(id) || !(await this.repository.deleteEntry(tenantId, scope.domain, scope.address, list, id, actor))) throw notFound(`entry ${id}`);
   }
 
-  async auditLog(tenantId: string, domain: string, limit = 100) {
-    const name = await this.ownedDomain(tenantId, domain);
-    const rows = await this.repository.auditLog(tenantId, name, limit);
-    return rows.map((r) => ({ at: r.at.toISOString(), actor: r.actor, actorRole: r.actorRole, action: r.action, target: r.target, details: r.details }));
-  }
-
   private async scope(tenantId: string, domain: string, address: string | undefined): Promise<{ domain: string; address: string }> {
     if (address === undefined) return { domain: await this.ownedDomain(tenantId, domain), address: '' };
     return this.ownedAddress(tenantId, domain, address);
