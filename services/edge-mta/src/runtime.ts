@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Codecs, type MailReceived } from '@torii/contracts';
+import { Codecs, type FeedbackMail, type MailReceived } from '@torii/contracts';
 import { describeError } from '@torii/errors';
 import { JetStreamPublisher, connectNats } from '@torii/messaging';
 import { ObjectStore } from '@torii/storage';
@@ -50,7 +50,10 @@ export class EdgeRuntime {
     this.journal = new AbortJournal(join(config.STATE_DIR, 'aborted-objects.txt'), (key) => this.store.delete(key), this.logger);
     this.queue = new QueueService(
       this.store,
-      { publish: (subject, event, msgId) => this.publish(subject, event, msgId) },
+      {
+        publish: (subject, event, msgId) => this.publish(subject, event, msgId),
+        publishFeedback: (subject, event, msgId) => this.publishFeedback(subject, event, msgId),
+      },
       this.journal,
       config.SMTP_HOSTNAME,
       this.logger,
@@ -106,8 +109,16 @@ export class EdgeRuntime {
   }
 
   private async publish(subject: string, event: MailReceived, msgId: string): Promise<void> {
+    await this.connectedPublisher().publish(subject, Codecs.mailReceived, event, { msgId });
+  }
+
+  private async publishFeedback(subject: string, event: FeedbackMail, msgId: string): Promise<void> {
+    await this.connectedPublisher().publish(subject, Codecs.feedbackMail, event, { msgId });
+  }
+
+  private connectedPublisher(): JetStreamPublisher {
     if (!this.publisher || !this.natsConnected) throw new Error('NATS not connected');
-    await this.publisher.publish(subject, Codecs.mailReceived, event, { msgId });
+    return this.publisher;
   }
 
   private natsLogger() {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Codecs, Direction } from '@torii/contracts';
+import { Codecs, Direction, FeedbackKind } from '@torii/contracts';
 import { sidecarKey } from '@torii/storage';
 import { ObjectStore, messagePrefix } from '@torii/storage';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, TEST_NATS_URL, sendMail, startS3Server, uniqueName, type S3Server } from '@torii/testing';
@@ -55,6 +55,7 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
         S3_ENDPOINT: s3.endpoint,
         S3_BUCKET: s3Bucket,
         MAX_MESSAGE_BYTES: String(LIMIT),
+        FEEDBACK_DOMAIN: 'Feedback.Torii.Test',
       },
       {
         dns: {
@@ -206,6 +207,90 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
     it('does not relay for an unregistered IP on the inbound port either', async () => {
       const replies = await dialog(edge.inboundPort, ['EHLO x', 'MAIL FROM:<alice@filtered.test>', 'RCPT TO:<friend@gmail.test>', 'QUIT'], '127.0.0.5');
       expect(replies[3]).toEqual({ code: 550, text: '5.7.1 Relaying denied' });
+    });
+  });
+
+  describe('feedback by mail (SPAM14): a report relayed by the tenant’s server', () => {
+    const relay = (from: string, lines: string[]) => dialog(edge.relayPort, ['EHLO mx.filtered.test', ...lines, 'QUIT'], from);
+    /** A forward with the reported message attached, as a mail client writes it. */
+    const report = [
+      'From: Alice <alice@filtered.test>',
+      'To: spam@feedback.torii.test',
+      'Subject: Fwd: cheap watches',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'This got through.',
+      '--b1',
+      'Content-Type: message/rfc822',
+      '',
+      'Received: from mx.spammer.test (unknown [192.0.2.9])\r\n\tby edge.torii.test (Torii) with ESMTP id 01JFEEDBACKTESTAAAAAAAAAAA;\r\n\tMon, 7 Dec 2026 10:00:00 +0000',
+      'Subject: cheap watches',
+      '',
+      'Buy now.',
+      '--b1--',
+      '',
+    ].join('\r\n');
+
+    it('stores a report to spam@ and publishes FeedbackMail (not MailReceived) before 250', async () => {
+      const replies = await relay('127.0.0.2', ['MAIL FROM:<Alice@filtered.test>', 'RCPT TO:<Spam@Feedback.Torii.Test>', 'DATA', wire(report)]);
+      expect(replies[3].code).toBe(250);
+      expect(replies[5].code).toBe(250);
+      const id = queuedId(replies[5]);
+      const found = (await nats.feedbackEvents()).find((e) => e.msgId === id);
+      expect(found?.subject).toBe(`${nats.subjectPrefix}mail.feedback`);
+      expect(found?.event).toMatchObject({
+        reportId: id,
+        tenantId: 't_filtered',
+        domain: 'filtered.test',
+        reporter: 'Alice@filtered.test',
+        kind: FeedbackKind.FALSE_NEGATIVE,
+        bucket: s3Bucket,
+        objectKey: expect.stringMatching(new RegExp(`^feedback/t_filtered/\\d{4}/\\d{2}/\\d{2}/${id}\\.eml$`)),
+        sha256: sha256(report),
+      });
+      expect((await readAll(await store.get(found!.event.objectKey))).toString()).toBe(report);
+      // Relayed nowhere: no claim check that delivery (or reconciliation: no sidecar) would act on.
+      expect((await nats.events()).some((e) => e.msgId === id)).toBe(false);
+      expect(await store.stat(found!.event.objectKey.replace(/\.eml$/, '.json'))).toBeNull();
+    });
+
+    it('takes not-spam@ as a false positive', async () => {
+      const replies = await relay('127.0.0.2', ['MAIL FROM:<alice@filtered.test>', 'RCPT TO:<not-spam@feedback.torii.test>', 'DATA', wire(report)]);
+      const id = queuedId(replies[5]);
+      expect((await nats.feedbackEvents()).find((e) => e.msgId === id)?.event.kind).toBe(FeedbackKind.FALSE_POSITIVE);
+    });
+
+    it('refuses it on the inbound port with 550 5.7.1, saying how to send it', async () => {
+      const replies = await inbound(['MAIL FROM:<alice@filtered.test>', 'RCPT TO:<spam@feedback.torii.test>']);
+      expect(replies[3]).toMatchObject({ code: 550, text: expect.stringMatching(/^5\.7\.1 .*your own mail server.*relay/) });
+      // Also from the registered server itself: the MX port is not where reports go.
+      const fromServer = await dialog(edge.inboundPort, ['EHLO mx.filtered.test', 'MAIL FROM:<alice@filtered.test>', 'RCPT TO:<spam@feedback.torii.test>', 'QUIT'], '127.0.0.2');
+      expect(fromServer[3]).toMatchObject({ code: 550, text: expect.stringMatching(/^5\.7\.1 /) });
+    });
+
+    it('refuses a sender that is not a registered address of the domain with 550 5.7.1', async () => {
+      const replies = await relay('127.0.0.2', ['MAIL FROM:<mallory@filtered.test>', 'RCPT TO:<spam@feedback.torii.test>']);
+      expect(replies[2].code).toBe(250);
+      expect(replies[3]).toEqual({ code: 550, text: '5.7.1 Feedback not accepted: <mallory@filtered.test> is not a registered address of this domain' });
+    });
+
+    it('refuses another address of the feedback domain with 550 5.1.1', async () => {
+      const replies = await relay('127.0.0.2', ['MAIL FROM:<alice@filtered.test>', 'RCPT TO:<postmaster@feedback.torii.test>']);
+      expect(replies[3]).toEqual({ code: 550, text: '5.1.1 User unknown' });
+    });
+
+    it('refuses to mix a report with other recipients, either way round, with 452 4.5.3', async () => {
+      const after = await relay('127.0.0.2', ['MAIL FROM:<alice@filtered.test>', 'RCPT TO:<friend@gmail.test>', 'RCPT TO:<spam@feedback.torii.test>']);
+      expect(after[3].code).toBe(250);
+      expect(after[4]).toMatchObject({ code: 452, text: expect.stringMatching(/^4\.5\.3 A feedback report goes in a transaction of its own/) });
+      const before = await relay('127.0.0.2', ['MAIL FROM:<alice@filtered.test>', 'RCPT TO:<spam@feedback.torii.test>', 'RCPT TO:<friend@gmail.test>', 'RCPT TO:<not-spam@feedback.torii.test>']);
+      expect(before[3].code).toBe(250);
+      expect(before[4]).toMatchObject({ code: 452, text: expect.stringMatching(/^4\.5\.3 /) });
+      expect(before[5]).toMatchObject({ code: 452, text: expect.stringMatching(/^4\.5\.3 /) });
     });
   });
 

@@ -47,6 +47,18 @@ export const edgeConfigSchema = z.object({
   SHUTDOWN_GRACE: duration('30s'),
   /** Maximum recipients per transaction (RFC 5321 requires at least 100). */
   MAX_RECIPIENTS: positiveInt(100),
+  /**
+   * SPAM14 by mail: the domain of the feedback addresses `spam@` (it got through but is spam) and `not-spam@`
+   * (it was flagged but is not). Unset: no feedback by mail. Nothing points at it in DNS: users send the
+   * report to their own mail server, which relays it through us (relay port) like any outbound mail, so only
+   * a registered server and a registered sender address of the tenant's domain get in. The edge stores the
+   * report and publishes FeedbackMail; it relays it nowhere. Refused on the inbound port.
+   */
+  FEEDBACK_DOMAIN: z
+    .string()
+    .regex(/^(([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+)?$/, 'a domain name')
+    .transform((domain) => domain.toLowerCase() || undefined)
+    .optional(),
   /** Put in front of published subjects (tests give each run its own stream, e.g. `t_abc.`). */
   SUBJECT_PREFIX: z.string().regex(/^([A-Za-z0-9_-]+\.)*$/).default(''),
 });

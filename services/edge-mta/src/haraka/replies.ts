@@ -29,5 +29,13 @@ export const Replies = {
   queueFailed: () => new DSN(451, '4.3.0', 'Temporary storage failure, try again later'),
   hookTimeout: () => new DSN(451, '4.3.0', 'Temporary local problem, try again later'),
   spoolFull: () => new DSN(452, '4.3.1', 'Insufficient system storage, try again later'),
+  /** SPAM14 by mail: the feedback addresses take reports only from the tenant's own server, relayed. */
+  feedbackInbound: () =>
+    new DSN(550, '5.7.1', 'The feedback address takes reports only from your own mail server, relayed through the relay (smart host) port'),
+  feedbackSender: (sender: string) =>
+    new DSN(550, '5.7.1', `Feedback not accepted: ${sender ? `<${sender}>` : 'the null sender'} is not a registered address of this domain`),
+  feedbackNotSubscribed: () => new DSN(550, '5.7.1', 'Feedback not accepted: this domain does not subscribe to spam filtering'),
+  feedbackMixed: () =>
+    new DSN(452, '4.5.3', 'A feedback report goes in a transaction of its own: one feedback address, no other recipients'),
   queued: (id: string) => new DSN(250, '2.0.0', `Ok queued as ${id}`),
 } as const;

@@ -1,4 +1,4 @@
-import type { Direction, MessageInitShape, RecipientSchema } from '@torii/contracts';
+import type { Direction, FeedbackKind, MessageInitShape, RecipientSchema } from '@torii/contracts';
 import type { SpfInit, AuthResultsInit } from '../auth/mail-auth.service';
 import type { HarakaConnection, HarakaTransaction } from './haraka-types';
 
@@ -16,6 +16,8 @@ export interface TransactionState {
   domain?: string;
   mailParams: Record<string, string | null>;
   recipients: MessageInitShape<typeof RecipientSchema>[];
+  /** Set when the recipients are a feedback address (SPAM14): the message is a report, stored, relayed nowhere. */
+  feedback?: FeedbackKind;
   spf?: SpfInit;
   auth?: AuthResultsInit;
   /** Bytes of DATA seen so far (dot-stuffed, as received). */

@@ -3,6 +3,7 @@ import { counter, histogram } from '@torii/telemetry';
 /** The edge's Prometheus series. Refusal reasons are a closed set (see RefusalReason). */
 export const edgeMetrics = {
   connections: counter('torii_edge_smtp_connections_total', 'SMTP connections accepted', ['listener']),
+  /** direction: in, out, or feedback (SPAM14 reports, stored and relayed nowhere). */
   accepted: counter('torii_edge_messages_accepted_total', 'Messages answered 250 (stored and published)', ['direction']),
   refused: counter('torii_edge_refused_total', 'Commands or messages refused, by reason', ['reason']),
   acceptLatency: histogram(
@@ -28,6 +29,10 @@ export type RefusalReason =
   | 'relay-foreign-sender'
   | 'relay-suspended'
   | 'dns-failure'
+  | 'feedback-inbound'
+  | 'feedback-sender'
+  | 'feedback-not-subscribed'
+  | 'feedback-mixed'
   | 'too-big'
   | 'queue-failed'
   | 'timeout';

@@ -1,7 +1,8 @@
-// Haraka plugin: the claim check. Streams the message into the object store, publishes MailReceived and
-// waits for the ack; 250 only after both, 451 4.3.0 otherwise (O4). The work happens in data_post (the last
-// plugin there): Haraka keeps our reply code for data_post refusals but turns every queue-hook DENYSOFT into
-// 450. The queue hooks then only answer 250 with the id stored in the transaction.
+// Haraka plugin: the claim check. Streams the message into the object store, publishes MailReceived (or
+// FeedbackMail for a report to the feedback address) and waits for the ack; 250 only after both, 451 4.3.0
+// otherwise (O4). The work happens in data_post (the last plugin there): Haraka keeps our reply code for
+// data_post refusals but turns every queue-hook DENYSOFT into 450. The queue hooks then only answer 250
+// with the id stored in the transaction.
 import { PassThrough } from 'node:stream';
 import { BodyType, Direction, DsnReturn } from '@torii/contracts';
 import { cont, denySoft, runGuarded } from '../haraka/guarded-hook';
@@ -69,19 +70,20 @@ export function hook_data_post(next: HarakaNext, connection: HarakaConnection): 
     const message = new PassThrough();
     stream.pipe(message);
     try {
-      await runtime.queue.enqueue(
-        messageId,
-        new Date(),
-        message,
-        eventFacts(connection, state, direction),
-        attempt,
-      );
+      // A feedback report (SPAM14) is stored and announced as FeedbackMail only: it is relayed nowhere.
+      if (state.feedback !== undefined) {
+        const from = connection.transaction?.mail_from;
+        const facts = { tenantId: state.tenantId, domain: state.domain, reporter: from && !from.isNull() ? from.address : '', kind: state.feedback };
+        await runtime.queue.enqueueFeedback(messageId, new Date(), message, facts, attempt);
+      } else {
+        await runtime.queue.enqueue(messageId, new Date(), message, eventFacts(connection, state, direction), attempt);
+      }
     } catch (error) {
       connection.logerror(`queue failed: ${String(error)}`);
       countRefusal('queue-failed');
       return denySoft(Replies.queueFailed());
     }
-    const label = direction === Direction.OUTBOUND ? 'out' : 'in';
+    const label = state.feedback !== undefined ? 'feedback' : direction === Direction.OUTBOUND ? 'out' : 'in';
     edgeMetrics.accepted.inc({ direction: label });
     edgeMetrics.acceptLatency.observe({ direction: label }, Number(process.hrtime.bigint() - started) / 1e9);
     connection.loginfo(`queued as ${messageId}`);

@@ -1,10 +1,13 @@
 // Haraka plugin: RCPT TO. Inbound: the recipient rules (tenant domain, SPAM2 unknown users, one domain per
-// transaction). Outbound: any recipient, up to MAX_RECIPIENTS. Records the DSN parameters for the event.
+// transaction). Outbound: any recipient, up to MAX_RECIPIENTS. The feedback addresses (SPAM14) first: a
+// report is relayed by the tenant's server from a registered address, alone in its transaction. Records the
+// DSN parameters for the event.
 import { Direction, NotifyCondition } from '@torii/contracts';
 import { HookResult, type HarakaAddress, type HarakaConnection, type HarakaNext } from '../haraka/haraka-types';
 import { Replies } from '../haraka/replies';
-import { decodeXtext, transactionState } from '../haraka/session';
+import { connectionState, decodeXtext, transactionState } from '../haraka/session';
 import { countRefusal } from '../observability/edge-metrics';
+import { decideFeedbackRecipient, type FeedbackDecision } from '../policy/feedback-policy';
 import { decideInboundRecipient } from '../policy/recipient-policy';
 import { spoolRefuses } from '../policy/spool-capacity';
 import { edgeRuntime } from '../runtime';
@@ -28,7 +31,23 @@ export function hook_rcpt(next: HarakaNext, connection: HarakaConnection, params
     return next(HookResult.DENYSOFT, Replies.tooManyRecipients());
   }
 
-  if (state.direction === Direction.INBOUND) {
+  const from = transaction.mail_from;
+  const feedback = decideFeedbackRecipient({
+    feedbackDomain: runtime.config.FEEDBACK_DOMAIN,
+    recipientLocalPart: rcpt.user ?? '',
+    recipientDomain: rcpt.host ?? '',
+    listener: connectionState(connection).listener,
+    direction: state.direction,
+    senderLocalPart: from && !from.isNull() ? (from.user ?? '') : undefined,
+    senderDirectory: state.domain ? runtime.directory.current.domain(state.domain) : undefined,
+    transactionReport: state.feedback,
+    transactionRecipients: state.recipients.length,
+  });
+  if (feedback.kind === 'accept') {
+    state.feedback = feedback.report;
+  } else if (feedback.kind !== 'not-feedback') {
+    return refuseFeedback(next, feedback, from && !from.isNull() ? from.address : '');
+  } else if (state.direction === Direction.INBOUND) {
     const directory = runtime.directory.current.domain(rcpt.host ?? '');
     const decision = decideInboundRecipient({
       localPart: rcpt.user ?? '',
@@ -84,4 +103,24 @@ export function hook_rcpt(next: HarakaNext, connection: HarakaConnection, params
     orcpt: rcptParams?.ORCPT ? decodeXtext(rcptParams.ORCPT) : '',
   });
   next(HookResult.OK);
+}
+
+function refuseFeedback(next: HarakaNext, decision: Exclude<FeedbackDecision, { kind: 'accept' | 'not-feedback' }>, sender: string): void {
+  switch (decision.kind) {
+    case 'inbound':
+      countRefusal('feedback-inbound');
+      return next(HookResult.DENY, Replies.feedbackInbound());
+    case 'unknown-address':
+      countRefusal('unknown-user');
+      return next(HookResult.DENY, Replies.userUnknown());
+    case 'unregistered-sender':
+      countRefusal('feedback-sender');
+      return next(HookResult.DENY, Replies.feedbackSender(sender));
+    case 'not-subscribed':
+      countRefusal('feedback-not-subscribed');
+      return next(HookResult.DENY, Replies.feedbackNotSubscribed());
+    case 'mixed':
+      countRefusal('feedback-mixed');
+      return next(HookResult.DENYSOFT, Replies.feedbackMixed());
+  }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Direction, type MailReceived } from '@torii/contracts';
+import { Direction, FeedbackKind, type FeedbackMail, type MailReceived } from '@torii/contracts';
 import { createLogger } from '@torii/telemetry';
 import { AbortJournal } from './abort-journal';
 import { QueueAttempt, QueueFailedError, QueueService, type MailEventPublisher, type MessageStore } from './queue.service';
@@ -26,6 +26,9 @@ class RecordingPublisher implements MailEventPublisher {
   readonly published: string[] = [];
   async publish(_subject: string, event: MailReceived) {
     this.published.push(event.messageId);
+  }
+  async publishFeedback(_subject: string, event: FeedbackMail) {
+    this.published.push(event.reportId);
   }
 }
 
@@ -65,6 +68,27 @@ describe('QueueService', () => {
     await expect(
       queue(store, publisher).enqueue('01C', new Date(), Readable.from([Buffer.from('x')]), facts, attempt),
     ).rejects.toBeInstanceOf(QueueFailedError);
+    expect(publisher.published).toEqual([]);
+    expect(store.objects.size).toBe(0);
+  });
+
+  const report = { tenantId: 't1', domain: 'd.test', reporter: 'alice@d.test', kind: FeedbackKind.FALSE_NEGATIVE };
+
+  it('stores a feedback report outside mail/ without a sidecar (nothing delivers it), then publishes', async () => {
+    const store = new MemoryStore();
+    const publisher = new RecordingPublisher();
+    const event = await queue(store, publisher).enqueueFeedback('01D', new Date('2026-12-07T10:00:00Z'), Readable.from([Buffer.from('Subject: fwd\r\n\r\nhi')]), report);
+    expect(publisher.published).toEqual(['01D']);
+    expect([...store.objects.keys()]).toEqual(['feedback/t1/2026/12/07/01D.eml']);
+    expect(event).toMatchObject({ reportId: '01D', objectKey: 'feedback/t1/2026/12/07/01D.eml', reporter: 'alice@d.test', kind: FeedbackKind.FALSE_NEGATIVE, bucket: 'mail' });
+  });
+
+  it('removes a feedback report it could not publish', async () => {
+    const store = new MemoryStore();
+    const publisher = new RecordingPublisher();
+    await expect(
+      queue(store, publisher).enqueueFeedback('01E', new Date(), Readable.from([Buffer.from('x')]), report, new QueueAttempt(Date.now() - 1)),
+    ).rejects.toMatchObject({ step: 'aborted' } satisfies Partial<QueueFailedError>);
     expect(publisher.published).toEqual([]);
     expect(store.objects.size).toBe(0);
   });

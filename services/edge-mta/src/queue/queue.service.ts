@@ -4,11 +4,14 @@ import {
   Codecs,
   Direction,
   EnvelopeSchema,
+  FeedbackMailSchema,
   MailReceivedSchema,
   SmtpClientSchema,
   Subjects,
   create,
   timestampFromDate,
+  type FeedbackKind,
+  type FeedbackMail,
   type MailReceived,
   type MessageInitShape,
 } from '@torii/contracts';
@@ -34,9 +37,26 @@ export interface MessageStore {
   delete(key: string): Promise<void>;
 }
 
+/** What the SMTP session learned about a feedback report (SPAM14 by mail). */
+export interface FeedbackFacts {
+  tenantId: string;
+  domain: string;
+  reporter: string;
+  kind: FeedbackKind;
+}
+
 /** JetStream as the queue needs it: resolves once the stream acknowledged (the JetStreamPublisher fits). */
 export interface MailEventPublisher {
   publish(subject: string, event: MailReceived, msgId: string): Promise<void>;
+  publishFeedback(subject: string, event: FeedbackMail, msgId: string): Promise<void>;
+}
+
+/**
+ * Where a feedback report lives: `feedback/<tenantId>/<YYYY>/<MM>/<DD>/<reportId>.eml`, beside the tenant's
+ * mail but outside `mail/`, which delivery's reconciliation walks (a report is never delivered).
+ */
+export function feedbackKey(tenantId: string, reportId: string, receivedAt: Date): string {
+  return `feedback/${messageKey({ tenantId, messageId: reportId, receivedAt }).slice('mail/'.length)}`;
 }
 
 /** Thrown when the message could not be stored durably; the client gets 451 4.3.0 and retries. */
@@ -114,14 +134,53 @@ export class QueueService {
       await this.undo([key], cause);
       throw new QueueFailedError('sidecar', { cause });
     }
+    await this.publishOrUndo([sidecarKey(key), key], attempt, () =>
+      this.publisher.publish(this.subjectPrefix + Subjects.mailReceived(facts.direction), event, messageId),
+    );
+    return event;
+  }
+
+  /**
+   * A feedback report (SPAM14): the raw report into the object store, then FeedbackMail on `mail.feedback`.
+   * No sidecar: nothing is owed a delivery, and a report whose event was lost is simply sent again by its
+   * user (the 250 came only with the ack).
+   */
+  async enqueueFeedback(
+    reportId: string,
+    receivedAt: Date,
+    message: Readable,
+    facts: FeedbackFacts,
+    attempt: QueueAttempt = new QueueAttempt(),
+  ): Promise<FeedbackMail> {
+    const key = feedbackKey(facts.tenantId, reportId, receivedAt);
+    let stored: { size: number; sha256: string };
+    try {
+      stored = await this.store.put(key, message);
+    } catch (cause) {
+      throw new QueueFailedError('store', { cause });
+    }
+    const event = create(FeedbackMailSchema, {
+      ...facts,
+      reportId,
+      receivedAt: timestampFromDate(receivedAt),
+      size: BigInt(stored.size),
+      sha256: stored.sha256,
+      bucket: this.store.bucket,
+      objectKey: key,
+    });
+    await this.publishOrUndo([key], attempt, () => this.publisher.publishFeedback(this.subjectPrefix + Subjects.mailFeedback, event, reportId));
+    return event;
+  }
+
+  /** Publishes unless it is too late; if not published, deletes what was stored (`keys`, in that order). */
+  private async publishOrUndo(keys: string[], attempt: QueueAttempt, publish: () => Promise<void>): Promise<void> {
     try {
       if (attempt.tooLateToPublish) throw new QueueFailedError('aborted');
-      await this.publisher.publish(this.subjectPrefix + Subjects.mailReceived(facts.direction), event, messageId);
+      await publish();
     } catch (cause) {
-      await this.undo([sidecarKey(key), key], cause);
+      await this.undo(keys, cause);
       throw cause instanceof QueueFailedError ? cause : new QueueFailedError('publish', { cause });
     }
-    return event;
   }
 
   /** Deletes in order (the sidecar first: without it the object is inert); journals what could not be deleted. */
