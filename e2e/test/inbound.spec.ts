@@ -80,6 +80,12 @@ describe('inbound mail through edge → S3 → JetStream → delivery → tenant
     expect(ours).toHaveLength(1);
     expect(headers).not.toContain('smtp.mailfrom=forged.test');
     expect(headers).toContain('Authentication-Results: other.example; dkim=pass header.d=sender.test');
+    // SPAM3: the edge's SPF result as Received-SPF (RFC 7208 §9.1), on top, for the client the edge saw.
+    const spf = /^Received-SPF: ([a-z]+) \(([^)]*)\)\s+([^\r]*(?:\r\n[ \t][^\r]*)*)/m.exec(headers);
+    expect(spf?.[1]).toMatch(/^(pass|fail|softfail|neutral|none|temperror|permerror)$/);
+    expect(spf?.[3]).toMatch(/client-ip=127\.0\.0\.1;/);
+    expect(spf?.[3]).toMatch(/envelope-from="?someone@sender\.test"?;/);
+    expect(headers.indexOf('Received-SPF:')).toBeLessThan(headers.indexOf('Received: from '));
     // Every original header is still there, in order.
     expect(headers).toContain(
       headersOf(raw).replace(/^Authentication-Results: mx\.torii\.test;[^\r]*\r\n/m, ''),
