@@ -9,6 +9,9 @@ import { PrismaService } from './db/prisma.service';
 import { AddressCleanupService } from './directory/address-cleanup.service';
 import { DirectoryCache } from './directory/directory.cache';
 import { DirectoryConsumer } from './directory/directory.consumer';
+import { FeedbackMailConsumer } from './feedback/feedback-mail.consumer';
+import { FeedbackMailRepository } from './feedback/feedback-mail.repository';
+import { FeedbackMailService } from './feedback/feedback-mail.service';
 import { FeedbackController } from './feedback/feedback.controller';
 import { FeedbackRepository } from './feedback/feedback.repository';
 import { FeedbackService } from './feedback/feedback.service';
@@ -52,7 +55,7 @@ export class AppModule {
         MessagingModule.forRoot({ servers: config.NATS_URL, name: 'spam-filter', streams: SPAM_FILTER_STREAMS }),
         AuthModule.forRoot({ jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
       ],
-      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController, VerdictsController, AuditController, DirectoryConsumer],
+      controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController, VerdictsController, AuditController, DirectoryConsumer, FeedbackMailConsumer],
       providers: [
         { provide: SPAM_FILTER_CONFIG, useValue: config },
         { provide: PrismaService, useFactory: () => new PrismaService(config.DATABASE_URL) },
@@ -78,6 +81,8 @@ export class AppModule {
         ScoringService,
         FeedbackRepository,
         FeedbackService,
+        FeedbackMailRepository,
+        FeedbackMailService,
         ReportsRepository,
         ReportsService,
         QuarantineRepository,

@@ -26,6 +26,16 @@ export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
       codecs: { 'delivery.quarantined': Codecs.deliveryStatus },
     },
     {
+      // SPAM14 by mail: reports forwarded to the feedback address, stored by the edge.
+      durable: 'spam-filter-feedback',
+      stream: 'MAIL',
+      filterSubject: Subjects.mailFeedback,
+      maxDeliver: 10,
+      ackWaitMs: 60_000,
+      concurrency: 1,
+      codecs: { [Subjects.mailFeedback]: Codecs.feedbackMail },
+    },
+    {
       // Addresses and domains removed from the directory: their settings, lists and boxes go too.
       durable: 'spam-filter-directory',
       stream: 'TENANT',
