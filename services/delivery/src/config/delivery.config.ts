@@ -10,7 +10,7 @@ export const deliveryConfigSchema = z.object({
   HTTP_BIND_ADDRESS: z.string().default('127.0.0.1'),
   /** Our name: EHLO, `Received: by`, Reporting-MTA and MAILER-DAEMON@ of DSNs. */
   GATEWAY_HOSTNAME: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a host name').default('localhost'),
-  /** authserv-id of the Authentication-Results we add (and of the forged ones we remove); GATEWAY_HOSTNAME when unset. */
+  /** authserv-id of the Authentication-Results we add (and of the forged ones we remove), and `receiver=` of our Received-SPF; GATEWAY_HOSTNAME when unset. */
   AUTHSERV_ID: z.string().optional(),
   /** The NATS KV bucket holding one DomainDirectory per domain. */
   DIRECTORY_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('directory'),
