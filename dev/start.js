@@ -27,7 +27,8 @@ const SERVICES = [
   { name: 'spam-filter', port: 3004 },
   { name: 'virus-scan', port: 3005 },
   { name: 'spool', port: 3007 },
-  { name: 'edge-mta', port: 3003, docs: false, env: { STATE_DIR: path.join(state, 'edge-mta') } },
+  // SPAM14 by mail: spam@ / not-spam@feedback.torii.local through the relay port (docs/spam-filtering.md).
+  { name: 'edge-mta', port: 3003, docs: false, env: { STATE_DIR: path.join(state, 'edge-mta'), FEEDBACK_DOMAIN: process.env.FEEDBACK_DOMAIN ?? 'feedback.torii.local' } },
 ].filter((s) => fs.existsSync(path.join(root, 'services', s.name, 'dist', 'main.js')));
 if (!SERVICES.some((s) => s.name === 'spool')) {
   for (const s of SERVICES) if (s.name === 'delivery') s.env = {}; // no spool: delivery retries itself
