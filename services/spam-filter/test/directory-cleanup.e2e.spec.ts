@@ -3,37 +3,19 @@
  * so that whoever gets the name next starts clean. Real NATS (KV + JetStream), Postgres and s3rver; the tenant
  * service's part (write the snapshot, publish `directory.changed`) is played by the test.
  */
-import { jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ChangeKind, Codecs, DirectoryChangedSchema, DomainDirectorySchema, Streams, Subjects, create, timestampNow, type DomainDirectory } from '@torii/contracts';
-import { createTestSchema, type TestSchema } from '@torii/db';
-import { JetStreamPublisher, KvStore, connectNats, ensureStreams, streamSpecOf } from '@torii/messaging';
-import { ObjectStore } from '@torii/storage';
-import { startNatsServer, startS3Server, uniqueName, type NatsServer, type S3Server } from '@torii/testing';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { join } from 'node:path';
+import { ChangeKind, Codecs, DirectoryChangedSchema, DomainDirectorySchema, Subjects, create, timestampNow } from '@torii/contracts';
+import { uniqueName } from '@torii/testing';
 import { Readable } from 'node:stream';
 import request from 'supertest';
-import { createSpamFilterApp } from '../src/app';
-import { spamFilterConfigSchema } from '../src/config';
-import { PrismaService } from '../src/db/prisma.service';
+import { startTestbed, until, type Testbed } from './support/testbed';
 
 const DOMAIN = 'cleanup.test';
 const TENANT = '7a1f0c2e-0000-4000-8000-000000000002';
-const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY, Streams.TENANT].map(streamSpecOf);
 
 jest.setTimeout(120_000);
 
 describe('directory cleanup: what a removed address or domain leaves behind', () => {
-  let nats: NatsServer;
-  let s3: S3Server;
-  let spamDb: TestSchema;
-  let nc: NatsConnection;
-  let publisher: JetStreamPublisher;
-  let directory: KvStore<DomainDirectory>;
-  let store: ObjectStore;
-  let app: NestExpressApplication;
+  let bed: Testbed;
   let admin: string;
   let revision = 0n;
 
@@ -50,79 +32,35 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
   /** As the tenant service does it: the snapshot first, then the notice. */
   async function publishDirectory(localParts: string[] | null): Promise<void> {
     revision += 1n;
-    if (localParts) await directory.put(DOMAIN, snapshot(localParts));
-    else await directory.delete(DOMAIN);
+    if (localParts) await bed.directory.put(DOMAIN, snapshot(localParts));
+    else await bed.directory.delete(DOMAIN);
     const kind = localParts ? ChangeKind.UPSERT : ChangeKind.DELETE;
     const event = create(DirectoryChangedSchema, { domain: DOMAIN, tenantId: TENANT, revision, kind, changedAt: timestampNow() });
-    await publisher.publish(Subjects.directoryChanged, Codecs.directoryChanged, event, { msgId: `directory:${DOMAIN}:${revision}:${kind}` });
+    await bed.publisher.publish(Subjects.directoryChanged, Codecs.directoryChanged, event, { msgId: `directory:${DOMAIN}:${revision}:${kind}` });
   }
 
-  const api = () => request(app.getHttpServer());
+  const api = () => request(bed.app.getHttpServer());
   const base = `/v1/tenants/${TENANT}/domains/${DOMAIN}/spam`;
-  const db = () => app.get(PrismaService);
+  const db = () => bed.db();
 
   /** A quarantined copy for `address`, as the quarantine consumer files it (row + stored object). */
   async function quarantined(address: string): Promise<string> {
     const objectKey = `quarantine/${uniqueName('q')}`;
-    await store.put(objectKey, Readable.from([Buffer.from(`Subject: held for ${address}\r\n\r\nbody\r\n`)]));
+    await bed.store.put(objectKey, Readable.from([Buffer.from(`Subject: held for ${address}\r\n\r\nbody\r\n`)]));
     await db().quarantineItem.create({
       data: { tenantId: TENANT, domain: DOMAIN, address, messageId: uniqueName('m'), sender: 'x@spam.example', subject: 'held', date: new Date(), scorePercent: 99, size: 40, objectKey, expiresAt: new Date(Date.now() + 86_400_000) },
     });
     return objectKey;
   }
-  const stored = async (key: string) => (await store.stat(key)) !== null;
-
-  async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const stored = async (key: string) => (await bed.store.stat(key)) !== null;
 
   beforeAll(async () => {
-    [nats, s3] = await Promise.all([startNatsServer(), startS3Server()]);
-    spamDb = await createTestSchema({ schema: 'spam', prismaConfigPath: join(__dirname, '..', 'prisma.config.ts') });
-    nc = await connectNats({ servers: nats.url, name: 'cleanup-e2e' });
-    await ensureStreams(await jetstreamManager(nc), STREAMS);
-    publisher = new JetStreamPublisher(nc);
-    directory = await KvStore.open(nc, 'directory', Codecs.domainDirectory, { create: true });
-    await directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol']));
-
-    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
-    admin = await new SignJWT({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` })
-      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
-      .setIssuer('torii-tenant')
-      .setAudience('torii')
-      .setIssuedAt()
-      .setExpirationTime('10m')
-      .sign(privateKey);
-    const bucket = uniqueName('mail').replaceAll('_', '-');
-    store = ObjectStore.fromEnv({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket } as never);
-    await store.ensureBucket();
-    const config = spamFilterConfigSchema.parse({
-      NATS_URL: nats.url,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: bucket,
-      HTTP_PORT: '0',
-      DATABASE_URL: spamDb.url,
-      MIGRATE_ON_BOOT: 'false',
-      LOG_LEVEL: 'warn',
-      SPAM_MODEL_WATCH: '0',
-    });
-    app = await createSpamFilterApp(config, { logger: false, jwks: { keys: async () => ({ keys: [jwk] }) } });
-    await app.init();
+    bed = await startTestbed({ name: 'cleanup-e2e', directory: snapshot(['alice', 'bob', 'carol']) });
+    admin = await bed.sign({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` });
   });
 
   afterAll(async () => {
-    await app?.close();
-    await nc?.close();
-    await s3?.close();
-    await nats?.close();
-    await spamDb?.drop();
+    await bed?.close();
   });
 
   it('an address removed takes its overrides, lists and box; the others keep theirs; a stale notice removes nothing', async () => {
@@ -141,7 +79,7 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
     await publishDirectory(['alice', 'bob', 'carol']);
     // bob is deleted.
     await publishDirectory(['alice', 'carol']);
-    await eventually('bob cleaned up', async () => (await db().quarantineItem.count({ where: { address: `bob@${DOMAIN}` } })) === 0);
+    await until('bob cleaned up', async () => (await db().quarantineItem.count({ where: { address: `bob@${DOMAIN}` } })) === 0);
     expect(await db().addressPolicy.findMany({ where: { domain: DOMAIN }, select: { address: true } })).toEqual([{ address: `alice@${DOMAIN}` }]);
     expect((await db().listEntry.findMany({ where: { domain: DOMAIN }, select: { address: true } })).map((e) => e.address).sort()).toEqual(['', `alice@${DOMAIN}`]);
     expect(await db().quarantineBox.findMany({ where: { domain: DOMAIN }, select: { address: true } })).toEqual([{ address: `alice@${DOMAIN}` }]);
@@ -159,9 +97,9 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
 
     // The domain policy says whether the domain subscribes to the spam service, i.e. whether it acts at all.
     expect((await api().get(`${base}/policy`).set(auth).expect(200)).body).toMatchObject({ threshold: '100', subscribed: true });
-    await directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol'], false));
-    await eventually('the unsubscribed snapshot seen', async () => (await api().get(`${base}/policy`).set(auth)).body.subscribed === false);
-    await directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol']));
+    await bed.directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol'], false));
+    await until('the unsubscribed snapshot seen', async () => (await api().get(`${base}/policy`).set(auth)).body.subscribed === false);
+    await bed.directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol']));
   });
 
   it('describes every route in its OpenAPI document (built on the first request)', async () => {
@@ -183,8 +121,8 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
     expect(await db().listEntry.count({ where: { domain: DOMAIN } })).toBe(2);
     expect(await db().quarantineItem.count({ where: { domain: DOMAIN } })).toBe(1);
     await publishDirectory(null);
-    await eventually('the domain cleaned up', async () => (await db().domainPolicy.count({ where: { domain: DOMAIN } })) === 0);
-    await eventually('its boxes cleaned up', async () => (await db().quarantineItem.count({ where: { domain: DOMAIN } })) === 0);
+    await until('the domain cleaned up', async () => (await db().domainPolicy.count({ where: { domain: DOMAIN } })) === 0);
+    await until('its boxes cleaned up', async () => (await db().quarantineItem.count({ where: { domain: DOMAIN } })) === 0);
     expect(await db().listEntry.count({ where: { domain: DOMAIN } })).toBe(0);
     expect(await db().addressPolicy.count({ where: { domain: DOMAIN } })).toBe(0);
     expect(await db().quarantineBox.count({ where: { domain: DOMAIN } })).toBe(0);

@@ -3,64 +3,39 @@
  * to the feedback address as the edge announces it (FeedbackMail, the report stored under `feedback/`).
  * spam-filter in process against a private nats-server, Postgres and s3rver; no delivery (nothing is sent).
  */
-import { jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   Codecs,
   Direction,
-  DomainDirectorySchema,
   FeedbackKind,
   FeedbackMailSchema,
   MailReceivedSchema,
-  Streams,
   Subjects,
   create,
   newMessageId,
   timestampFromDate,
   type MailReceived,
 } from '@torii/contracts';
-import { createTestSchema, type TestSchema } from '@torii/db';
 import { formatReceived } from '@torii/mime';
-import { JetStreamPublisher, KvStore, connectNats, ensureStreams, streamSpecOf } from '@torii/messaging';
-import { ObjectStore, messageKey } from '@torii/storage';
-import { startNatsServer, startS3Server, uniqueName, type NatsServer, type S3Server } from '@torii/testing';
+import { messageKey } from '@torii/storage';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createSpamFilterApp } from '../src/app';
-import { spamFilterConfigSchema } from '../src/config';
-import { PrismaService } from '../src/db/prisma.service';
+import { startTestbed, until, type Testbed } from './support/testbed';
 
 const SPAM = readFileSync(join(dirname(require.resolve('@torii/spam-engine/package.json')), 'fixtures', 'spam-en.eml'));
 const DOMAIN = 'feedback-e2e.test';
 const TENANT = '7a1f0c2e-0000-4000-8000-000000000007';
-const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpecOf);
 
 jest.setTimeout(120_000);
 
 describe('feedback by mail (SPAM14)', () => {
-  let nats: NatsServer;
-  let s3: S3Server;
-  let spamDb: TestSchema;
-  let nc: NatsConnection;
-  let publisher: JetStreamPublisher;
-  let store: ObjectStore;
-  let app: NestExpressApplication;
-  let bucket: string;
+  let bed: Testbed;
 
   beforeAll(async () => {
-    [nats, s3] = await Promise.all([startNatsServer(), startS3Server()]);
-    spamDb = await createTestSchema({ schema: 'spam', prismaConfigPath: join(__dirname, '..', 'prisma.config.ts') });
-    bucket = uniqueName('mail').replaceAll('_', '-');
-    nc = await connectNats({ servers: nats.url, name: 'feedback-mail-e2e' });
-    await ensureStreams(await jetstreamManager(nc), STREAMS);
-    publisher = new JetStreamPublisher(nc);
-    const directory = await KvStore.open(nc, 'directory', Codecs.domainDirectory, { create: true });
-    await directory.put(
-      DOMAIN,
-      create(DomainDirectorySchema, {
+    bed = await startTestbed({
+      name: 'feedback-mail-e2e',
+      directory: {
         domain: DOMAIN,
         tenantId: TENANT,
         tenantName: 'Feedback E2E',
@@ -68,50 +43,22 @@ describe('feedback by mail (SPAM14)', () => {
         services: { spam: { subscribed: true } },
         addresses: ['alice', 'bob'].map((localPart) => ({ localPart, kind: 1 })),
         server: { hostname: 'mail.feedback-e2e.test', ips: ['127.0.0.1'], port: 25 },
-      }),
-    );
-    store = ObjectStore.fromEnv({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket } as never);
-    await store.ensureBucket();
-    const config = spamFilterConfigSchema.parse({
-      NATS_URL: nats.url,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: bucket,
-      HTTP_PORT: '0',
-      DATABASE_URL: spamDb.url,
-      MIGRATE_ON_BOOT: 'false',
-      LOG_LEVEL: process.env.E2E_LOGS ? 'debug' : 'warn',
-      SPAM_MODEL_WATCH: '0',
+      },
     });
-    app = await createSpamFilterApp(config, { ...(process.env.E2E_LOGS ? {} : { logger: false as const }), jwks: { keys: async () => ({ keys: [] }) } });
-    await app.init();
   });
 
   afterAll(async () => {
-    await app?.close();
-    await nc?.close();
-    await s3?.close();
-    await nats?.close();
-    await spamDb?.drop();
+    await bed?.close();
   });
 
-  const db = () => app.get(PrismaService);
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
+  const db = () => bed.db();
 
   /** Inbound mail as the edge announces it, scored by spam-filter before this returns. */
   async function scored(raw: Buffer, to: string): Promise<MailReceived> {
     const messageId = newMessageId();
     const receivedAt = new Date();
     const key = messageKey({ tenantId: TENANT, messageId, receivedAt });
-    await store.put(key, Readable.from([raw]));
+    await bed.store.put(key, Readable.from([raw]));
     const event = create(MailReceivedSchema, {
       messageId,
       tenantId: TENANT,
@@ -123,11 +70,11 @@ describe('feedback by mail (SPAM14)', () => {
       receivedAt: timestampFromDate(receivedAt),
       size: BigInt(raw.length),
       sha256: createHash('sha256').update(raw).digest('hex'),
-      bucket,
+      bucket: bed.bucket,
       objectKey: key,
       receivedBy: 'edge.torii.test',
     });
-    await publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
+    await bed.publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
     await until(`${messageId} scored`, () => db().scoredMessage.findUnique({ where: { messageId } }));
     return event;
   }
@@ -151,25 +98,25 @@ describe('feedback by mail (SPAM14)', () => {
     const reportId = newMessageId();
     const receivedAt = new Date();
     const objectKey = `feedback/${TENANT}/${receivedAt.toISOString().slice(0, 10).replaceAll('-', '/')}/${reportId}.eml`;
-    await store.put(objectKey, Readable.from([raw]));
+    await bed.store.put(objectKey, Readable.from([raw]));
     const event = create(FeedbackMailSchema, {
       reportId,
       tenantId: TENANT,
       domain: DOMAIN,
       reporter,
       kind,
-      bucket,
+      bucket: bed.bucket,
       objectKey,
       receivedAt: timestampFromDate(receivedAt),
       size: BigInt(raw.length),
       sha256: createHash('sha256').update(raw).digest('hex'),
     });
-    await publisher.publish(Subjects.mailFeedback, Codecs.feedbackMail, event, { msgId: reportId });
+    await bed.publisher.publish(Subjects.mailFeedback, Codecs.feedbackMail, event, { msgId: reportId });
     return objectKey;
   }
 
   /** The report is deleted once read: the sign that spam-filter is done with it. */
-  const handled = (objectKey: string) => until(`${objectKey} handled`, async () => (await store.stat(objectKey)) === null);
+  const handled = (objectKey: string) => until(`${objectKey} handled`, async () => (await bed.store.stat(objectKey)) === null);
 
   it('learns from a forwarded copy of mail to the reporter, once, and audits it as mail:<reporter>', async () => {
     const alice = `alice@${DOMAIN}`;

@@ -2,15 +2,10 @@
  * The quarantine box end to end: spam-filter in process, delivery's build as a child process, a private
  * nats-server, Postgres, s3rver and an SMTP sink (the tenant's server). Same harness as spam-filter.e2e.
  */
-import { jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   Codecs,
   Direction,
-  DomainDirectorySchema,
   MailReceivedSchema,
-  Streams,
   Subjects,
   VerdictKind,
   VirusStatus,
@@ -20,22 +15,17 @@ import {
   timestampNow,
   type MailReceived,
 } from '@torii/contracts';
-import { createTestSchema, type TestSchema } from '@torii/db';
-import { JetStreamPublisher, KvStore, connectNats, ensureStreams, streamSpecOf } from '@torii/messaging';
-import { ObjectStore, messageKey, sidecarKey } from '@torii/storage';
-import { startNatsServer, startS3Server, startSmtpSink, uniqueName, type NatsServer, type S3Server, type SinkMessage, type SmtpSink } from '@torii/testing';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { messageKey, sidecarKey } from '@torii/storage';
+import { startSmtpSink, type SinkMessage, type SmtpSink } from '@torii/testing';
 import { simpleParser } from 'mailparser';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
-import { createSpamFilterApp } from '../src/app';
-import { spamFilterConfigSchema } from '../src/config';
 import { PrismaService } from '../src/db/prisma.service';
 import { QuarantineService } from '../src/quarantine/quarantine.service';
+import { startDelivery, startTestbed, until, type Testbed } from './support/testbed';
 
 const FIXTURES = join(dirname(require.resolve('@torii/spam-engine/package.json')), 'fixtures');
 const SPAM = readFileSync(join(FIXTURES, 'spam-en.eml'));
@@ -45,38 +35,24 @@ const TENANT = '7a1f0c2e-0000-4000-8000-000000000005';
 const BOXES = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
 const JA_SUBJECT = '=?ISO-2022-JP?B?GyRCJVYlbSVDJS9CUD5dJE43bxsoQg==?='; // 「ブロック対象の件」
 
-const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpecOf);
-
 jest.setTimeout(120_000);
 
 describe('quarantine box end to end', () => {
-  let nats: NatsServer;
-  let s3: S3Server;
-  let spamDb: TestSchema;
-  let deliveryDb: TestSchema;
+  let bed: Testbed;
   let sink: SmtpSink;
-  let nc: NatsConnection;
-  let publisher: JetStreamPublisher;
-  let store: ObjectStore;
-  let app: NestExpressApplication;
-  let delivery: ChildProcess;
+  let delivery: { stop: () => Promise<void> } | undefined;
+  let publisher: Testbed['publisher'];
+  let store: Testbed['store'];
+  let app: Testbed['app'];
   let bucket: string;
-  let sign: (claims: Record<string, unknown>) => Promise<string>;
+  let sign: Testbed['sign'];
   let admin: string;
 
   beforeAll(async () => {
-    [nats, s3, sink] = await Promise.all([startNatsServer(), startS3Server(), startSmtpSink({ tls: true })]);
-    spamDb = await createTestSchema({ schema: 'spam', prismaConfigPath: join(__dirname, '..', 'prisma.config.ts') });
-    const deliveryRoot = join(__dirname, '..', '..', 'delivery');
-    deliveryDb = await createTestSchema({ schema: 'delivery', prismaConfigPath: join(deliveryRoot, 'prisma.config.ts') });
-    bucket = uniqueName('mail').replaceAll('_', '-');
-    nc = await connectNats({ servers: nats.url, name: 'quarantine-e2e' });
-    await ensureStreams(await jetstreamManager(nc), STREAMS);
-    publisher = new JetStreamPublisher(nc);
-    const directory = await KvStore.open(nc, 'directory', Codecs.domainDirectory, { create: true });
-    await directory.put(
-      DOMAIN,
-      create(DomainDirectorySchema, {
+    sink = await startSmtpSink({ tls: true });
+    bed = await startTestbed({
+      name: 'quarantine-e2e',
+      directory: {
         domain: DOMAIN,
         tenantId: TENANT,
         tenantName: 'Quarantine E2E',
@@ -87,65 +63,17 @@ describe('quarantine box end to end', () => {
         addresses: BOXES.map((localPart) => ({ localPart, kind: 1 })),
         server: { hostname: 'mail.quarantine-e2e.test', ips: ['127.0.0.1'], port: sink.port },
         spamPolicy: { settings: { quarantineCapacityBytes: String(50 * 1024 * 1024) } },
-      }),
-    );
-
-    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
-    sign = (claims) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer('torii-tenant').setAudience('torii').setIssuedAt().setExpirationTime('10m').sign(privateKey);
-    admin = await sign({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` });
-
-    const common = { NATS_URL: nats.url, S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket, TORII_BRAND: 'Acme', HTTP_PORT: '0' };
-    store = ObjectStore.fromEnv({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket } as never);
-    await store.ensureBucket();
-    const config = spamFilterConfigSchema.parse({
-      ...common,
-      DATABASE_URL: spamDb.url,
-      MIGRATE_ON_BOOT: 'false',
-      LOG_LEVEL: process.env.E2E_LOGS ? 'debug' : 'warn',
-      SPAM_MODEL_WATCH: '0',
-      GATEWAY_HOSTNAME: 'gw.torii.test',
-      QUARANTINE_PUBLIC_URL: 'http://quarantine.torii.test',
-      QUARANTINE_LINK_SECRET: 'a-test-secret-of-enough-length',
-      QUARANTINE_JOB_INTERVAL: '0',
-    });
-    app = await createSpamFilterApp(config, { ...(process.env.E2E_LOGS ? {} : { logger: false as const }), jwks: { keys: async () => ({ keys: [jwk] }) } });
-    await app.init();
-
-    delivery = spawn(process.execPath, [join(deliveryRoot, 'dist', 'main.js')], {
-      env: {
-        ...process.env,
-        ...common,
-        DATABASE_URL: deliveryDb.url,
-        MIGRATE_ON_BOOT: 'false',
-        GATEWAY_HOSTNAME: 'gw.torii.test',
-        WORKER_POLL: '100ms',
-        OUTBOX_POLL: '100ms',
-        RECONCILE_ENABLED: 'false',
-        VERDICT_TIMEOUT_SPAM: '30s',
-        VERDICT_TIMEOUT_VIRUS: '5m',
-        RETRY_DELAYS: '300ms',
-        LOG_LEVEL: 'info',
-        DNS_OVERRIDES_FILE: '',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      config: {
+        GATEWAY_HOSTNAME: 'gw.torii.test',
+        QUARANTINE_PUBLIC_URL: 'http://quarantine.torii.test',
+        QUARANTINE_LINK_SECRET: 'a-test-secret-of-enough-length',
+        QUARANTINE_JOB_INTERVAL: '0',
+      },
     });
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const timer = setTimeout(() => reject(new Error(`delivery did not start:\n${output}`)), 30_000);
-      const watch = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('listening on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      delivery.stdout?.on('data', watch);
-      if (process.env.E2E_LOGS) delivery.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
-      delivery.stderr?.on('data', watch);
-      delivery.once('exit', (code) => reject(new Error(`delivery exited ${code}:\n${output}`)));
-    });
+    ({ publisher, store, app, bucket, sign } = bed);
+    admin = await sign({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` });
+    delivery = await startDelivery({ ...bed.common, VERDICT_TIMEOUT_SPAM: '30s', VERDICT_TIMEOUT_VIRUS: '5m' });
 
     // Every address quarantines spam.
     for (const who of BOXES) {
@@ -154,21 +82,9 @@ describe('quarantine box end to end', () => {
   });
 
   afterAll(async () => {
-    if (delivery && delivery.exitCode === null) {
-      const exited = new Promise((r) => delivery.once('exit', r));
-      delivery.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
-      clearTimeout(timer);
-      if (delivery.exitCode === null) delivery.kill('SIGKILL');
-    }
-    await app?.close();
-    await nc?.close();
+    await delivery?.stop();
+    await bed?.close();
     await sink?.close();
-    await s3?.close();
-    await nats?.close();
-    await spamDb?.drop();
-    await deliveryDb?.drop();
   });
 
   const api = () => request(app.getHttpServer());
@@ -214,15 +130,6 @@ describe('quarantine box end to end', () => {
     return event;
   }
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
   const itemsOf = async (messageId: string) => db().quarantineItem.findMany({ where: { messageId }, orderBy: { address: 'asc' } });
   const filed = (messageId: string, n: number) => until(`${n} item(s) of ${messageId}`, async () => ((await itemsOf(messageId)).length === n ? itemsOf(messageId) : undefined));
   const copyFor = (rcpt: string, marker: string) => (m: SinkMessage) => m.envelope.rcptTo.includes(rcpt) && m.raw.toString('latin1').includes(marker);

@@ -3,77 +3,43 @@
  * child process (its built dist), against a private nats-server, real Postgres, s3rver and an SMTP sink
  * playing the tenant's server. Plus the REST API with tokens signed by a test key.
  */
-import { jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import {
-  Codecs,
-  Direction,
-  DomainDirectorySchema,
-  MailReceivedSchema,
-  Streams,
-  Subjects,
-  create,
-  timestampFromDate,
-  type MailReceived,
-} from '@torii/contracts';
-import { createTestSchema, type TestSchema } from '@torii/db';
-import { JetStreamPublisher, KvStore, connectNats, ensureStreams, streamSpecOf } from '@torii/messaging';
-import { ObjectStore, messageKey, sidecarKey } from '@torii/storage';
-import { startNatsServer, startS3Server, startSmtpSink, uniqueName, type NatsServer, type S3Server, type SinkMessage, type SmtpSink } from '@torii/testing';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { Codecs, Direction, MailReceivedSchema, Subjects, create, timestampFromDate, type MailReceived } from '@torii/contracts';
+import { messageKey, sidecarKey } from '@torii/storage';
+import { startSmtpSink, type SinkMessage, type SmtpSink } from '@torii/testing';
 import { simpleParser } from 'mailparser';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
-import { createSpamFilterApp } from '../src/app';
-import { spamFilterConfigSchema } from '../src/config';
 import { PrismaService } from '../src/db/prisma.service';
 import { ReportsService } from '../src/reports/reports.service';
+import { startDelivery, startTestbed, type Testbed } from './support/testbed';
 
 const FIXTURES = join(dirname(require.resolve('@torii/spam-engine/package.json')), 'fixtures');
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
 const DOMAIN = 'spam-e2e.test';
 const TENANT = '7a1f0c2e-0000-4000-8000-000000000001';
 
-/** The streams as contracts define them (the services ensure the same at boot). */
-const STREAMS = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpecOf);
-
 jest.setTimeout(120_000);
 
 describe('spam-filter end to end', () => {
-  let nats: NatsServer;
-  let s3: S3Server;
-  let spamDb: TestSchema;
-  let deliveryDb: TestSchema;
+  let bed: Testbed;
   let sink: SmtpSink;
-  let nc: NatsConnection;
-  let publisher: JetStreamPublisher;
-  let store: ObjectStore;
-  let app: NestExpressApplication;
-  let delivery: ChildProcess;
+  let delivery: { stop: () => Promise<void> } | undefined;
+  let publisher: Testbed['publisher'];
+  let store: Testbed['store'];
+  let app: Testbed['app'];
   let bucket: string;
-  let sign: (claims: Record<string, unknown>) => Promise<string>;
+  let sign: Testbed['sign'];
   let admin: string;
   let bobToken: string;
 
   beforeAll(async () => {
-    [nats, s3, sink] = await Promise.all([startNatsServer(), startS3Server(), startSmtpSink({ tls: true })]);
-    spamDb = await createTestSchema({ schema: 'spam', prismaConfigPath: join(__dirname, '..', 'prisma.config.ts') });
-    // Delivery runs from its build (a child process, as in production); a path, not an import of a service.
-    const deliveryRoot = join(__dirname, '..', '..', 'delivery');
-    deliveryDb = await createTestSchema({ schema: 'delivery', prismaConfigPath: join(deliveryRoot, 'prisma.config.ts') });
-    bucket = uniqueName('mail').replaceAll('_', '-');
-    nc = await connectNats({ servers: nats.url, name: 'spam-e2e' });
-    await ensureStreams(await jetstreamManager(nc), STREAMS);
-    publisher = new JetStreamPublisher(nc);
-    const directory = await KvStore.open(nc, 'directory', Codecs.domainDirectory, { create: true });
-    await directory.put(
-      DOMAIN,
-      create(DomainDirectorySchema, {
+    sink = await startSmtpSink({ tls: true });
+    bed = await startTestbed({
+      name: 'spam-e2e',
+      directory: {
         domain: DOMAIN,
         tenantId: TENANT,
         tenantName: 'Spam E2E',
@@ -81,73 +47,18 @@ describe('spam-filter end to end', () => {
         services: { spam: { subscribed: true } },
         addresses: ['bob', 'carol', 'dave', 'erin'].map((localPart) => ({ localPart, kind: 1 })),
         server: { hostname: 'mail.spam-e2e.test', ips: ['127.0.0.1'], port: sink.port },
-      }),
-    );
-
-    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
-    sign = (claims) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer('torii-tenant').setAudience('torii').setIssuedAt().setExpirationTime('10m').sign(privateKey);
+      },
+    });
+    ({ publisher, store, app, bucket, sign } = bed);
     admin = await sign({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` });
     bobToken = await sign({ sub: 'user-bob', role: 'user', tid: TENANT, email: `bob@${DOMAIN}` });
-
-    const common = { NATS_URL: nats.url, S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket, TORII_BRAND: 'Acme', HTTP_PORT: '0' };
-    store = ObjectStore.fromEnv({ S3_ENDPOINT: s3.endpoint, S3_BUCKET: bucket } as never);
-    await store.ensureBucket();
-    const config = spamFilterConfigSchema.parse({ ...common, DATABASE_URL: spamDb.url, MIGRATE_ON_BOOT: 'false', LOG_LEVEL: process.env.E2E_LOGS ? 'debug' : 'warn', SPAM_MODEL_WATCH: '0' });
-    app = await createSpamFilterApp(config, { ...(process.env.E2E_LOGS ? {} : { logger: false as const }), jwks: { keys: async () => ({ keys: [jwk] }) } });
-    await app.init();
-
-    delivery = spawn(process.execPath, [join(deliveryRoot, 'dist', 'main.js')], {
-      env: {
-        ...process.env,
-        ...common,
-        DATABASE_URL: deliveryDb.url,
-        MIGRATE_ON_BOOT: 'false',
-        GATEWAY_HOSTNAME: 'gw.torii.test',
-        WORKER_POLL: '100ms',
-        OUTBOX_POLL: '100ms',
-        RECONCILE_ENABLED: 'false',
-        VERDICT_TIMEOUT_SPAM: '30s',
-        RETRY_DELAYS: '300ms',
-        LOG_LEVEL: 'info',
-        DNS_OVERRIDES_FILE: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const timer = setTimeout(() => reject(new Error(`delivery did not start:\n${output}`)), 30_000);
-      const watch = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('listening on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      delivery.stdout?.on('data', watch);
-      if (process.env.E2E_LOGS) delivery.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
-      delivery.stderr?.on('data', watch);
-      delivery.once('exit', (code) => reject(new Error(`delivery exited ${code}:\n${output}`)));
-    });
+    delivery = await startDelivery({ ...bed.common, VERDICT_TIMEOUT_SPAM: '30s' });
   });
 
   afterAll(async () => {
-    if (delivery && delivery.exitCode === null) {
-      const exited = new Promise((r) => delivery.once('exit', r));
-      delivery.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
-      clearTimeout(timer);
-      if (delivery.exitCode === null) delivery.kill('SIGKILL');
-    }
-    await app?.close();
-    await nc?.close();
+    await delivery?.stop();
+    await bed?.close();
     await sink?.close();
-    await s3?.close();
-    await nats?.close();
-    await spamDb?.drop();
-    await deliveryDb?.drop();
   });
 
   const api = () => request(app.getHttpServer());
