@@ -39,3 +39,4 @@ export {
 } from './streams';
 export { DIRECTORY_BUCKET, SPOOL_STATE_BUCKET, SPOOL_STATE_KEY, directoryKey } from './directory';
 export { isMessageId, messageIdTime, newMessageId } from './ids';
+export { spamActionName, type SpamActionName } from './names';

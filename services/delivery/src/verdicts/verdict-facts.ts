@@ -1,24 +1,16 @@
 import {
   AuditAction,
-  SpamAction,
+  spamActionName,
   VirusStatus,
   type AuditVerdict,
   type SpamVerdict,
   type VirusVerdict,
 } from '@torii/contracts';
 import { encodeHeaderText } from '../spam/spam-headers.rules';
-import type { AuditActionName, SpamActionName, VerdictFacts, VirusStatusName } from './verdict-join.rules';
+import type { AuditActionName, VerdictFacts, VirusStatusName } from './verdict-join.rules';
 
 /** Protobuf verdicts reduced to what the join reads (stored as the Verdict row's payload). */
 export function spamFacts(v: SpamVerdict): VerdictFacts {
-  const actions: Record<SpamAction, SpamActionName> = {
-    [SpamAction.UNSPECIFIED]: 'deliver',
-    [SpamAction.DELIVER]: 'deliver',
-    [SpamAction.TAG]: 'tag',
-    [SpamAction.QUARANTINE]: 'quarantine',
-    [SpamAction.DELETE]: 'delete',
-    [SpamAction.BOUNCE]: 'bounce',
-  };
   return {
     kind: 'spam',
     failed: v.outcome?.failed ?? false,
@@ -27,7 +19,7 @@ export function spamFacts(v: SpamVerdict): VerdictFacts {
     explanation: encodeHeaderText(v.explanation),
     recipients: v.recipients.map((r) => ({
       recipient: r.recipient,
-      action: actions[r.action] ?? 'deliver',
+      action: spamActionName(r.action),
       subjectTag: r.subjectTag,
       reason: r.reason,
     })),

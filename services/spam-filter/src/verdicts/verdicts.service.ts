@@ -1,19 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@torii/auth';
-import { Codecs, SpamAction } from '@torii/contracts';
+import { Codecs, spamActionName } from '@torii/contracts';
 import { PolicyService } from '../policy/policy.service';
 import { notFound } from '../problems';
 import { ScoredRepository } from '../scoring/scored.repository';
 import { readStoredReasons, type ReasonView } from './reasons';
-
-const ACTION_NAME: Record<SpamAction, string> = {
-  [SpamAction.UNSPECIFIED]: 'deliver',
-  [SpamAction.DELIVER]: 'deliver',
-  [SpamAction.TAG]: 'tag',
-  [SpamAction.QUARANTINE]: 'quarantine',
-  [SpamAction.DELETE]: 'delete',
-  [SpamAction.BOUNCE]: 'bounce',
-};
 
 export interface SpamVerdictView {
   messageId: string;
@@ -63,7 +54,7 @@ export class VerdictsService {
       rules: reasons.rules,
       recipients: verdict.recipients
         .filter((r) => actor.role !== 'user' || r.recipient.toLowerCase() === own)
-        .map((r) => ({ address: r.recipient, action: ACTION_NAME[r.action] ?? 'deliver', subjectTag: r.subjectTag || null, reason: r.reason })),
+        .map((r) => ({ address: r.recipient, action: spamActionName(r.action), subjectTag: r.subjectTag || null, reason: r.reason })),
     };
   }
 }
