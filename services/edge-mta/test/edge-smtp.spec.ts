@@ -149,6 +149,29 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
     expect(sidecar).toEqual(event);
   });
 
+  it('stores raw 8-bit header bytes as sent: Shift_JIS, EUC-JP, Latin-1 and UTF-8 (nothing becomes U+FFFD)', async () => {
+    const sjis = Buffer.from([0x96, 0xb3, 0x97, 0xbf, 0x83, 0x76, 0x83, 0x8c, 0x83, 0x5b, 0x83, 0x93, 0x83, 0x67]); // 無料プレゼント
+    const eucjp = Buffer.from([0xcc, 0xb5, 0xce, 0xc1]); // 無料
+    const raw = Buffer.concat([
+      Buffer.from('From: =?UTF-8?B?5bGx55Sw?= <sender@outside.test>\r\nTo: <someone@open.test>\r\nSubject: '),
+      sjis,
+      Buffer.from(' sjis\r\nX-Euc: '),
+      eucjp,
+      Buffer.from('\r\nX-Latin1: caf\xe9 \x85 \xa0\r\nX-Utf8: ', 'latin1'),
+      Buffer.from('生のUTF-8 件名'),
+      Buffer.from('\r\nMessage-ID: <raw-8bit@outside.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=shift_jis\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'),
+      sjis,
+      Buffer.from('\r\n'),
+    ]);
+    const result = await sendMail({ port: edge.inboundPort, from: 'sender@outside.test', to: ['someone@open.test'], raw, tls: false });
+    const id = /queued as ([0-9A-Z]{26})/.exec(result.response)?.[1];
+    expect(id).toBeDefined();
+    const found = (await nats.events()).find((e) => e.msgId === id);
+    const stored = await readAll(await store.get(found!.event.objectKey));
+    expect(stored.equals(raw)).toBe(true);
+    expect(found!.event.sha256).toBe(sha256(raw));
+  });
+
   it('accepts mail over STARTTLS and records the TLS session in the event', async () => {
     const result = await sendMail({ port: edge.inboundPort, from: 'sender@outside.test', to: ['someone@open.test'], tls: 'require' });
     const id = queuedId({ code: 250, text: result.response.replace(/^250 /, '') });

@@ -14,6 +14,8 @@ export interface HarakaAddress {
 
 export interface HarakaMessageStream {
   pipe<T extends Writable>(destination: T, options?: { dot_stuffed?: boolean; line_endings?: string; end?: boolean }): T;
+  /** Header lines that replace the received ones when piped (Haraka passes its parsed, decoded header list). */
+  headers: unknown[];
 }
 
 export interface HarakaTransaction {

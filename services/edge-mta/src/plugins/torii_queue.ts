@@ -30,6 +30,18 @@ function answerQueued(next: HarakaNext, connection: HarakaConnection): void {
   next(HookResult.OK, Replies.queued(queuedId));
 }
 
+/**
+ * The message is stored as the client sent it, byte for byte. Haraka hands its message stream the parsed header
+ * list, and once that list fills the stream writes the header block back from strings decoded as UTF-8: every
+ * header byte that is not UTF-8 (a raw Shift_JIS or EUC-JP Subject, Latin-1) became U+FFFD, in what we store,
+ * scan, authenticate (DKIM) and relay. We never edit headers at the edge (delivery stamps ours), so the stream
+ * gets an empty list of its own and pipes the header block as received.
+ */
+export function hook_data(next: HarakaNext, connection: HarakaConnection): void {
+  if (connection.transaction) connection.transaction.message_stream.headers = [];
+  next();
+}
+
 export function hook_data_post(next: HarakaNext, connection: HarakaConnection): void {
   const runtime = edgeRuntime();
   const transaction = connection.transaction;
