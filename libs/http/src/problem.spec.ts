@@ -4,8 +4,8 @@ import { toJsonPointer } from './zod-validation.pipe';
 
 describe('httpExceptionToProblem', () => {
   it.each<[string, HttpException, Record<string, unknown>]>([
-    ['a Nest exception', new NotFoundException('No such tenant'), { type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such tenant' }],
-    ['a string body', new HttpException('slow down', 429), { title: 'Too Many Requests', status: 429, detail: 'slow down' }],
+    ['a Nest exception', new NotFoundException('No such tenant'), { type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such tenant', code: 'not-found' }],
+    ['a string body', new HttpException('slow down', 429), { title: 'Too Many Requests', status: 429, detail: 'slow down', code: 'too-many-requests' }],
     ['a list of messages', new BadRequestException(['a is bad', 'b is bad']), { status: 400, errors: [{ pointer: '', detail: 'a is bad' }, { pointer: '', detail: 'b is bad' }] }],
     ['extra fields', new HttpException({ status: 'unavailable', checks: { db: { ok: false } } }, 503), { status: 503, checks: { db: { ok: false } } }],
     [

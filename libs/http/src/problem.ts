@@ -100,6 +100,16 @@ export function httpExceptionToProblem(exception: HttpException, instance?: stri
     // Other fields (e.g. the failed checks of a readiness report) stay as extensions; standard members win.
     for (const [key, value] of Object.entries(rest)) if (!(key in problem) && key !== 'errors') problem[key] = value;
   }
+  // Every answer has a code clients can switch on; without a more precise one it is the status's (`not-found`).
+  if (typeof problem.code !== 'string') problem.code = statusCode(status);
   if (instance !== undefined) problem.instance = instance;
   return problem;
+}
+
+/** `Not Found` → `not-found`, `Payload Too Large` → `payload-too-large`: the generic code of a status. */
+export function statusCode(status: number): string {
+  return statusTitle(status)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }

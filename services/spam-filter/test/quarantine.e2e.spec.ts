@@ -184,6 +184,9 @@ describe('quarantine box end to end', () => {
   it('searches by a Japanese subject, sender and score', async () => {
     const event = await send(withId(SPAM, 'q-ja@e2e', JA_SUBJECT), [`frank@${DOMAIN}`]);
     await filed(event.messageId, 1);
+    const bad = await api().get(`${box('frank')}/items`).query({ from: 'notadate', pageSize: 0 }).set('Authorization', `Bearer ${admin}`).expect(400);
+    expect(bad.body).toMatchObject({ code: 'validation-failed' });
+    expect(bad.body.errors.map((e: { in: string; pointer: string }) => `${e.in}${e.pointer}`).sort()).toEqual(['query/from', 'query/pageSize']);
     const hit = await api().get(`${box('frank')}/items`).query({ subject: 'ブロック対象', minScore: 50 }).set('Authorization', `Bearer ${admin}`).expect(200);
     expect(hit.body.items.map((i: { subject: string }) => i.subject)).toEqual(['ブロック対象の件']);
     const none = await api().get(`${box('frank')}/items`).query({ subject: '存在しない' }).set('Authorization', `Bearer ${admin}`).expect(200);

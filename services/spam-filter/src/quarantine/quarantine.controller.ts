@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, StreamableFile } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, type Principal } from '@torii/auth';
-import { ApiProblemResponse } from '@torii/http';
-import { forbiddenProblem, unprocessable } from '../problems';
+import { ApiProblemResponse, ValidationProblemException, issuesToErrors } from '@torii/http';
+import { forbiddenProblem } from '../problems';
 import { BoxSettingsDto, ForwardDto, ReleaseQueryDto, SearchQuerySchema } from './quarantine.dto';
 import { QuarantineJobs } from './quarantine.jobs';
 import { QuarantineService } from './quarantine.service';
@@ -54,7 +54,7 @@ export class QuarantineBoxController {
   @ApiQuery({ name: 'pageSize', required: false })
   search(@Param('tenantId') t: string, @Param('domain') d: string, @Param('address') a: string, @Query() query: Record<string, string>) {
     const parsed = SearchQuerySchema.safeParse(query);
-    if (!parsed.success) throw unprocessable('invalid-query', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success) throw new ValidationProblemException(issuesToErrors(parsed.error.issues, 'query'));
     const q = parsed.data;
     return this.quarantine.search(
       t,
