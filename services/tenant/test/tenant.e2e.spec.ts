@@ -177,7 +177,7 @@ describe('tenant service', () => {
     const base = `/v1/tenants/${id}/domains/${name}/policies`;
     await http.put(`${base}/virus`).set(auth(admin)).send({ settings: { unscannable: 'hold', on_failure: 'deliver' } }).expect(204);
     const typo = await http.put(`${base}/virus`).set(auth(admin)).send({ settings: { unscanable: 'hold' } }).expect(422);
-    expect(typo.body).toMatchObject({ code: 'invalid-policy-settings', errors: ['unscanable: not a virus setting (known: unscannable, on_failure)'] });
+    expect(typo.body).toMatchObject({ code: 'invalid-policy-settings', errors: [{ in: 'body', pointer: '/settings/unscanable', detail: 'not a virus setting (known: unscannable, on_failure)' }] });
     const bogus = await http.put(`${base}/virus`).set(auth(admin)).send({ settings: { unscannable: 'bogus' } }).expect(422);
     expect(bogus.body.detail).toContain('unscannable: must be one of deliver, hold');
     await http.put(`${base}/spam`).set(auth(admin)).send({ settings: { on_failure: 'hold' } }).expect(204);

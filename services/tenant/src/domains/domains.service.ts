@@ -80,7 +80,10 @@ export class DomainsService {
     if (!isPolicyService(service)) throw notFound(`policy ${service}`);
     const domain = await this.get(tenantId, name);
     const problems = policySettingsProblems(service, settings);
-    if (problems.length) throw unprocessable('invalid-policy-settings', problems.join('; '), { errors: problems });
+    if (problems.length) {
+      const errors = problems.map(({ key, detail }) => ({ in: 'body', pointer: `/settings/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, detail }));
+      throw unprocessable('invalid-policy-settings', problems.map((p) => `${p.key}: ${p.detail}`).join('; '), { errors });
+    }
     await this.domains.setPolicy(domain, service, settings, actor);
     await this.directory.publish([domain.name]);
   }

@@ -6,11 +6,11 @@ describe('policySettingsProblems', () => {
     ['spam', { on_failure: 'hold' }, []],
     ['spam', { on_failure: 'deliver' }, []],
     ['virus', { unscannable: 'hold', on_failure: 'deliver' }, []],
-    ['virus', { unscannable: 'bogus' }, ['unscannable: must be one of deliver, hold, not "bogus"']],
-    ['virus', { unscanable: 'hold' }, ['unscanable: not a virus setting (known: unscannable, on_failure)']],
-    ['spam', { on_failure: 'HOLD' }, ['on_failure: must be one of deliver, hold, not "HOLD"']],
-    ['archive', { retention: '10y' }, ['retention: not a archive setting (it has none)']],
-    ['spam', { constructor: 'x' }, ['constructor: not a spam setting (known: on_failure)']],
+    ['virus', { unscannable: 'bogus' }, [{ key: 'unscannable', detail: 'must be one of deliver, hold, not "bogus"' }]],
+    ['virus', { unscanable: 'hold' }, [{ key: 'unscanable', detail: 'not a virus setting (known: unscannable, on_failure)' }]],
+    ['spam', { on_failure: 'HOLD' }, [{ key: 'on_failure', detail: 'must be one of deliver, hold, not "HOLD"' }]],
+    ['archive', { retention: '10y' }, [{ key: 'retention', detail: 'not a archive setting (it has none)' }]],
+    ['spam', { constructor: 'x' }, [{ key: 'constructor', detail: 'not a spam setting (known: on_failure)' }]],
   ] as const)('%s %j → %j', (service, settings, expected) => {
     expect(policySettingsProblems(service, settings as Record<string, string>)).toEqual(expected);
   });

@@ -18,17 +18,17 @@ export function isPolicyService(service: string): service is PolicyService {
   return Object.hasOwn(POLICY_SETTINGS, service);
 }
 
-/** What is wrong with `settings` for `service`, one line per key; empty when all is well. */
-export function policySettingsProblems(service: PolicyService, settings: Record<string, string>): string[] {
+/** What is wrong with `settings` for `service`, one entry per key; empty when all is well. */
+export function policySettingsProblems(service: PolicyService, settings: Record<string, string>): { key: string; detail: string }[] {
   const allowed: Record<string, readonly string[]> = POLICY_SETTINGS[service];
-  const problems: string[] = [];
+  const problems: { key: string; detail: string }[] = [];
   for (const [key, value] of Object.entries(settings)) {
     const values = Object.hasOwn(allowed, key) ? allowed[key] : undefined;
     if (!values) {
       const known = Object.keys(allowed);
-      problems.push(`${key}: not a ${service} setting (${known.length ? `known: ${known.join(', ')}` : 'it has none'})`);
+      problems.push({ key, detail: `not a ${service} setting (${known.length ? `known: ${known.join(', ')}` : 'it has none'})` });
     } else if (!values.includes(value)) {
-      problems.push(`${key}: must be one of ${values.join(', ')}, not ${JSON.stringify(value)}`);
+      problems.push({ key, detail: `must be one of ${values.join(', ')}, not ${JSON.stringify(value)}` });
     }
   }
   return problems;
