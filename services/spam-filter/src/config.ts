@@ -20,6 +20,13 @@ export const spamFilterConfigSchema = z.object({
   FEEDBACK_MERGE_INTERVAL: duration('2m'),
   /** mergeDeltas: fewer tenants than this count as this many, so one tenant moves the shared model little. */
   FEEDBACK_MIN_TENANTS: positiveInt(10),
+  /**
+   * How often reports by mail whose event never came are looked for (their sidecar under `feedback/` older than
+   * FEEDBACK_SWEEP_GRACE) and learned from; 0 turns the sweep off.
+   */
+  FEEDBACK_SWEEP_INTERVAL: duration('5m'),
+  /** A report younger than this is left to its event. */
+  FEEDBACK_SWEEP_GRACE: duration('10m'),
   /** Only the first bytes of a message are scored (headers and the first parts carry the evidence). */
   SCORE_MAX_BYTES: positiveInt(2 * 1024 * 1024),
   /** Parallel messages being scored. */

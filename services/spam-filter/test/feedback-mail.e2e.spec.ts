@@ -16,11 +16,12 @@ import {
   type MailReceived,
 } from '@torii/contracts';
 import { formatReceived } from '@torii/mime';
-import { messageKey } from '@torii/storage';
+import { messageKey, sidecarKey } from '@torii/storage';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { FeedbackMailService } from '../src/feedback/feedback-mail.service';
 import { startTestbed, until, type Testbed } from './support/testbed';
 
 const SPAM = readFileSync(join(dirname(require.resolve('@torii/spam-engine/package.json')), 'fixtures', 'spam-en.eml'));
@@ -86,7 +87,7 @@ describe('feedback by mail (SPAM14)', () => {
   }
 
   /** A forward with `attached` as message/rfc822 parts, stored and announced as the edge does. */
-  async function report(reporter: string, kind: FeedbackKind, attached: string[]): Promise<string> {
+  async function report(reporter: string, kind: FeedbackKind, attached: string[], { publish = true } = {}): Promise<string> {
     const boundary = 'fwd-boundary';
     const parts = ['Content-Type: text/plain\r\n\r\nThis got through.', ...attached.map((m) => `Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename="message.eml"\r\n\r\n${m}`)];
     const raw = Buffer.from(
@@ -111,12 +112,14 @@ describe('feedback by mail (SPAM14)', () => {
       size: BigInt(raw.length),
       sha256: createHash('sha256').update(raw).digest('hex'),
     });
-    await bed.publisher.publish(Subjects.mailFeedback, Codecs.feedbackMail, event, { msgId: reportId });
+    await bed.store.put(sidecarKey(objectKey), Readable.from([Buffer.from(Codecs.feedbackMail.encode(event))]));
+    if (publish) await bed.publisher.publish(Subjects.mailFeedback, Codecs.feedbackMail, event, { msgId: reportId });
     return objectKey;
   }
 
-  /** The report is deleted once read: the sign that spam-filter is done with it. */
-  const handled = (objectKey: string) => until(`${objectKey} handled`, async () => (await bed.store.stat(objectKey)) === null);
+  /** The report and its sidecar are deleted once read: the sign that spam-filter is done with it. */
+  const handled = (objectKey: string) =>
+    until(`${objectKey} handled`, async () => (await bed.store.stat(objectKey)) === null && (await bed.store.stat(sidecarKey(objectKey))) === null);
 
   it('learns from a forwarded copy of mail to the reporter, once, and audits it as mail:<reporter>', async () => {
     const alice = `alice@${DOMAIN}`;
@@ -146,5 +149,19 @@ describe('feedback by mail (SPAM14)', () => {
     expect(await db().feedback.count({ where: { tenantId: TENANT, messageId: event.messageId } })).toBe(0);
     expect(await db().auditLog.count({ where: { tenantId: TENANT, action: 'spam.feedback', target: event.messageId } })).toBe(0);
     expect((await db().tenantDelta.findUnique({ where: { tenantId: TENANT } }))?.updatedAt).toEqual(delta?.updatedAt);
+  });
+  it('learns from a report whose event was lost: the sweep finds its sidecar once the grace has passed', async () => {
+    const alice = `alice@${DOMAIN}`;
+    const event = await scored(SPAM, alice);
+    const key = await report(alice, FeedbackKind.FALSE_NEGATIVE, [deliveredCopy(event, SPAM, alice)], { publish: false });
+    const sweeper = bed.app.get(FeedbackMailService);
+    // Within the grace the report is left to its event.
+    expect(await sweeper.sweep(new Date())).toBe(0);
+    expect(await db().feedback.count({ where: { tenantId: TENANT, messageId: event.messageId } })).toBe(0);
+    // Past it, it is learned from and removed, report and sidecar.
+    expect(await sweeper.sweep(new Date(Date.now() + 11 * 60_000))).toBe(1);
+    expect(await db().feedback.findUnique({ where: { tenantId_messageId: { tenantId: TENANT, messageId: event.messageId } } })).toMatchObject({ label: 'spam', actor: `mail:${alice}` });
+    expect(await bed.store.stat(key)).toBeNull();
+    expect(await bed.store.stat(sidecarKey(key))).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Direction, FeedbackKind, type FeedbackMail, type MailReceived } from '@torii/contracts';
+import { Codecs, Direction, FeedbackKind, type FeedbackMail, type MailReceived } from '@torii/contracts';
 import { createLogger } from '@torii/telemetry';
 import { AbortJournal } from './abort-journal';
 import { QueueAttempt, QueueFailedError, QueueService, type MailEventPublisher, type MessageStore } from './queue.service';
@@ -74,12 +74,13 @@ describe('QueueService', () => {
 
   const report = { tenantId: 't1', domain: 'd.test', reporter: 'alice@d.test', kind: FeedbackKind.FALSE_NEGATIVE };
 
-  it('stores a feedback report outside mail/ without a sidecar (nothing delivers it), then publishes', async () => {
+  it('stores a feedback report outside mail/ (nothing delivers it) with its sidecar, then publishes', async () => {
     const store = new MemoryStore();
     const publisher = new RecordingPublisher();
     const event = await queue(store, publisher).enqueueFeedback('01D', new Date('2026-12-07T10:00:00Z'), Readable.from([Buffer.from('Subject: fwd\r\n\r\nhi')]), report);
     expect(publisher.published).toEqual(['01D']);
-    expect([...store.objects.keys()]).toEqual(['feedback/t1/2026/12/07/01D.eml']);
+    expect([...store.objects.keys()]).toEqual(['feedback/t1/2026/12/07/01D.eml', 'feedback/t1/2026/12/07/01D.json']);
+    expect(Codecs.feedbackMail.decode(store.objects.get('feedback/t1/2026/12/07/01D.json')!)).toEqual(event);
     expect(event).toMatchObject({ reportId: '01D', objectKey: 'feedback/t1/2026/12/07/01D.eml', reporter: 'alice@d.test', kind: FeedbackKind.FALSE_NEGATIVE, bucket: 'mail' });
   });
 

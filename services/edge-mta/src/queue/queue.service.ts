@@ -141,9 +141,9 @@ export class QueueService {
   }
 
   /**
-   * A feedback report (SPAM14): the raw report into the object store, then FeedbackMail on `mail.feedback`.
-   * No sidecar: nothing is owed a delivery, and a report whose event was lost is simply sent again by its
-   * user (the 250 came only with the ack).
+   * A feedback report (SPAM14), claim-checked like mail: the raw report into the object store, the event
+   * beside it (sidecar), then FeedbackMail on `mail.feedback`. The sidecar is what spam-filter's sweep
+   * learns from should the event be lost after the 250 (NATS acknowledges before it syncs to disk).
    */
   async enqueueFeedback(
     reportId: string,
@@ -168,7 +168,13 @@ export class QueueService {
       bucket: this.store.bucket,
       objectKey: key,
     });
-    await this.publishOrUndo([key], attempt, () => this.publisher.publishFeedback(this.subjectPrefix + Subjects.mailFeedback, event, reportId));
+    try {
+      await this.store.put(sidecarKey(key), Readable.from([Buffer.from(Codecs.feedbackMail.encode(event))]));
+    } catch (cause) {
+      await this.undo([key], cause);
+      throw new QueueFailedError('sidecar', { cause });
+    }
+    await this.publishOrUndo([sidecarKey(key), key], attempt, () => this.publisher.publishFeedback(this.subjectPrefix + Subjects.mailFeedback, event, reportId));
     return event;
   }
 

@@ -1,9 +1,11 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Principal } from '@torii/auth';
 import { FeedbackKind, type FeedbackMail } from '@torii/contracts';
 import { ProblemException } from '@torii/http';
 import { ObjectNotFoundError } from '@torii/storage';
+import { describeError } from '@torii/errors';
 import { counter } from '@torii/telemetry';
+import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import type { FeedbackView } from './feedback.dto';
 import { FeedbackService } from './feedback.service';
 import { attachedMessages } from './feedback-mail.parse';
@@ -28,16 +30,54 @@ export type AttachmentOutcome =
  * tenant's own server, to `spam@` or `not-spam@`. Each attached message is reported as that address would
  * report it in the console: FeedbackService applies the same rule (a user reports only mail addressed to
  * them), teaches once per message and audits what taught (`spam.feedback`, actor `mail:<reporter>`). The
- * report is deleted once read: it is a copy of the user's mail and nothing else needs it.
+ * report and its sidecar are deleted once read: a copy of the user's mail that nothing else needs.
  */
 @Injectable()
-export class FeedbackMailService {
+export class FeedbackMailService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(FeedbackMailService.name);
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<number> | undefined;
 
   constructor(
+    @Inject(SPAM_FILTER_CONFIG) private readonly config: SpamFilterConfig,
     private readonly feedback: FeedbackService,
     private readonly reports: FeedbackMailRepository,
   ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.FEEDBACK_SWEEP_INTERVAL > 0) {
+      this.timer = setInterval(() => void this.sweep(), this.config.FEEDBACK_SWEEP_INTERVAL);
+      this.timer.unref();
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /**
+   * The edge answered 250 once the event was acknowledged, but NATS acknowledges before it syncs to disk: a
+   * report whose event was lost still has its sidecar. Those older than FEEDBACK_SWEEP_GRACE are learned from
+   * here (learning is once per message, so a report the consumer is handling at the same time teaches once).
+   * Never throws; returns how many reports it handled.
+   */
+  sweep(now = new Date()): Promise<number> {
+    this.sweeping ??= (async () => {
+      let handled = 0;
+      try {
+        for await (const event of this.reports.unhandled(new Date(now.getTime() - this.config.FEEDBACK_SWEEP_GRACE))) {
+          this.logger.warn(`feedback report ${event.reportId}: its event never came; learning from its sidecar`);
+          await this.learn(event);
+          handled++;
+        }
+      } catch (error) {
+        this.logger.warn(`feedback sweep: ${describeError(error)}`);
+      }
+      return handled;
+    })().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
 
   async learn(event: FeedbackMail): Promise<AttachmentOutcome[]> {
     const kind = event.kind === FeedbackKind.FALSE_NEGATIVE ? 'false-negative' : event.kind === FeedbackKind.FALSE_POSITIVE ? 'false-positive' : undefined;
@@ -52,6 +92,7 @@ export class FeedbackMailService {
       // Redelivered after it was handled and deleted: nothing is left to do.
       if (error instanceof ObjectNotFoundError) {
         this.logger.log(`feedback report ${event.reportId}: no longer stored (handled before)`);
+        await this.reports.delete(event.objectKey); // a sidecar left by a crash between the two deletes
         return [];
       }
       throw error;
