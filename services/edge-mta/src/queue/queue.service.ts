@@ -110,40 +110,27 @@ export class QueueService {
     facts: MailReceivedFacts,
     attempt: QueueAttempt = new QueueAttempt(),
   ): Promise<MailReceived> {
-    const key = messageKey({ tenantId: facts.tenantId, messageId, receivedAt });
-    let stored: { size: number; sha256: string };
-    try {
-      stored = await this.store.put(key, message);
-    } catch (cause) {
-      // The store aborts a failed multipart upload itself; a single PUT that failed left nothing.
-      throw new QueueFailedError('store', { cause });
-    }
-    const event = create(MailReceivedSchema, {
-      ...facts,
-      messageId,
-      receivedAt: timestampFromDate(receivedAt),
-      receivedBy: this.receivedBy,
-      size: BigInt(stored.size),
-      sha256: stored.sha256,
-      bucket: this.store.bucket,
-      objectKey: key,
-    });
-    try {
-      await this.store.put(sidecarKey(key), Readable.from([Buffer.from(Codecs.mailReceived.encode(event))]));
-    } catch (cause) {
-      await this.undo([key], cause);
-      throw new QueueFailedError('sidecar', { cause });
-    }
-    await this.publishOrUndo([sidecarKey(key), key], attempt, () =>
-      this.publisher.publish(this.subjectPrefix + Subjects.mailReceived(facts.direction), event, messageId),
+    return this.claimCheck(
+      messageKey({ tenantId: facts.tenantId, messageId, receivedAt }),
+      message,
+      attempt,
+      (stored) =>
+        create(MailReceivedSchema, {
+          ...facts,
+          messageId,
+          receivedAt: timestampFromDate(receivedAt),
+          receivedBy: this.receivedBy,
+          ...stored,
+        }),
+      (event) => Codecs.mailReceived.encode(event),
+      (event) => this.publisher.publish(this.subjectPrefix + Subjects.mailReceived(facts.direction), event, messageId),
     );
-    return event;
   }
 
   /**
-   * A feedback report (SPAM14), claim-checked like mail: the raw report into the object store, the event
-   * beside it (sidecar), then FeedbackMail on `mail.feedback`. The sidecar is what spam-filter's sweep
-   * learns from should the event be lost after the 250 (NATS acknowledges before it syncs to disk).
+   * A feedback report (SPAM14), claim-checked like mail under `feedback/`, announced as FeedbackMail on
+   * `mail.feedback`. The sidecar is what spam-filter's sweep learns from should the event be lost after the
+   * 250 (NATS acknowledges before it syncs to disk).
    */
   async enqueueFeedback(
     reportId: string,
@@ -152,29 +139,43 @@ export class QueueService {
     facts: FeedbackFacts,
     attempt: QueueAttempt = new QueueAttempt(),
   ): Promise<FeedbackMail> {
-    const key = feedbackKey(facts.tenantId, reportId, receivedAt);
+    return this.claimCheck(
+      feedbackKey(facts.tenantId, reportId, receivedAt),
+      message,
+      attempt,
+      (stored) => create(FeedbackMailSchema, { ...facts, reportId, receivedAt: timestampFromDate(receivedAt), ...stored }),
+      (event) => Codecs.feedbackMail.encode(event),
+      (event) => this.publisher.publishFeedback(this.subjectPrefix + Subjects.mailFeedback, event, reportId),
+    );
+  }
+
+  /**
+   * The raw message into the object store at `key`, the event `build` makes of it beside it (sidecar), then
+   * `publish`; if any step fails, what was stored is deleted (the sidecar first) and QueueFailedError says where.
+   */
+  private async claimCheck<E>(
+    key: string,
+    message: Readable,
+    attempt: QueueAttempt,
+    build: (stored: { size: bigint; sha256: string; bucket: string; objectKey: string }) => E,
+    encode: (event: E) => Uint8Array,
+    publish: (event: E) => Promise<void>,
+  ): Promise<E> {
     let stored: { size: number; sha256: string };
     try {
       stored = await this.store.put(key, message);
     } catch (cause) {
+      // The store aborts a failed multipart upload itself; a single PUT that failed left nothing.
       throw new QueueFailedError('store', { cause });
     }
-    const event = create(FeedbackMailSchema, {
-      ...facts,
-      reportId,
-      receivedAt: timestampFromDate(receivedAt),
-      size: BigInt(stored.size),
-      sha256: stored.sha256,
-      bucket: this.store.bucket,
-      objectKey: key,
-    });
+    const event = build({ size: BigInt(stored.size), sha256: stored.sha256, bucket: this.store.bucket, objectKey: key });
     try {
-      await this.store.put(sidecarKey(key), Readable.from([Buffer.from(Codecs.feedbackMail.encode(event))]));
+      await this.store.put(sidecarKey(key), Readable.from([Buffer.from(encode(event))]));
     } catch (cause) {
       await this.undo([key], cause);
       throw new QueueFailedError('sidecar', { cause });
     }
-    await this.publishOrUndo([sidecarKey(key), key], attempt, () => this.publisher.publishFeedback(this.subjectPrefix + Subjects.mailFeedback, event, reportId));
+    await this.publishOrUndo([sidecarKey(key), key], attempt, () => publish(event));
     return event;
   }
 
