@@ -180,6 +180,50 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
     expect(found?.event.client?.tls).toMatchObject({ enabled: true, version: expect.stringMatching(/^TLSv1\.[23]$/) });
   });
 
+  it('answers a nested MAIL with 503 5.5.1 (RFC 5321 §3.3), and takes a fresh MAIL after it or after RSET', async () => {
+    const replies = await inbound([
+      'MAIL FROM:<first@outside.test>',
+      'RCPT TO:<alice@filtered.test>',
+      'MAIL FROM:<second@outside.test>',
+      'RCPT TO:<alice@filtered.test>',
+      'MAIL FROM:<third@outside.test>',
+      'RCPT TO:<alice@filtered.test>',
+      'RSET',
+      'MAIL FROM:<fourth@outside.test>',
+    ]);
+    expect(replies[2].code).toBe(250);
+    expect(replies[3].code).toBe(250);
+    expect(replies[4]).toEqual({ code: 503, text: '5.5.1 Nested MAIL command: send RSET before starting another transaction' });
+    // The nested MAIL left no transaction open: its RCPT is out of sequence, not added to either envelope.
+    expect(replies[5].code).toBe(503);
+    expect(replies[6].code).toBe(250);
+    expect(replies[7].code).toBe(250);
+    expect(replies[8].code).toBe(250);
+    expect(replies[9].code).toBe(250);
+  });
+
+  it('takes the next transaction on the same connection after a message is queued (not a nested MAIL)', async () => {
+    const replies = await inbound([
+      'MAIL FROM:<one@outside.test>',
+      'RCPT TO:<alice@filtered.test>',
+      'DATA',
+      wire(message('first of two')),
+      'MAIL FROM:<two@outside.test>',
+      'RCPT TO:<alice@filtered.test>',
+      'DATA',
+      wire(message('second of two')),
+    ]);
+    expect(replies.map((r) => r.code)).toEqual([220, 250, 250, 250, 354, 250, 250, 250, 354, 250, 221]);
+    expect(queuedId(replies[9])).not.toBe(queuedId(replies[5]));
+  });
+
+  it('takes a new MAIL after a refused one (a refused MAIL opens no transaction)', async () => {
+    const replies = await inbound([`MAIL FROM:<big@outside.test> SIZE=${LIMIT + 1}`, 'MAIL FROM:<small@outside.test>', 'RCPT TO:<alice@filtered.test>']);
+    expect(replies[2].code).toBe(552);
+    expect(replies[3].code).toBe(250);
+    expect(replies[4].code).toBe(250);
+  });
+
   it('refuses a declared SIZE above the limit with 552 5.3.4', async () => {
     const replies = await inbound([`MAIL FROM:<sender@outside.test> SIZE=${LIMIT + 1}`]);
     expect(replies[2]).toEqual({ code: 552, text: '5.3.4 Message size exceeds fixed maximum message size' });

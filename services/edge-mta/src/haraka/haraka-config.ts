@@ -3,8 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import type { EdgeConfig } from '../config/edge-config';
 
-/** Our plugins, in hook order: runtime first, then size, relay, recipients, authentication, queue. */
-export const TORII_PLUGINS = ['torii_directory', 'torii_metrics', 'torii_size', 'torii_relay', 'torii_rcpt', 'torii_auth', 'torii_queue'] as const;
+/** Our plugins, in hook order: runtime first, then protocol rules, size, relay, recipients, authentication, queue. */
+export const TORII_PLUGINS = ['torii_directory', 'torii_metrics', 'torii_protocol', 'torii_size', 'torii_relay', 'torii_rcpt', 'torii_auth', 'torii_queue'] as const;
 
 const HARAKA_LOG_LEVELS: Record<string, string> = {
   fatal: 'emerg',

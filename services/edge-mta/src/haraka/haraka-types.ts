@@ -39,6 +39,8 @@ export interface HarakaConnection {
   transaction: HarakaTransaction | null;
   capabilities: string[] | null;
   relaying: boolean;
+  /** The command line being processed (Haraka sets it before dispatching a command). */
+  current_line?: string | null;
   loginfo(message: string, data?: unknown): void;
   logwarn(message: string, data?: unknown): void;
   logerror(message: string, data?: unknown): void;

@@ -18,6 +18,8 @@ export const Replies = {
           ? 'Relay access denied: the sender domain is not a domain of this server'
           : 'Relay access denied: the domain is suspended',
     ),
+  /** RFC 5321 §3.3: MAIL while a transaction is open (send RSET first). */
+  nestedMail: () => new DSN(503, '5.5.1', 'Nested MAIL command: send RSET before starting another transaction'),
   userUnknown: () => new DSN(550, '5.1.1', 'User unknown'),
   suspended: () => new DSN(450, '4.7.1', 'Domain temporarily not accepting mail'),
   otherTenant: () => new DSN(452, '4.5.3', 'Too many recipients: send recipients of this domain in a separate transaction'),

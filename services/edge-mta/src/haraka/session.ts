@@ -7,6 +7,8 @@ export interface ConnectionState {
   listener: 'inbound' | 'relay';
   /** Verified reverse DNS names of the client, looked up once, only for registered server IPs. */
   ptrNames?: string[];
+  /** A MAIL command reset a transaction that had an accepted MAIL (torii_protocol refuses it). */
+  nestedMail?: boolean;
 }
 
 /** What the Torii plugins remember about one transaction (MAIL FROM to end of DATA). */
