@@ -54,10 +54,12 @@ export class ZodValidationPipe implements PipeTransform {
       throw new ValidationProblemException(issuesToErrors(result.issues, PLACE[metadata.type], prefix));
     }
     // A field the schema does not know would be dropped without a word: a typo (`treshold`) would leave the
-    // setting as it was and answer 200. Refuse it, naming the field.
-    if (metadata.type === 'body') {
+    // setting as it was and answer 200, a misspelt filter (`minscore=90`) would list everything. Refuse it,
+    // naming the field. (A query read one parameter at a time, `@Query('limit')`, has no whole to compare.)
+    if (metadata.type === 'body' || (metadata.type === 'query' && !metadata.data)) {
+      const where = metadata.type;
       const unknown = unknownFields(value, result.value);
-      if (unknown.length) throw new ValidationProblemException(unknown.map((pointer) => ({ in: 'body', pointer, detail: 'unknown field' })));
+      if (unknown.length) throw new ValidationProblemException(unknown.map((pointer) => ({ in: where, pointer, detail: where === 'body' ? 'unknown field' : 'unknown query parameter' })));
     }
     return result.value;
   }

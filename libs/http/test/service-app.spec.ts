@@ -98,6 +98,11 @@ describe('createServiceApp', () => {
     expect(res.body.errors).toEqual([expect.objectContaining({ in: 'query', pointer: '/limit' })]);
   });
 
+  it('refuses a query parameter a whole-query DTO does not know (a misspelt filter must not list everything)', async () => {
+    const res = await request(app.getHttpServer()).get('/addresses?limit=5&limt=6').expect(400);
+    expect(res.body.errors).toEqual([{ in: 'query', pointer: '/limt', detail: 'unknown query parameter' }]);
+  });
+
   it('answers a ProblemException with its stable code and extensions', async () => {
     const res = await request(app.getHttpServer()).post('/addresses').send({ address: 'full@example.com', quota: { messagesPerDay: 1 } }).expect(409);
     expect(res.body).toMatchObject({

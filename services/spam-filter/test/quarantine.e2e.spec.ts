@@ -187,6 +187,14 @@ describe('quarantine box end to end', () => {
     const bad = await api().get(`${box('frank')}/items`).query({ from: 'notadate', pageSize: 0 }).set('Authorization', `Bearer ${admin}`).expect(400);
     expect(bad.body).toMatchObject({ code: 'validation-failed' });
     expect(bad.body.errors.map((e: { in: string; pointer: string }) => `${e.in}${e.pointer}`).sort()).toEqual(['query/from', 'query/pageSize']);
+    // A misspelt filter or an inverted range would answer an empty or unfiltered page that looks like a real one.
+    const typo = await api().get(`${box('frank')}/items`).query({ minscore: 50 }).set('Authorization', `Bearer ${admin}`).expect(400);
+    expect(typo.body.errors).toEqual([{ in: 'query', pointer: '/minscore', detail: 'unknown query parameter' }]);
+    const inverted = await api().get(`${box('frank')}/items`).query({ minScore: 90, maxScore: 10 }).set('Authorization', `Bearer ${admin}`).expect(400);
+    expect(inverted.body.errors).toEqual([{ in: 'query', pointer: '/minScore', detail: 'must not be above maxScore' }]);
+    const backwards = await api().get(`${box('frank')}/items`).query({ from: '2026-12-02T00:00:00Z', to: '2026-12-01T00:00:00+09:00' }).set('Authorization', `Bearer ${admin}`).expect(400);
+    expect(backwards.body.errors).toEqual([{ in: 'query', pointer: '/from', detail: 'must not be after to' }]);
+    await api().get(`${box('frank')}/items`).query({ minScore: 50, maxScore: 50, from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }).set('Authorization', `Bearer ${admin}`).expect(200);
     const hit = await api().get(`${box('frank')}/items`).query({ subject: 'ブロック対象', minScore: 50 }).set('Authorization', `Bearer ${admin}`).expect(200);
     expect(hit.body.items.map((i: { subject: string }) => i.subject)).toEqual(['ブロック対象の件']);
     const none = await api().get(`${box('frank')}/items`).query({ subject: '存在しない' }).set('Authorization', `Bearer ${admin}`).expect(200);
@@ -434,6 +442,10 @@ describe('quarantine box end to end', () => {
     expect(all.map((a) => BigInt(a.id!))).toEqual([...all.map((a) => BigInt(a.id!))].sort((x, y) => (x > y ? -1 : x < y ? 1 : 0)));
     await api().get(`${spamBase}/audit?limit=0`).set('Authorization', `Bearer ${admin}`).expect(400);
     await api().get(`${spamBase}/audit?before=abc`).set('Authorization', `Bearer ${admin}`).expect(400);
+    const action = await api().get(`${spamBase}/audit?action=spam.nope`).set('Authorization', `Bearer ${admin}`).expect(400);
+    expect(action.body.errors).toEqual([expect.objectContaining({ in: 'query', pointer: '/action' })]);
+    const typo = await api().get(`${spamBase}/audit?limt=5`).set('Authorization', `Bearer ${admin}`).expect(400);
+    expect(typo.body.errors).toEqual([{ in: 'query', pointer: '/limt', detail: 'unknown query parameter' }]);
     await api().get(`${spamBase}/audit`).set('Authorization', `Bearer ${graceToken}`).expect(403);
   });
 });

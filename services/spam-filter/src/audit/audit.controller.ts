@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@torii/auth';
 import { createZodDto } from '@torii/http';
 import { z } from 'zod';
+import { SPAM_AUDIT_ACTIONS } from './audit.repository';
 import { AuditService, type AuditEntryView } from './audit.service';
 
 const AuditQuerySchema = z.object({
@@ -12,7 +13,7 @@ const AuditQuerySchema = z.object({
     .regex(/^[1-9][0-9]{0,17}$/, 'an entry id from an earlier page')
     .optional()
     .describe('only entries older than this id (the `id` of the last entry of the previous page)'),
-  action: z.string().min(1).max(64).optional().describe('only this action, e.g. spam.allow-list.add'),
+  action: z.enum(SPAM_AUDIT_ACTIONS).optional().describe('only this action, e.g. spam.allow-list.add'),
 });
 class AuditQueryDto extends createZodDto(AuditQuerySchema) {}
 

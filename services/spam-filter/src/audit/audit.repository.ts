@@ -1,11 +1,33 @@
 import type { Principal } from '@torii/auth';
 import { Prisma, type Tx } from '../db/prisma.service';
 
+/** Every action the spam audit log records; `GET …/spam/audit?action=` takes one of these. */
+export const SPAM_AUDIT_ACTIONS = [
+  'spam.domain-policy.set',
+  'spam.address-policy.set',
+  'spam.allow-list.add',
+  'spam.allow-list.remove',
+  'spam.block-list.add',
+  'spam.block-list.remove',
+  'spam.feedback',
+  'spam.quarantine.view',
+  'spam.quarantine.download',
+  'spam.quarantine.release',
+  'spam.quarantine.release-allow',
+  'spam.quarantine.forward',
+  'spam.quarantine.delete',
+  'spam.quarantine.settings',
+  'spam.quarantine.purge',
+  'spam.address.purge',
+  'spam.domain.purge',
+] as const;
+export type SpamAuditAction = (typeof SPAM_AUDIT_ACTIONS)[number];
+
 export interface Change {
   actor: Pick<Principal, 'subject' | 'role'>;
   tenantId: string;
   domain: string;
-  action: string;
+  action: SpamAuditAction;
   target: string;
   details?: Record<string, unknown>;
 }

@@ -4,6 +4,7 @@ import { KvStores } from '@torii/messaging';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import { PrismaService } from '../db/prisma.service';
 import { DIRECTORY_ACTOR, QuarantineService } from '../quarantine/quarantine.service';
+import { recordChange } from '../audit/audit.repository';
 
 /**
  * What an address or a domain leaves behind here goes with it: its policy overrides, its lists, its quarantine
@@ -49,17 +50,7 @@ export class AddressCleanupService {
           await tx.domainPolicy.deleteMany({ where: { domain } });
           await tx.listEntry.deleteMany({ where: { domain } });
         }
-        await tx.auditLog.create({
-          data: {
-            actor: DIRECTORY_ACTOR.subject,
-            actorRole: DIRECTORY_ACTOR.role,
-            tenantId,
-            domain,
-            action: domainGone ? 'spam.domain.purge' : 'spam.address.purge',
-            target: domain,
-            details: { addresses },
-          },
-        });
+        await recordChange(tx, { actor: DIRECTORY_ACTOR, tenantId, domain, action: domainGone ? 'spam.domain.purge' : 'spam.address.purge', target: domain, details: { addresses } });
       });
     }
     const items = await this.quarantine.purgeBoxes(tenantId, domain, domainGone ? () => true : gone);

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, StreamableFile } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, type Principal } from '@torii/auth';
-import { ApiProblemResponse, ValidationProblemException, issuesToErrors } from '@torii/http';
+import { ApiProblemResponse } from '@torii/http';
 import { forbiddenProblem } from '../problems';
-import { BoxSettingsDto, ForwardDto, ReleaseQueryDto, SearchQuerySchema } from './quarantine.dto';
+import { BoxSettingsDto, ForwardDto, ReleaseQueryDto, SearchQueryDto } from './quarantine.dto';
 import { QuarantineJobs } from './quarantine.jobs';
 import { QuarantineService } from './quarantine.service';
 
@@ -44,18 +44,7 @@ export class QuarantineBoxController {
   }
 
   @Get('items')
-  @ApiQuery({ name: 'sender', required: false, description: 'contains, case-insensitive' })
-  @ApiQuery({ name: 'subject', required: false, description: 'contains (decoded subject, any language)' })
-  @ApiQuery({ name: 'from', required: false, description: 'quarantined at or after (ISO 8601)' })
-  @ApiQuery({ name: 'to', required: false, description: 'quarantined at or before (ISO 8601)' })
-  @ApiQuery({ name: 'minScore', required: false })
-  @ApiQuery({ name: 'maxScore', required: false })
-  @ApiQuery({ name: 'page', required: false })
-  @ApiQuery({ name: 'pageSize', required: false })
-  search(@Param('tenantId') t: string, @Param('domain') d: string, @Param('address') a: string, @Query() query: Record<string, string>) {
-    const parsed = SearchQuerySchema.safeParse(query);
-    if (!parsed.success) throw new ValidationProblemException(issuesToErrors(parsed.error.issues, 'query'));
-    const q = parsed.data;
+  search(@Param('tenantId') t: string, @Param('domain') d: string, @Param('address') a: string, @Query() q: SearchQueryDto) {
     return this.quarantine.search(
       t,
       d,

@@ -19,12 +19,16 @@ export class ForwardDto extends createZodDto(ForwardSchema) {}
 
 const num = z.coerce.number().finite();
 export const SearchQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
-  sender: z.string().trim().min(1).max(320).optional(),
-  subject: z.string().trim().min(1).max(998).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  minScore: num.min(0).max(100).optional(),
-  maxScore: num.min(0).max(100).optional(),
-});
+  page: z.coerce.number().int().min(1).default(1).describe('page number, from 1'),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50).describe('items per page (1–200, default 50)'),
+  sender: z.string().trim().min(1).max(320).optional().describe('contains, case-insensitive'),
+  subject: z.string().trim().min(1).max(998).optional().describe('contains (decoded subject, any language)'),
+  from: z.iso.datetime({ offset: true }).optional().describe('quarantined at or after (ISO 8601 with offset)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('quarantined at or before (ISO 8601 with offset)'),
+  minScore: num.min(0).max(100).optional().describe('spam score at least (0–100)'),
+  maxScore: num.min(0).max(100).optional().describe('spam score at most (0–100)'),
+})
+  // An inverted range matches nothing; say so rather than answer an empty page that looks like an empty box.
+  .refine((q) => q.minScore === undefined || q.maxScore === undefined || q.minScore <= q.maxScore, { path: ['minScore'], message: 'must not be above maxScore' })
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), { path: ['from'], message: 'must not be after to' });
+export class SearchQueryDto extends createZodDto(SearchQuerySchema) {}

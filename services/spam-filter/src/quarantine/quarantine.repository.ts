@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@torii/auth';
-import { recordChange } from '../audit/audit.repository';
+import { recordChange, type SpamAuditAction } from '../audit/audit.repository';
 import { PrismaService, type Prisma, type Tx } from '../db/prisma.service';
 import { admit, expiresAt, warnedAfterRemoval, type Admission } from './quarantine.rules';
 
@@ -122,7 +122,7 @@ export class QuarantineRepository {
     ids: string[],
     deleteObject: (key: string) => Promise<void>,
     quotaOf: QuotaOf,
-    options: { notices?: OutboxRow[]; audit?: { actor: Actor; action: string; target: string; details?: Record<string, unknown> } } = {},
+    options: { notices?: OutboxRow[]; audit?: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> } } = {},
   ): Promise<ItemRow[]> {
     if (ids.length === 0) return [];
     return this.db.$transaction(async (tx) => {
@@ -289,14 +289,14 @@ export class QuarantineRepository {
     return (await this.db.quarantineTokenUse.findUnique({ where: { jti } })) !== null;
   }
 
-  async addNotice(row: OutboxRow, audit?: { actor: Actor; action: string; target: string; details?: Record<string, unknown> }): Promise<void> {
+  async addNotice(row: OutboxRow, audit?: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> }): Promise<void> {
     await this.db.$transaction(async (tx) => {
       await tx.quarantineOutbox.createMany({ data: [{ submitId: row.submitId, payload: Buffer.from(row.payload) }], skipDuplicates: true });
       if (audit) await this.audit(tx, audit);
     });
   }
 
-  async recordAction(audit: { actor: Actor; action: string; target: string; details?: Record<string, unknown> }): Promise<void> {
+  async recordAction(audit: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> }): Promise<void> {
     await this.db.$transaction((tx) => this.audit(tx, audit));
   }
 
@@ -324,7 +324,7 @@ export class QuarantineRepository {
     }
   }
 
-  private async audit(tx: Tx, a: { actor: Actor; action: string; target: string; details?: Record<string, unknown> }): Promise<void> {
+  private async audit(tx: Tx, a: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> }): Promise<void> {
     await recordChange(tx, { actor: a.actor.principal, tenantId: a.actor.tenantId, domain: a.actor.domain, action: a.action, target: a.target, ...(a.details ? { details: a.details } : {}) });
   }
 }
