@@ -58,7 +58,8 @@ describe('HeaderRewriter', () => {
     );
     const text = out.toString('latin1');
     const head = text.slice(0, text.indexOf('\r\n\r\n'));
-    expect(head.startsWith('Received: from mail.example.org (unknown [192.0.2.1])')).toBe(true);
+    // Our Authentication-Results on top (RFC 8601 §5), our Received right below it.
+    expect(head.startsWith('Authentication-Results: mx.torii.test; spf=fail smtp.mailfrom=evil.example\r\nReceived: from mail.example.org (unknown [192.0.2.1])')).toBe(true);
     expect(head).toContain('Sat, 28 Nov 2026 12:00:00 +0000');
     expect(head.match(/^Authentication-Results: mx\.torii\.test;/gm)).toHaveLength(1);
     expect(head).toContain('spf=fail');
@@ -191,11 +192,11 @@ describe('HeaderRewriter with raw 8-bit headers (8BITMIME, SMTPUTF8)', () => {
     expect((await simpleParser(out)).subject).toBe('[MEIWAKU!!] Re: 会議の件会議の件について');
   });
 
-  it('puts Received-SPF above our Received, and an earlier hop\'s Received-SPF stays below', async () => {
+  it('puts our Authentication-Results on top, Received-SPF above our Received, and an earlier hop\'s Received-SPF below', async () => {
     const source = message(Buffer.from('hi'), [Buffer.from('\r\nReceived-SPF: pass (earlier.example: ok) client-ip=198.51.100.1;')]);
     const out = await rewrite(source, tagAndStamp);
     const names = headLines(out).map((l) => l.slice(0, l.indexOf(':')));
-    expect(names.slice(0, 5)).toEqual(['Received-SPF', 'Received', 'Authentication-Results', 'X-Torii-Spam-Check', 'Subject']);
+    expect(names.slice(0, 5)).toEqual(['Authentication-Results', 'Received-SPF', 'Received', 'X-Torii-Spam-Check', 'Subject']);
     expect(headLines(out).filter((l) => l.startsWith('Received-SPF:'))).toEqual([
       'Received-SPF: pass (mx.torii.test: domain of a@example.org designates\r\n 192.0.2.1 as permitted sender) client-ip=192.0.2.1;',
       'Received-SPF: pass (earlier.example: ok) client-ip=198.51.100.1;',

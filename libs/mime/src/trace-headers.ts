@@ -22,15 +22,17 @@ export interface DeliveryStamp {
 
 /**
  * Applies what the gateway stamps on every message it passes on: removes incoming Authentication-Results
- * that claim our authserv-id (RFC 8601 §5: forged or stale), then adds ours and the trace headers on top.
- * Received-SPF goes above our Received (RFC 7208 §9.1), so above every earlier hop's Received-SPF, which stay.
+ * that claim our authserv-id (RFC 8601 §5: forged or stale), then adds ours and the trace headers on top:
+ * our Received; Received-SPF above it (RFC 7208 §9.1), so above every earlier hop's Received-SPF, which stay;
+ * and our Authentication-Results above every trace field we add (RFC 8601 §5), so a reader finds the one
+ * result it may trust first, before anything an earlier hop wrote.
  */
 export function stampDeliveryHeaders(headers: HeaderBlock, stamp: DeliveryStamp): void {
   const ours = stamp.authservId.toLowerCase();
   headers.remove('Authentication-Results', (value) => authservId(value) === ours);
-  if (stamp.authenticationResults) headers.prepend('Authentication-Results', stamp.authenticationResults);
   if (stamp.received) headers.prependLine(stamp.received);
   if (stamp.receivedSpf) headers.prepend('Received-SPF', stamp.receivedSpf);
+  if (stamp.authenticationResults) headers.prepend('Authentication-Results', stamp.authenticationResults);
 }
 
 export interface SpfCheck {

@@ -25,8 +25,10 @@ describe('inbound delivery', () => {
     const text = got.raw.toString('latin1');
     const split = (b: Buffer) => b.subarray(b.indexOf('\r\n\r\n') + 4);
     expect(split(got.raw).equals(split(raw))).toBe(true);
-    // Received-SPF (RFC 7208 §9.1) above the Received of the hop it speaks of.
-    const spf = text.match(/^Received-SPF: (.*(?:\r\n[ \t].*)*)\r\nReceived: /)?.[1].replace(/\r\n/g, '');
+    // Our Authentication-Results first (RFC 8601 §5), then Received-SPF (RFC 7208 §9.1) above the Received of
+    // the hop it speaks of.
+    expect(text.startsWith('Authentication-Results: gw.torii.test; spf=pass smtp.mailfrom=sender.test\r\nReceived-SPF: ')).toBe(true);
+    const spf = text.match(/^Received-SPF: (.*(?:\r\n[ \t].*)*)\r\nReceived: /m)?.[1].replace(/\r\n/g, '');
     expect(spf).toBe(
       'pass (gw.torii.test: domain of alice@sender.test designates 192.0.2.7 as permitted sender) ' +
         'client-ip=192.0.2.7; envelope-from="alice@sender.test"; helo=mx.sender.test; receiver=gw.torii.test; identity=mailfrom;',
