@@ -176,4 +176,33 @@ describe('spam filtering end to end over SMTP', () => {
     const box = await spamApi<{ items: unknown[] }>('GET', `/quarantine/addresses/bob@${DOMAIN}/items`);
     expect(box.items).toHaveLength(1);
   });
+
+  it('refuses a user’s token on spam-filter once the user signed out or was deleted (asked of the tenant service)', async () => {
+    const users = `/v1/tenants/${tenantId}/users`;
+    const userOf = (name: string) =>
+      stack.api<{ id: string }>(stack.tenant, 'POST', users, {
+        token,
+        body: { email: `${name}@${DOMAIN}`, password: `${name}-password`, role: 'user' },
+        expect: 201,
+      });
+    const listsOf = (name: string) => `${base}/addresses/${name}@${DOMAIN}/lists/block`;
+
+    // Signed out at the tenant service: spam-filter refuses the token at its first use there, and takes the
+    // next login's.
+    await userOf('alice');
+    const signedOut = await stack.login(`alice@${DOMAIN}`, 'alice-password');
+    await stack.api(stack.tenant, 'POST', '/v1/auth/logout', { token: signedOut, expect: 204 });
+    await stack.api(stack.spamFilter!, 'GET', listsOf('alice'), { token: signedOut, expect: 401 });
+    const next = await stack.login(`alice@${DOMAIN}`, 'alice-password');
+    await stack.api(stack.spamFilter!, 'GET', listsOf('alice'), { token: next, expect: 200 });
+
+    // Deleted: the token is refused by spam-filter and delivery alike.
+    const bob = await userOf('bob');
+    const last = await stack.login(`bob@${DOMAIN}`, 'bob-password');
+    await stack.api(stack.tenant, 'DELETE', `${users}/${bob.id}`, { token, expect: 204 });
+    await stack.api(stack.spamFilter!, 'GET', listsOf('bob'), { token: last, expect: 401 });
+    await stack.api(stack.delivery, 'GET', `/v1/tenants/${tenantId}/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV`, { token: last, expect: 401 });
+    // The admin's own token is untouched.
+    await spamApi('GET', '/policy', undefined, 200);
+  });
 });

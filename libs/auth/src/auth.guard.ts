@@ -8,6 +8,7 @@ import { AuthUnavailableError, InvalidCredentialsError } from './errors';
 import type { JwtVerifier } from './jwt';
 import type { Principal, Role } from './principal';
 import { looksLikeApiKey } from './secrets';
+import { SessionVerifier } from './session.verifier';
 import { AUTH_OPTIONS, JWT_VERIFIER, type ResolvedAuthOptions } from './tokens';
 
 interface GuardedRequest extends AuthenticatedRequest {
@@ -46,6 +47,7 @@ export class AuthGuard implements CanActivate {
     @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
     @Inject(JWT_VERIFIER) private readonly jwt: JwtVerifier,
     @Optional() private readonly apiKeys?: ApiKeyVerifier,
+    @Optional() private readonly sessions?: SessionVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -73,7 +75,11 @@ export class AuthGuard implements CanActivate {
     const credential = extractCredential({ authorization: header(request, 'authorization'), apiKey: header(request, 'x-api-key') });
     if (!credential) throw unauthenticated('Send a token or API key as `Authorization: Bearer …` or `X-API-Key`.');
     try {
-      if (credential.kind === 'jwt') return await this.jwt.verify(credential.value);
+      if (credential.kind === 'jwt') {
+        const { principal, sessionVersion } = await this.jwt.verifyToken(credential.value);
+        await this.sessions?.check(principal, sessionVersion);
+        return principal;
+      }
       const principal = await this.apiKeys?.verify(credential.value);
       if (!principal) throw new InvalidCredentialsError('unknown API key');
       return principal;

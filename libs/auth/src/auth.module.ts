@@ -5,6 +5,7 @@ import { AuthGuard } from './auth.guard';
 import type { TrustedProxies } from './ip';
 import { IpAllowListGuard, IpAllowListSource } from './ip-allow-list.guard';
 import { JwtVerifier, type JwksOption } from './jwt';
+import { HttpSessionVerifier, SessionVerifier } from './session.verifier';
 import { AUTH_OPTIONS, JWT_VERIFIER, type ResolvedAuthOptions } from './tokens';
 
 /** How to obtain an implementation: a class, or a provider without `provide`. */
@@ -24,6 +25,11 @@ export interface AuthModuleOptions {
   jwks: JwksOption;
   /** Checks API keys; by default an HttpApiKeyVerifier on `tenantUrl` (no tenantUrl: API keys are refused). */
   apiKeyVerifier?: ProviderSpec<ApiKeyVerifier>;
+  /**
+   * Checks that a login token's user still exists with the same role and has not signed out since; by default
+   * an HttpSessionVerifier on `tenantUrl`. `false`: signature and expiry alone (tests with their own keys).
+   */
+  sessionVerifier?: ProviderSpec<SessionVerifier> | false;
   tenantUrl?: string;
   /** Per-tenant source ranges for @IpAllowList() routes (ARC9). Required if any route uses it. */
   ipAllowList?: ProviderSpec<IpAllowListSource>;
@@ -63,6 +69,9 @@ export class AuthModule {
     if (options.apiKeyVerifier) providers.push(toProvider(ApiKeyVerifier, options.apiKeyVerifier));
     else if (options.tenantUrl) providers.push({ provide: ApiKeyVerifier, useValue: new HttpApiKeyVerifier({ tenantUrl: options.tenantUrl }) });
     if (options.apiKeyVerifier || options.tenantUrl) exports.push(ApiKeyVerifier);
+    if (options.sessionVerifier) providers.push(toProvider(SessionVerifier, options.sessionVerifier));
+    else if (options.sessionVerifier === undefined && options.tenantUrl) providers.push({ provide: SessionVerifier, useValue: new HttpSessionVerifier({ tenantUrl: options.tenantUrl }) });
+    if (options.sessionVerifier || (options.sessionVerifier === undefined && options.tenantUrl)) exports.push(SessionVerifier);
     if (options.ipAllowList) {
       providers.push(toProvider(IpAllowListSource, options.ipAllowList), IpAllowListGuard);
       exports.push(IpAllowListSource, IpAllowListGuard);

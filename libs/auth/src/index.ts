@@ -4,6 +4,7 @@ export { Public, Roles, CurrentPrincipal, PUBLIC_KEY, ROLES_KEY, type Authentica
 export { AuthModule, DEFAULT_PUBLIC_PATHS, type AuthModuleOptions, type ProviderSpec } from './auth.module';
 export { AuthGuard, extractCredential } from './auth.guard';
 export { ApiKeyVerifier, HttpApiKeyVerifier, type HttpApiKeyVerifierOptions } from './api-key.verifier';
+export { SessionVerifier, HttpSessionVerifier, endedBecause, type SessionState, type HttpSessionVerifierOptions } from './session.verifier';
 export { JwtVerifier, principalFromClaims, type JwksOption, type JwtVerifierOptions } from './jwt';
 export { IpAllowList, IpAllowListGuard, IpAllowListSource } from './ip-allow-list.guard';
 export { ipInRanges, clientIp, type TrustedProxies } from './ip';

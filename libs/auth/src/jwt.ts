@@ -40,6 +40,11 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    return (await this.verifyToken(token)).principal;
+  }
+
+  /** The principal and the session version (`sv`) the token was issued under (0 for tokens without one). */
+  async verifyToken(token: string): Promise<{ principal: Principal; sessionVersion: number }> {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.getKey, {
@@ -52,7 +57,8 @@ export class JwtVerifier {
       if (REJECTIONS.some((type) => error instanceof type)) throw new InvalidCredentialsError('invalid token', { cause: error });
       throw new AuthUnavailableError('could not verify token', { cause: error });
     }
-    return principalFromClaims(payload);
+    const sv = payload.sv;
+    return { principal: principalFromClaims(payload), sessionVersion: typeof sv === 'number' && Number.isInteger(sv) ? sv : 0 };
   }
 }
 

@@ -34,7 +34,7 @@ export interface DeliveryOverrides {
   /** Replaces DNS (tests inject records). */
   resolver?: DnsResolver;
   deferral?: DeferralHandler;
-  /** Replaces the tenant service's JWKS (tests sign their own tokens). */
+  /** Replaces the tenant service's JWKS (tests sign their own tokens; then no session check either). */
   jwks?: JwksOption;
 }
 
@@ -58,7 +58,12 @@ export class DeliveryModule {
       module: DeliveryModule,
       imports: [
         MessagingModule.forRoot({ servers: config.NATS_URL, name: 'delivery', streams: DELIVERY_STREAMS }),
-        AuthModule.forRoot({ jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
+        AuthModule.forRoot({
+          jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` },
+          tenantUrl: config.TENANT_URL,
+          // Tokens signed by a test for users no tenant service knows: signature and expiry only.
+          ...(overrides.jwks && { sessionVerifier: false as const }),
+        }),
       ],
       controllers: [MailConsumer, MessagesController, SpoolRetryConsumer],
       providers: [

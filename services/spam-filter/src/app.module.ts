@@ -42,7 +42,7 @@ import { VerdictsController } from './verdicts/verdicts.controller';
 import { VerdictsService } from './verdicts/verdicts.service';
 
 export interface SpamFilterOverrides {
-  /** Replaces the tenant service's JWKS (tests sign their own tokens). */
+  /** Replaces the tenant service's JWKS (tests sign their own tokens; then no session check either). */
   jwks?: JwksOption;
 }
 
@@ -53,7 +53,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         MessagingModule.forRoot({ servers: config.NATS_URL, name: 'spam-filter', streams: SPAM_FILTER_STREAMS }),
-        AuthModule.forRoot({ jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` }, tenantUrl: config.TENANT_URL }),
+        AuthModule.forRoot({
+          jwks: overrides.jwks ?? { url: `${config.TENANT_URL}/.well-known/jwks.json` },
+          tenantUrl: config.TENANT_URL,
+          // Tokens signed by a test for users no tenant service knows: signature and expiry only.
+          ...(overrides.jwks && { sessionVerifier: false as const }),
+        }),
       ],
       controllers: [ScoringConsumer, DomainPolicyController, AddressPolicyController, FeedbackController, ReportsController, ModelController, QuarantineConsumer, QuarantineDomainController, QuarantineBoxController, QuarantineLinksController, VerdictsController, AuditController, DirectoryConsumer, FeedbackMailConsumer],
       providers: [

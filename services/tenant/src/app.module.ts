@@ -10,6 +10,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
+import { SessionsModule, TenantSessionVerifier } from './auth/sessions.module';
 import { SigningKeysRepository } from './auth/signing-keys.repository';
 import { TokensService } from './auth/tokens.service';
 import { BootService } from './boot.service';
@@ -41,10 +42,12 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config, keyring),
         ApiKeysModule,
+        SessionsModule,
         AuthModule.forRoot({
           jwks: { keys: async () => keyring.jwks() },
           apiKeyVerifier: { useExisting: ApiKeysService },
-          imports: [ApiKeysModule],
+          sessionVerifier: { useExisting: TenantSessionVerifier },
+          imports: [ApiKeysModule, SessionsModule],
         }),
       ],
       controllers: [AuthController, TenantsController, DomainsController, AddressesController, UsersController, ApiKeysController, SubscriptionsController],

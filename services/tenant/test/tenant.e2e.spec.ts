@@ -155,6 +155,46 @@ describe('tenant service', () => {
     await login(`alice@${name}`, 'new-password');
   });
 
+  it('a login token ends with its session: sign-out everywhere, a password change, the user’s deletion', async () => {
+    const { id, admin } = await tenantWithAdmin(uniqueName('sess'));
+    const name = `${uniqueName('d').replaceAll('_', '-')}.example`;
+    await http.post(`/v1/tenants/${id}/domains`).set(auth(admin)).send({ name }).expect(201);
+    const base = `/v1/tenants/${id}/domains/${name}/addresses`;
+    await http.post(base).set(auth(admin)).send({ address: 'carol' }).expect(201);
+    const created = await http.post(`/v1/tenants/${id}/users`).set(auth(admin)).send({ email: `carol@${name}`, password: 'carol-password', role: 'user' }).expect(201);
+    const userId = (created.body as { id: string }).id;
+    const me = `${base}/carol@${name}`;
+
+    // Sign-out ends every token of the user, not only the one used; a new login works.
+    const laptop = await login(`carol@${name}`, 'carol-password');
+    const phone = await login(`carol@${name}`, 'carol-password');
+    expect(JSON.parse(Buffer.from(laptop.split('.')[1], 'base64url').toString())).toMatchObject({ sv: 0 });
+    await http.post('/v1/auth/logout').set(auth(laptop)).expect(204);
+    await http.get(me).set(auth(laptop)).expect(401);
+    await http.get(me).set(auth(phone)).expect(401);
+    const after = await login(`carol@${name}`, 'carol-password');
+    await http.get(me).set(auth(after)).expect(200);
+    expect((await http.get(`/internal/v1/users/${userId}/session`).expect(200)).body).toEqual({ role: 'user', tenantId: id, sessionVersion: 1 });
+
+    // An admin resetting the password ends the user's sessions (a stolen token dies with the old password).
+    await http.put(`${me}/password`).set(auth(admin)).send({ newPassword: 'carol-password-2' }).expect(204);
+    await http.get(me).set(auth(after)).expect(401);
+    await http.get(me).set(auth(admin)).expect(200); // the admin's own session is untouched
+    const fresh = await login(`carol@${name}`, 'carol-password-2');
+    await http.get(me).set(auth(fresh)).expect(200);
+
+    // A deleted user's token is refused at once, and the internal endpoint says there is no such user.
+    await http.delete(`/v1/tenants/${id}/users/${userId}`).set(auth(admin)).expect(204);
+    await http.get(me).set(auth(fresh)).expect(401);
+    await http.get(`/internal/v1/users/${userId}/session`).expect(404);
+    await http.get('/internal/v1/users/not-a-uuid/session').expect(404);
+
+    // An API key has no session to end.
+    const key = (await http.post(`/v1/tenants/${id}/api-keys`).set(auth(admin)).send({ label: 'ci' }).expect(201)).body as { key: string };
+    const refused = await http.post('/v1/auth/logout').set('X-API-Key', key.key).expect(400);
+    expect(refused.body).toMatchObject({ code: 'not-a-login' });
+  });
+
   it('API keys: created once, verified by the internal endpoint, refused after revocation', async () => {
     const { id, admin } = await tenantWithAdmin(uniqueName('key'));
     const created = await http.post(`/v1/tenants/${id}/api-keys`).set(auth(admin)).send({ label: 'ci' }).expect(201);

@@ -18,6 +18,6 @@ export class AuthService {
     const user = await this.users.findByEmail(email.trim().toLowerCase());
     const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) throw new ProblemException({ status: HttpStatus.UNAUTHORIZED, code: 'invalid-credentials', detail: 'wrong email or password' });
-    return this.tokens.issue({ userId: user.id, role: user.role, tenantId: user.tenantId, email: user.email });
+    return this.tokens.issue({ userId: user.id, role: user.role, tenantId: user.tenantId, email: user.email, sessionVersion: user.sessionVersion });
   }
 }

@@ -14,6 +14,8 @@ export interface TokenSubject {
   role: 'operator' | 'admin' | 'user';
   tenantId: string | null;
   email: string;
+  /** The user's session version, carried as `sv`: a sign-out or password change raises it, ending this token. */
+  sessionVersion: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export class TokensService implements OnModuleInit {
       role: subject.role,
       email: subject.email,
       ...(subject.tenantId !== null && { tid: subject.tenantId }),
+      sv: subject.sessionVersion,
     })
       .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
       .setSubject(subject.userId)

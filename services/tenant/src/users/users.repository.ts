@@ -14,6 +14,14 @@ export interface UserRecord {
 
 export interface UserWithSecret extends UserRecord {
   passwordHash: string;
+  sessionVersion: number;
+}
+
+/** What the other services check a login token against (libs/auth SessionVerifier). */
+export interface SessionState {
+  role: Role;
+  tenantId: string | null;
+  sessionVersion: number;
 }
 
 export class EmailTakenError extends Error {
@@ -38,7 +46,19 @@ export class UsersRepository {
   constructor(private readonly db: PrismaService) {}
 
   findByEmail(email: string): Promise<UserWithSecret | null> {
-    return this.db.user.findUnique({ where: { email }, select: { ...select, passwordHash: true } });
+    return this.db.user.findUnique({ where: { email }, select: { ...select, passwordHash: true, sessionVersion: true } });
+  }
+
+  sessionState(id: string): Promise<SessionState | null> {
+    return this.db.user.findUnique({ where: { id }, select: { role: true, tenantId: true, sessionVersion: true } });
+  }
+
+  /** Ends every token issued to the user so far (a sign-out everywhere). */
+  async endSessions(userId: string, actor: Principal): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const user = await tx.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } }, select: { tenantId: true, email: true } });
+      await recordChange(tx, { actor, tenantId: user.tenantId, action: 'user.sign-out', target: user.email });
+    });
   }
 
   find(id: string): Promise<UserRecord | null> {
@@ -82,7 +102,8 @@ export class UsersRepository {
 
   async setPassword(user: UserRecord, passwordHash: string, actor: Principal): Promise<void> {
     await this.db.$transaction(async (tx) => {
-      await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
+      // A new password ends the sessions opened with the old one (a stolen token dies with it).
+      await tx.user.update({ where: { id: user.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
       await recordChange(tx, { actor, tenantId: user.tenantId, action: 'user.password', target: user.email });
     });
   }

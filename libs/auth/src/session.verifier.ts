@@ -1,0 +1,130 @@
+import { Logger } from '@nestjs/common';
+import { z } from 'zod';
+import { InvalidCredentialsError } from './errors';
+import { ROLES, type Principal, type Role } from './principal';
+
+/** The user as the tenant service knows them now: what a login token is checked against. */
+export interface SessionState {
+  role: Role;
+  tenantId: string | null;
+  sessionVersion: number;
+}
+
+/**
+ * Why a login token no longer stands, or undefined when it does: its user was deleted, their role or tenant
+ * changed since it was issued, or their sessions were ended (a sign-out, a password change) after it was issued.
+ */
+export function endedBecause(state: SessionState | null, principal: Principal, sessionVersion: number): string | undefined {
+  if (!state) return 'the user no longer exists';
+  if (state.role !== principal.role) return 'the user’s role changed';
+  if ((state.tenantId ?? undefined) !== principal.tenantId) return 'the user’s tenant changed';
+  if (state.sessionVersion !== sessionVersion) return 'the user’s sessions were ended (sign-out or password change)';
+  return undefined;
+}
+
+/**
+ * Checks that a signature-valid login token still stands: a JWT lives until it expires (JWT_TTL), so without
+ * this a deleted user, or one whose password was changed after a theft, would keep access until then.
+ */
+export abstract class SessionVerifier {
+  /** Throws InvalidCredentialsError when the token's session has ended. */
+  abstract check(principal: Principal, sessionVersion: number): Promise<void>;
+}
+
+export interface HttpSessionVerifierOptions {
+  /** e.g. http://127.0.0.1:3001 (TENANT_URL). */
+  tenantUrl: string;
+  /** How long an answer is used without asking again: a deletion or sign-out takes this long to bite here. */
+  ttlMs?: number;
+  timeoutMs?: number;
+  maxEntries?: number;
+  now?: () => number;
+  logger?: Pick<Logger, 'warn'>;
+}
+
+const StateResponse = z.object({ role: z.enum(ROLES), tenantId: z.string().nullable(), sessionVersion: z.number().int() });
+
+interface CacheEntry {
+  state: SessionState | null;
+  fetchedAt: number;
+}
+
+/**
+ * Asks the tenant service (GET /internal/v1/users/{id}/session) and caches the answer per user for `ttlMs`
+ * (30 s), so a service asks at most twice a minute per signed-in user. Concurrent checks of one user share a
+ * request.
+ *
+ * When the tenant service cannot be asked, the last answer is used however old it is, and a user never asked
+ * about is let through on the token's signature alone (as before this check existed): the gateway's APIs stay
+ * up through a tenant-service outage, and revocation resumes when it is back. Each such pass is logged.
+ */
+export class HttpSessionVerifier extends SessionVerifier {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly inFlight = new Map<string, Promise<SessionState | null | undefined>>();
+  private readonly now: () => number;
+  private readonly logger: Pick<Logger, 'warn'>;
+
+  constructor(private readonly options: HttpSessionVerifierOptions) {
+    super();
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? new Logger('SessionVerifier');
+  }
+
+  async check(principal: Principal, sessionVersion: number): Promise<void> {
+    const state = await this.stateOf(principal.subject);
+    if (state === undefined) return; // never known and not askable now: the signature decides
+    const reason = endedBecause(state, principal, sessionVersion);
+    if (reason) throw new InvalidCredentialsError(`token of ${principal.subject} no longer stands: ${reason}`);
+  }
+
+  /** The user's state; undefined when it cannot be had now and was never had. */
+  private async stateOf(subject: string): Promise<SessionState | null | undefined> {
+    const cached = this.cache.get(subject);
+    if (cached && this.now() - cached.fetchedAt < (this.options.ttlMs ?? 30_000)) return cached.state;
+    const pending = this.inFlight.get(subject);
+    if (pending) return pending;
+    const request = this.ask(subject).then(
+      (state) => {
+        this.remember(subject, { state, fetchedAt: this.now() });
+        return state;
+      },
+      (error: unknown) => {
+        this.logger.warn(
+          `cannot check the session of ${subject} (${error instanceof Error ? error.message : String(error)}); ${cached ? 'using the last answer' : 'the token’s signature decides'}`,
+        );
+        return cached?.state;
+      },
+    );
+    this.inFlight.set(subject, request);
+    try {
+      return await request;
+    } finally {
+      this.inFlight.delete(subject);
+    }
+  }
+
+  private async ask(subject: string): Promise<SessionState | null> {
+    const url = new URL(`/internal/v1/users/${encodeURIComponent(subject)}/session`, this.options.tenantUrl);
+    const response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000) });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`tenant service answered ${response.status}`);
+    }
+    const parsed = StateResponse.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) throw new Error('malformed session answer');
+    return parsed.data;
+  }
+
+  private remember(subject: string, entry: CacheEntry): void {
+    if (this.cache.size >= (this.options.maxEntries ?? 10_000)) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.delete(subject);
+    this.cache.set(subject, entry);
+  }
+}

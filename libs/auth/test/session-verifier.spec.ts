@@ -1,0 +1,121 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpSessionVerifier, InvalidCredentialsError, endedBecause, type Principal, type SessionState } from '../src';
+
+/** A stand-in for the tenant service's session endpoint: users by id, and a switch to make it fail. */
+async function startSessionStub() {
+  const users = new Map<string, SessionState>();
+  const calls: string[] = [];
+  let failing = false;
+  const server: Server = createServer((req, res) => {
+    calls.push(req.url ?? '');
+    const match = /^\/internal\/v1\/users\/([^/]+)\/session$/.exec(req.url ?? '');
+    if (failing || req.method !== 'GET' || !match) {
+      res.writeHead(failing ? 503 : 404);
+      res.end();
+      return;
+    }
+    const state = users.get(decodeURIComponent(match[1]));
+    if (!state) {
+      res.writeHead(404, { 'content-type': 'application/problem+json' });
+      res.end('{"status":404}');
+      return;
+    }
+    // Slow enough that concurrent checks overlap.
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(state));
+    }, 20);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    users,
+    calls,
+    fail: (value: boolean) => {
+      failing = value;
+    },
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+const alice: Principal = { subject: 'u-alice', role: 'user', tenantId: 'T1', address: 'alice@a.example', via: 'jwt' };
+
+describe('endedBecause', () => {
+  const state: SessionState = { role: 'user', tenantId: 'T1', sessionVersion: 2 };
+  it('lets a token stand only for the same user, role, tenant and session version', () => {
+    expect(endedBecause(state, alice, 2)).toBeUndefined();
+    expect(endedBecause(null, alice, 2)).toMatch(/no longer exists/);
+    expect(endedBecause({ ...state, role: 'admin' }, alice, 2)).toMatch(/role changed/);
+    expect(endedBecause({ ...state, tenantId: 'T2' }, alice, 2)).toMatch(/tenant changed/);
+    expect(endedBecause(state, alice, 1)).toMatch(/sessions were ended/);
+    const operator: Principal = { subject: 'op', role: 'operator', via: 'jwt' };
+    expect(endedBecause({ role: 'operator', tenantId: null, sessionVersion: 0 }, operator, 0)).toBeUndefined();
+  });
+});
+
+describe('HttpSessionVerifier against a real HTTP server', () => {
+  let stub: Awaited<ReturnType<typeof startSessionStub>>;
+  let clock: number;
+  const warnings: string[] = [];
+  const verifier = () => new HttpSessionVerifier({ tenantUrl: stub.url, ttlMs: 30_000, now: () => clock, logger: { warn: (m: string) => warnings.push(m) } });
+
+  beforeAll(async () => {
+    stub = await startSessionStub();
+  });
+  afterAll(() => stub.close());
+  beforeEach(() => {
+    clock = 1_000_000;
+    stub.calls.length = 0;
+    warnings.length = 0;
+    stub.fail(false);
+    stub.users.clear();
+    stub.users.set('u-alice', { role: 'user', tenantId: 'T1', sessionVersion: 0 });
+  });
+
+  it('passes a standing token and asks once per user within the cache time, concurrent checks sharing a request', async () => {
+    const sessions = verifier();
+    await Promise.all([sessions.check(alice, 0), sessions.check(alice, 0), sessions.check(alice, 0)]);
+    clock += 29_000;
+    await sessions.check(alice, 0);
+    expect(stub.calls).toEqual(['/internal/v1/users/u-alice/session']);
+  });
+
+  it('refuses the token once the user is deleted or signed out, after the cache time', async () => {
+    const sessions = verifier();
+    await sessions.check(alice, 0);
+    stub.users.set('u-alice', { role: 'user', tenantId: 'T1', sessionVersion: 1 });
+    await sessions.check(alice, 0); // still cached
+    clock += 30_000;
+    await expect(sessions.check(alice, 0)).rejects.toThrow(InvalidCredentialsError);
+    await sessions.check(alice, 1); // the token issued after the sign-out stands
+    stub.users.delete('u-alice');
+    clock += 30_000;
+    await expect(sessions.check(alice, 1)).rejects.toThrow(/no longer exists/);
+  });
+
+  it('refuses a token whose user now has another role', async () => {
+    stub.users.set('u-alice', { role: 'admin', tenantId: 'T1', sessionVersion: 0 });
+    await expect(verifier().check(alice, 0)).rejects.toThrow(/role changed/);
+  });
+
+  it('keeps the APIs up when the tenant service cannot answer: the last answer, or the signature alone, decides', async () => {
+    const sessions = verifier();
+    stub.fail(true);
+    await sessions.check(alice, 0); // never asked before: the signature decides
+    expect(warnings).toEqual([expect.stringMatching(/the token’s signature decides/)]);
+    stub.fail(false);
+    stub.users.delete('u-alice');
+    await expect(sessions.check(alice, 0)).rejects.toThrow(/no longer exists/); // the failure was not cached
+    stub.fail(true);
+    clock += 60_000;
+    await expect(sessions.check(alice, 0)).rejects.toThrow(/no longer exists/); // the last answer, however old
+    expect(warnings[1]).toMatch(/using the last answer/);
+  });
+
+  it('lets the signature decide when the tenant service is not there at all', async () => {
+    const sessions = new HttpSessionVerifier({ tenantUrl: 'http://127.0.0.1:9', logger: { warn: (m: string) => warnings.push(m) } });
+    await sessions.check(alice, 0);
+    expect(warnings).toHaveLength(1);
+  });
+});
