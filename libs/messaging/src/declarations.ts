@@ -126,7 +126,15 @@ function differs(wanted: object, actual: object): string[] {
     .map(([key]) => key);
 }
 
-/** Creates missing streams and updates changed ones. Safe to run at every boot, from every replica. */
+/**
+ * Creates missing streams and updates changed ones. Safe to run at every boot, from every replica.
+ *
+ * Subjects are only ever added: a stream keeps the subjects it has and gains the ones declared. During a
+ * rolling upgrade an older replica declares fewer subjects than a newer one (MAIL without `mail.feedback`,
+ * say); replacing the list would make the stream drop the newer subject, and every publish on it would fail
+ * with "no responders" until the last old replica is gone. Removing a subject is a deliberate operation
+ * (`nats stream edit`), not something a boot should do.
+ */
 export async function ensureStreams(jsm: JetStreamManager, specs: StreamSpec[]): Promise<StreamInfo[]> {
   const infos: StreamInfo[] = [];
   for (const spec of specs) {
@@ -136,6 +144,10 @@ export async function ensureStreams(jsm: JetStreamManager, specs: StreamSpec[]):
       info = await jsm.streams.info(spec.name);
     } catch (error) {
       if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
+    }
+    if (info) {
+      const have = info.config.subjects ?? [];
+      wanted.subjects = [...have, ...spec.subjects.filter((subject) => !have.includes(subject))];
     }
     if (!info) {
       infos.push(await jsm.streams.add(wanted));
