@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AuthUnavailableError } from './errors';
+import { LookupCache } from './lookup-cache';
 import { ROLES, type Principal } from './principal';
 import { parseApiKey } from './secrets';
 
@@ -39,8 +40,7 @@ interface CacheEntry {
  * Concurrent checks of one key share a request. An unreachable tenant service is an AuthUnavailableError.
  */
 export class HttpApiKeyVerifier extends ApiKeyVerifier {
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly inFlight = new Map<string, Promise<Principal | null>>();
+  private readonly cache: LookupCache<CacheEntry>;
   private readonly url: string;
   private readonly now: () => number;
 
@@ -48,6 +48,7 @@ export class HttpApiKeyVerifier extends ApiKeyVerifier {
     super();
     this.url = new URL('/internal/v1/api-keys/verify', options.tenantUrl).toString();
     this.now = options.now ?? Date.now;
+    this.cache = new LookupCache(options.maxEntries);
   }
 
   async verify(key: string): Promise<Principal | null> {
@@ -55,19 +56,12 @@ export class HttpApiKeyVerifier extends ApiKeyVerifier {
     const cacheKey = createHash('sha256').update(key).digest('base64url');
     const cached = this.cache.get(cacheKey);
     if (cached && cached.expiresAt > this.now()) return cached.principal;
-    const pending = this.inFlight.get(cacheKey);
-    if (pending) return pending;
-    const request = this.ask(key).then((principal) => {
+    return this.cache.shared(cacheKey, async () => {
+      const principal = await this.ask(key);
       const ttl = principal ? (this.options.positiveTtlMs ?? 60_000) : (this.options.negativeTtlMs ?? 10_000);
-      this.remember(cacheKey, { principal, expiresAt: this.now() + ttl });
+      this.cache.set(cacheKey, { principal, expiresAt: this.now() + ttl });
       return principal;
     });
-    this.inFlight.set(cacheKey, request);
-    try {
-      return await request;
-    } finally {
-      this.inFlight.delete(cacheKey);
-    }
   }
 
   private async ask(key: string): Promise<Principal | null> {
@@ -94,15 +88,5 @@ export class HttpApiKeyVerifier extends ApiKeyVerifier {
     if (!parsed.success) throw new AuthUnavailableError('tenant service gave a malformed API key answer', { cause: parsed.error });
     const { subject, role, tenantId, address } = parsed.data;
     return { subject, role, ...(tenantId !== undefined && { tenantId }), ...(address !== undefined && { address }), via: 'api-key' };
-  }
-
-  private remember(cacheKey: string, entry: CacheEntry): void {
-    // Bounded: drop the oldest entry (Map keeps insertion order) rather than grow without limit.
-    if (this.cache.size >= (this.options.maxEntries ?? 10_000)) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.delete(cacheKey);
-    this.cache.set(cacheKey, entry);
   }
 }

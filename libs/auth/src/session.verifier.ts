@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { InvalidCredentialsError } from './errors';
+import { LookupCache } from './lookup-cache';
 import { ROLES, type Principal, type Role } from './principal';
 
 /** The user as the tenant service knows them now: what a login token is checked against. */
@@ -59,8 +60,7 @@ interface CacheEntry {
  * up through a tenant-service outage, and revocation resumes when it is back. Each such pass is logged.
  */
 export class HttpSessionVerifier extends SessionVerifier {
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly inFlight = new Map<string, Promise<SessionState | null | undefined>>();
+  private readonly cache: LookupCache<CacheEntry>;
   private readonly now: () => number;
   private readonly logger: Pick<Logger, 'warn'>;
 
@@ -68,6 +68,7 @@ export class HttpSessionVerifier extends SessionVerifier {
     super();
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? new Logger('SessionVerifier');
+    this.cache = new LookupCache(options.maxEntries);
   }
 
   async check(principal: Principal, sessionVersion: number): Promise<void> {
@@ -81,26 +82,18 @@ export class HttpSessionVerifier extends SessionVerifier {
   private async stateOf(subject: string): Promise<SessionState | null | undefined> {
     const cached = this.cache.get(subject);
     if (cached && this.now() - cached.fetchedAt < (this.options.ttlMs ?? 30_000)) return cached.state;
-    const pending = this.inFlight.get(subject);
-    if (pending) return pending;
-    const request = this.ask(subject).then(
-      (state) => {
-        this.remember(subject, { state, fetchedAt: this.now() });
+    return this.cache.shared(subject, async () => {
+      try {
+        const state = await this.ask(subject);
+        this.cache.set(subject, { state, fetchedAt: this.now() });
         return state;
-      },
-      (error: unknown) => {
+      } catch (error) {
         this.logger.warn(
           `cannot check the session of ${subject} (${error instanceof Error ? error.message : String(error)}); ${cached ? 'using the last answer' : 'the token’s signature decides'}`,
         );
         return cached?.state;
-      },
-    );
-    this.inFlight.set(subject, request);
-    try {
-      return await request;
-    } finally {
-      this.inFlight.delete(subject);
-    }
+      }
+    });
   }
 
   private async ask(subject: string): Promise<SessionState | null> {
@@ -117,14 +110,5 @@ export class HttpSessionVerifier extends SessionVerifier {
     const parsed = StateResponse.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) throw new Error('malformed session answer');
     return parsed.data;
-  }
-
-  private remember(subject: string, entry: CacheEntry): void {
-    if (this.cache.size >= (this.options.maxEntries ?? 10_000)) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.delete(subject);
-    this.cache.set(subject, entry);
   }
 }
