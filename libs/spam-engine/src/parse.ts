@@ -150,12 +150,16 @@ export function decodeHeaderText(value: string): string {
 export function parseAddress(value: string | undefined): MailAddress | undefined {
   if (!value) return undefined;
   const decoded = decodeHeaderText(value);
-  const angle = /<([^<>]*)>/.exec(decoded);
+  // The angle address is read from the raw value, outside quoted strings: an encoded display name decodes to
+  // any text, `<partner@good.example>` included, and neither it nor a quoted `"Partner <p@good.example>"`
+  // may pass for the address. (Blanking keeps the offsets.)
+  const unquoted = value.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) => ' '.repeat(quoted.length));
+  const angle = /<([^<>]*)>/.exec(unquoted);
   let address: string;
   let name: string;
   if (angle) {
     address = angle[1].trim();
-    name = decoded.slice(0, angle.index).trim();
+    name = decodeHeaderText(value.slice(0, angle.index)).trim();
   } else {
     const bare = /[^\s<>"(),;:]+@[^\s<>"(),;:]+/.exec(decoded);
     address = bare ? bare[0] : decoded.trim();

@@ -90,6 +90,22 @@ describe('parseMessage decodes charsets', () => {
     expect(tokenize(m.text).slice(0, 4)).toEqual(['hi', 'bob', 'thanks', 'for']);
   });
 
+  it('reads the From address outside an encoded or quoted display name that holds another address', () => {
+    const b64 = (text: string) => `=?UTF-8?B?${Buffer.from(text).toString('base64')}?=`;
+    const from = (value: string) => parseMessage(`From: ${value}\r\nSubject: x\r\n\r\nhi`).from;
+    expect(from(`${b64('<partner@good.example>')} <spam@evil.example>`)).toEqual({
+      name: '<partner@good.example>',
+      address: 'spam@evil.example',
+      domain: 'evil.example',
+    });
+    expect(from(`${b64('Partner "x" <p@good.example>,')} <spam@evil.example>`)?.domain).toBe('evil.example');
+    expect(from('"Partner <p@good.example>" <spam@evil.example>')).toMatchObject({ name: 'Partner <p@good.example>', domain: 'evil.example' });
+    expect(from('"a \\" <b@c>" <spam@evil.example>')?.address).toBe('spam@evil.example');
+    // A list keeps its first address; a bare address and an encoded name in a comment still read as before.
+    expect(from('<first@one.example>, <second@two.example>')?.address).toBe('first@one.example');
+    expect(from(`plain@one.example (${b64('名前')})`)).toMatchObject({ address: 'plain@one.example', domain: 'one.example' });
+  });
+
   it('notes a multipart without boundary as a defect', () => {
     const m = parseMessage('Content-Type: multipart/mixed\r\n\r\nhello');
     expect(m.defects).toEqual(['missing-boundary']);
