@@ -37,6 +37,8 @@ export interface HttpSessionVerifierOptions {
   tenantUrl: string;
   /** How long an answer is used without asking again: a deletion or sign-out takes this long to bite here. */
   ttlMs?: number;
+  /** A cached answer that refuses a token is asked again when older than this (1 s). */
+  recheckMs?: number;
   timeoutMs?: number;
   maxEntries?: number;
   now?: () => number;
@@ -72,16 +74,27 @@ export class HttpSessionVerifier extends SessionVerifier {
   }
 
   async check(principal: Principal, sessionVersion: number): Promise<void> {
-    const state = await this.stateOf(principal.subject);
+    const ttl = this.options.ttlMs ?? 30_000;
+    let state = await this.stateOf(principal.subject, ttl);
     if (state === undefined) return; // never known and not askable now: the signature decides
-    const reason = endedBecause(state, principal, sessionVersion);
+    let reason = endedBecause(state, principal, sessionVersion);
+    if (reason) {
+      // A refusal read from the cache is asked again before it stands. A token with a newer session version
+      // than the cached answer (the login after a sign-out or a password change) proves the answer stale, so
+      // it is always asked; any other refusal at most once per `recheckMs`, so replayed dead tokens cannot
+      // flood the tenant service.
+      const newer = state !== null && sessionVersion > state.sessionVersion;
+      state = await this.stateOf(principal.subject, newer ? 0 : (this.options.recheckMs ?? 1_000));
+      if (state === undefined) return;
+      reason = endedBecause(state, principal, sessionVersion);
+    }
     if (reason) throw new InvalidCredentialsError(`token of ${principal.subject} no longer stands: ${reason}`);
   }
 
-  /** The user's state; undefined when it cannot be had now and was never had. */
-  private async stateOf(subject: string): Promise<SessionState | null | undefined> {
+  /** The user's state, from the cache when younger than `maxAgeMs`; undefined when never had and not askable now. */
+  private async stateOf(subject: string, maxAgeMs: number): Promise<SessionState | null | undefined> {
     const cached = this.cache.get(subject);
-    if (cached && this.now() - cached.fetchedAt < (this.options.ttlMs ?? 30_000)) return cached.state;
+    if (cached && this.now() - cached.fetchedAt < maxAgeMs) return cached.state;
     return this.cache.shared(subject, async () => {
       try {
         const state = await this.ask(subject);

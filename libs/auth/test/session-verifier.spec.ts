@@ -94,6 +94,28 @@ describe('HttpSessionVerifier against a real HTTP server', () => {
     await expect(sessions.check(alice, 1)).rejects.toThrow(/no longer exists/);
   });
 
+  it('takes the login after a sign-out at once: a newer session version than the cached answer is asked again', async () => {
+    const sessions = verifier();
+    await sessions.check(alice, 0);
+    stub.users.set('u-alice', { role: 'user', tenantId: 'T1', sessionVersion: 1 }); // signed out, logged in again
+    clock += 5_000;
+    await sessions.check(alice, 1);
+    await expect(sessions.check(alice, 0)).rejects.toThrow(/sessions were ended/); // the old token, from the fresh answer
+    expect(stub.calls).toHaveLength(2);
+  });
+
+  it('asks again about a refused token at most once a second (replayed dead tokens do not flood the tenant service)', async () => {
+    const sessions = verifier();
+    stub.users.delete('u-alice');
+    await expect(sessions.check(alice, 0)).rejects.toThrow(/no longer exists/);
+    for (let i = 0; i < 5; i++) await expect(sessions.check(alice, 0)).rejects.toThrow(/no longer exists/);
+    expect(stub.calls).toHaveLength(1);
+    clock += 1_000;
+    stub.users.set('u-alice', { role: 'user', tenantId: 'T1', sessionVersion: 0 }); // re-created (a new id in real life)
+    await sessions.check(alice, 0);
+    expect(stub.calls).toHaveLength(2);
+  });
+
   it('refuses a token whose user now has another role', async () => {
     stub.users.set('u-alice', { role: 'admin', tenantId: 'T1', sessionVersion: 0 });
     await expect(verifier().check(alice, 0)).rejects.toThrow(/role changed/);
