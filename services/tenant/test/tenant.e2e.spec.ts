@@ -195,6 +195,29 @@ describe('tenant service', () => {
     expect(refused.body).toMatchObject({ code: 'not-a-login' });
   });
 
+  it('API keys go with the admin who made them: deleting the admin revokes their keys and the keys those made', async () => {
+    const { id, admin } = await tenantWithAdmin(uniqueName('keyowner'));
+    const email = `admin2@${uniqueName('k').replaceAll('_', '-')}.example`;
+    const created = await http.post(`/v1/tenants/${id}/admins`).set(auth(operator)).send({ email, password: 'admin2-password' }).expect(201);
+    const leaving = await login(email, 'admin2-password');
+    const k1 = (await http.post(`/v1/tenants/${id}/api-keys`).set(auth(leaving)).send({ label: 'made by admin2' }).expect(201)).body as { key: string; id: string };
+    const k2 = (await http.post(`/v1/tenants/${id}/api-keys`).set('X-API-Key', k1.key).send({ label: 'made by its key' }).expect(201)).body as { key: string };
+    const kept = (await http.post(`/v1/tenants/${id}/api-keys`).set(auth(admin)).send({ label: 'made by the admin who stays' }).expect(201)).body as { key: string };
+    for (const key of [k1.key, k2.key, kept.key]) await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', key).expect(200);
+
+    await http.delete(`/v1/tenants/${id}/users/${(created.body as { id: string }).id}`).set(auth(admin)).expect(204);
+    await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', k1.key).expect(401);
+    await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', k2.key).expect(401);
+    await http.post('/internal/v1/api-keys/verify').send({ key: k2.key }).expect(401);
+    await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', kept.key).expect(200);
+    const listed = (await http.get(`/v1/tenants/${id}/api-keys`).set(auth(admin)).expect(200)).body as { label: string; revokedAt: string | null }[];
+    expect(listed.map((k) => [k.label, k.revokedAt !== null]).sort()).toEqual([
+      ['made by admin2', true],
+      ['made by its key', true],
+      ['made by the admin who stays', false],
+    ]);
+  });
+
   it('API keys: created once, verified by the internal endpoint, refused after revocation', async () => {
     const { id, admin } = await tenantWithAdmin(uniqueName('key'));
     const created = await http.post(`/v1/tenants/${id}/api-keys`).set(auth(admin)).send({ label: 'ci' }).expect(201);

@@ -33,6 +33,24 @@ export class EmailTakenError extends Error {
 
 const select = { id: true, email: true, role: true, tenantId: true, addressId: true, createdAt: true } as const;
 
+/**
+ * The API keys a user made, and the keys those keys made, go with the user: an admin who leaves must not keep
+ * the tenant's access through a key (a key acts with its maker's role). Each revocation is audited.
+ */
+async function revokeKeysMadeBy(tx: Tx, user: UserRecord, actor: Principal): Promise<void> {
+  const at = new Date();
+  let makers = [user.id];
+  for (let depth = 0; makers.length > 0 && depth < 32; depth++) {
+    const keys = await tx.apiKey.findMany({ where: { createdBy: { in: makers }, revokedAt: null }, select: { id: true, tenantId: true } });
+    if (keys.length === 0) return;
+    await tx.apiKey.updateMany({ where: { id: { in: keys.map((k) => k.id) } }, data: { revokedAt: at } });
+    for (const key of keys) {
+      await recordChange(tx, { actor, tenantId: key.tenantId, action: 'api-key.revoke', target: key.id, details: { reason: `its maker ${user.email} was deleted` } });
+    }
+    makers = keys.map((k) => `api-key:${k.id}`);
+  }
+}
+
 /** Admins appear in the snapshot of every domain of their tenant: those revisions move with them. */
 async function bumpTenantDomains(tx: Tx, tenantId: string | null): Promise<string[]> {
   if (!tenantId) return [];
@@ -96,6 +114,7 @@ export class UsersRepository {
       await tx.user.delete({ where: { id: user.id } });
       const domains = await bumpTenantDomains(tx, user.tenantId);
       await recordChange(tx, { actor, tenantId: user.tenantId, action: 'user.delete', target: user.email });
+      await revokeKeysMadeBy(tx, user, actor);
       return domains;
     });
   }
