@@ -212,7 +212,7 @@ describe('spam-filter end to end', () => {
 
     const tomorrow = new Date(Date.now() + 86_400_000);
     const period = tomorrow.getUTCDate() === 1 ? 'previous-month' : 'current-month';
-    const csv = await app.get(ReportsService).domainCsv(TENANT, DOMAIN, period, true, tomorrow);
+    const { csv } = await app.get(ReportsService).domainCsv(TENANT, DOMAIN, period, true, tomorrow);
     const total = csv.trimEnd().split('\r\n').find((l) => new RegExp(`^\\d{4}-\\d{2},${DOMAIN.replace('.', '\\.')},`).test(l));
     // received, spam, tagged, quarantined, deleted by block list, delivered by allow list (recipient copies)
     const [received, spam, tagged, quarantined, deleted, allowed] = (total ?? '').split(',').slice(2).map(Number);

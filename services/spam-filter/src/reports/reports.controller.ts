@@ -1,9 +1,20 @@
-import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@torii/auth';
 import { ProblemException } from '@torii/http';
 import type { ReportPeriod } from './reports.rules';
-import { ReportsService } from './reports.service';
+import { ReportsService, type ReportFile } from './reports.service';
+
+/** The part of Express's response we use (its types are not a dependency). */
+interface HeaderResponse {
+  setHeader(name: string, value: string): unknown;
+}
+
+/** The CSV, saved by a browser under the report's name (`Content-Disposition: attachment; filename=…`). */
+function download(res: HeaderResponse, report: ReportFile): string {
+  res.setHeader('Content-Disposition', report.disposition);
+  return report.csv;
+}
 
 function period(value: string | undefined): ReportPeriod {
   if (value === undefined || value === 'previous-month' || value === 'current-month') return value ?? 'previous-month';
@@ -20,15 +31,27 @@ export class ReportsController {
   @Header('Content-Type', 'text/csv; charset=utf-8')
   @ApiQuery({ name: 'period', enum: ['previous-month', 'current-month'], required: false })
   @ApiQuery({ name: 'addresses', description: '"true": add each address with mail after the domain lines', required: false })
-  domain(@Param('tenantId') tenantId: string, @Param('domain') domain: string, @Query('period') p?: string, @Query('addresses') addresses?: string): Promise<string> {
-    return this.reports.domainCsv(tenantId, domain, period(p), addresses === 'true');
+  async domain(
+    @Param('tenantId') tenantId: string,
+    @Param('domain') domain: string,
+    @Res({ passthrough: true }) res: HeaderResponse,
+    @Query('period') p?: string,
+    @Query('addresses') addresses?: string,
+  ): Promise<string> {
+    return download(res, await this.reports.domainCsv(tenantId, domain, period(p), addresses === 'true'));
   }
 
   @Get('addresses/:address/reports.csv')
   @Roles('admin', 'user')
   @Header('Content-Type', 'text/csv; charset=utf-8')
   @ApiQuery({ name: 'period', enum: ['previous-month', 'current-month'], required: false })
-  address(@Param('tenantId') tenantId: string, @Param('domain') domain: string, @Param('address') address: string, @Query('period') p?: string): Promise<string> {
-    return this.reports.addressCsv(tenantId, domain, address, period(p));
+  async address(
+    @Param('tenantId') tenantId: string,
+    @Param('domain') domain: string,
+    @Param('address') address: string,
+    @Res({ passthrough: true }) res: HeaderResponse,
+    @Query('period') p?: string,
+  ): Promise<string> {
+    return download(res, await this.reports.addressCsv(tenantId, domain, address, period(p)));
   }
 }

@@ -1,5 +1,5 @@
 import type { Resolution } from '../policy/policy.rules';
-import { counterIncrements, reportCsv, reportRange, retentionStart } from './reports.rules';
+import { counterIncrements, reportCsv, reportDisposition, reportRange, retentionStart } from './reports.rules';
 
 const entry = { id: 'e1', field: 'from-domain', match: 'exact', value: 'x.test' } as const;
 
@@ -55,5 +55,19 @@ describe('reportCsv', () => {
   it('is just the header and a zero total on the 1st of the month', () => {
     const csv = reportCsv('a@t.test', reportRange('current-month', new Date('2026-03-01T05:00:00Z')), []);
     expect(csv).toBe('period,scope,received,spam,tagged,quarantined,deleted_by_block_list,delivered_by_allow_list\r\n2026-03,a@t.test,0,0,0,0,0,0\r\n');
+  });
+});
+
+describe('reportDisposition', () => {
+  it('names the file after the scope and the month', () => {
+    expect(reportDisposition('t.test', '2026-02')).toBe('attachment; filename="t.test-2026-02.csv"');
+    expect(reportDisposition('a@t.test', '2026-03')).toBe('attachment; filename="a@t.test-2026-03.csv"');
+  });
+
+  it('keeps quotes, slashes and non-ASCII out of the quoted name, and gives the exact one in filename*', () => {
+    expect(reportDisposition('"a/b"@t.test', '2026-03')).toBe(`attachment; filename="_a_b_@t.test-2026-03.csv"; filename*=UTF-8''%22a%2Fb%22%40t.test-2026-03.csv`);
+    expect(reportDisposition("はな's@例え.jp", '2026-03')).toBe(
+      `attachment; filename="__'s@__.jp-2026-03.csv"; filename*=UTF-8''%E3%81%AF%E3%81%AA%27s%40%E4%BE%8B%E3%81%88.jp-2026-03.csv`,
+    );
   });
 });

@@ -86,3 +86,17 @@ export function reportCsv(scope: string, range: { from: Date; to: Date; month: s
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
+
+/**
+ * How a browser should save a report: `attachment; filename="<scope>-<YYYY-MM>.csv"` (the scope is the domain or
+ * the address; the month is the report's, so this month's and last month's files do not overwrite each other).
+ * A name with characters a quoted filename cannot carry safely (non-ASCII, `"`, `\`, `/`, `%`) has them as `_`
+ * there, and the exact name in `filename*` (RFC 6266), which browsers prefer.
+ */
+export function reportDisposition(scope: string, month: string): string {
+  const name = `${scope}-${month}.csv`;
+  const plain = name.replace(/[^\x20-\x7e]|["\\/%]/gu, '_');
+  if (plain === name) return `attachment; filename="${name}"`;
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${plain}"; filename*=UTF-8''${exact}`;
+}

@@ -1,9 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { PolicyService } from '../policy/policy.service';
 import { ReportsRepository } from './reports.repository';
-import { reportCsv, reportRange, retentionStart, type ReportPeriod } from './reports.rules';
+import { reportCsv, reportDisposition, reportRange, retentionStart, type ReportPeriod } from './reports.rules';
 
-/** SPAM15 CSV reports: the domain (and each address with mail), or one address. */
+/** A report as the API answers it: the CSV and its `Content-Disposition` (the name a browser saves it under). */
+export interface ReportFile {
+  csv: string;
+  disposition: string;
+}
+
+/**
+ * SPAM15 CSV reports: the domain (and each address with mail), or one address. Only the asking tenant's
+ * counters: those of the days it had the domain (a domain that moved tenants does not bring its history).
+ */
 @Injectable()
 export class ReportsService {
   constructor(
@@ -11,23 +20,24 @@ export class ReportsService {
     private readonly repository: ReportsRepository,
   ) {}
 
-  async domainCsv(tenantId: string, domain: string, period: ReportPeriod, perAddress: boolean, now = new Date()): Promise<string> {
+  async domainCsv(tenantId: string, domain: string, period: ReportPeriod, perAddress: boolean, now = new Date()): Promise<ReportFile> {
     const name = await this.policies.ownedDomain(tenantId, domain);
     await this.repository.prune(retentionStart(now));
     const range = reportRange(period, now);
-    let csv = reportCsv(name, range, await this.repository.rows(name, '', range.from, range.to));
+    let csv = reportCsv(name, range, await this.repository.rows(tenantId, name, '', range.from, range.to));
     if (perAddress) {
-      for (const address of await this.repository.addresses(name, range.from, range.to)) {
-        const part = reportCsv(address, range, await this.repository.rows(name, address, range.from, range.to));
+      for (const address of await this.repository.addresses(tenantId, name, range.from, range.to)) {
+        const part = reportCsv(address, range, await this.repository.rows(tenantId, name, address, range.from, range.to));
         csv += part.slice(part.indexOf('\r\n') + 2); // one header line for the whole file
       }
     }
-    return csv;
+    return { csv, disposition: reportDisposition(name, range.month) };
   }
 
-  async addressCsv(tenantId: string, domain: string, address: string, period: ReportPeriod, now = new Date()): Promise<string> {
+  async addressCsv(tenantId: string, domain: string, address: string, period: ReportPeriod, now = new Date()): Promise<ReportFile> {
     const owned = await this.policies.ownedAddress(tenantId, domain, address);
     const range = reportRange(period, now);
-    return reportCsv(owned.address, range, await this.repository.rows(owned.domain, owned.address, range.from, range.to));
+    const csv = reportCsv(owned.address, range, await this.repository.rows(tenantId, owned.domain, owned.address, range.from, range.to));
+    return { csv, disposition: reportDisposition(owned.address, range.month) };
   }
 }

@@ -44,7 +44,7 @@ export class ScoredRepository {
             deliveredByAllow: { increment: c.deliveredByAllow },
           };
           await tx.dailyCounter.upsert({
-            where: { day_domain_address: { day, domain: record.domain, address: c.address } },
+            where: { day_tenantId_domain_address: { day, tenantId: record.tenantId, domain: record.domain, address: c.address } },
             create: {
               day,
               domain: record.domain,
