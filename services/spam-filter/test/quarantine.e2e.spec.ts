@@ -201,6 +201,18 @@ describe('quarantine box end to end', () => {
     expect(none.body.total).toBe(0);
     const bySender = await api().get(`${box('frank')}/items`).query({ sender: 'NOBODY-HERE' }).set('Authorization', `Bearer ${admin}`).expect(200);
     expect(bySender.body.total).toBe(0);
+
+    // What the user types is literal text: `%` and `_` are not wildcards.
+    const percent = await send(withId(SPAM, 'q-pct@e2e', 'Save 50%_off today'), [`frank@${DOMAIN}`]);
+    await filed(percent.messageId, 1);
+    const search = async (query: Record<string, string>) =>
+      ((await api().get(`${box('frank')}/items`).query(query).set('Authorization', `Bearer ${admin}`).expect(200)).body as { items: { subject: string }[] }).items.map((i) => i.subject);
+    expect(await search({ sender: '%' })).toEqual([]);
+    expect(await search({ sender: '_' })).toEqual([]);
+    expect(await search({ subject: '50%_off' })).toEqual(['Save 50%_off today']);
+    expect(await search({ subject: '50_off' })).toEqual([]);
+    expect(await search({ subject: 'Save%today' })).toEqual([]);
+    expect(await search({ subject: 'back\\slash' })).toEqual([]);
   });
 
   it('warns once at 80% of the quota and bounces spam to the sender when the box is full', async () => {

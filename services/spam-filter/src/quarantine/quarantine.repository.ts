@@ -58,6 +58,14 @@ export type BoxRow = Prisma.QuarantineBoxGetPayload<object>;
 const TX = { timeout: 60_000, maxWait: 10_000 };
 
 /** The only file touching the quarantine tables. Locks: per address (quota) and per message (shared copy). */
+/**
+ * Prisma's `contains` becomes `LIKE '%…%'` without escaping, so `%` and `_` in what a user types would be
+ * wildcards (`sender=%` matched every item). Escaped with PostgreSQL's default LIKE escape, `\`.
+ */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 @Injectable()
 export class QuarantineRepository {
   constructor(private readonly db: PrismaService) {}
@@ -171,8 +179,8 @@ export class QuarantineRepository {
   async search(address: string, filter: SearchFilter, page: number, pageSize: number): Promise<{ items: ItemRow[]; total: number }> {
     const where: Prisma.QuarantineItemWhereInput = {
       address,
-      ...(filter.sender ? { sender: { contains: filter.sender, mode: 'insensitive' } } : {}),
-      ...(filter.subject ? { subject: { contains: filter.subject, mode: 'insensitive' } } : {}),
+      ...(filter.sender ? { sender: { contains: likeLiteral(filter.sender), mode: 'insensitive' } } : {}),
+      ...(filter.subject ? { subject: { contains: likeLiteral(filter.subject), mode: 'insensitive' } } : {}),
       ...(filter.from || filter.to ? { quarantinedAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lte: filter.to } : {}) } } : {}),
       ...(filter.minScore !== undefined || filter.maxScore !== undefined
         ? { scorePercent: { ...(filter.minScore !== undefined ? { gte: filter.minScore } : {}), ...(filter.maxScore !== undefined ? { lte: filter.maxScore } : {}) } }
