@@ -102,8 +102,7 @@ function headLines(message: Buffer): string[] {
 /** What delivery does to a tagged message: the Subject's bytes behind a tag, on top, with the trace headers. */
 function tagAndStamp(headers: HeaderBlock): void {
   const subject = headers.valueBytes('Subject')[0] ?? Buffer.alloc(0);
-  headers.remove('Subject');
-  headers.prepend('Subject', Buffer.concat([Buffer.from('[MEIWAKU!!] '), subject]));
+  headers.replace('Subject', Buffer.concat([Buffer.from('[MEIWAKU!!] '), subject]));
   headers.prepend('X-Torii-Spam-Check', '98.00%');
   stampDeliveryHeaders(headers, {
     authservId: 'mx.torii.test',
@@ -196,11 +195,27 @@ describe('HeaderRewriter with raw 8-bit headers (8BITMIME, SMTPUTF8)', () => {
     const source = message(Buffer.from('hi'), [Buffer.from('\r\nReceived-SPF: pass (earlier.example: ok) client-ip=198.51.100.1;')]);
     const out = await rewrite(source, tagAndStamp);
     const names = headLines(out).map((l) => l.slice(0, l.indexOf(':')));
-    expect(names.slice(0, 5)).toEqual(['Authentication-Results', 'Received-SPF', 'Received', 'X-Torii-Spam-Check', 'Subject']);
+    // The tagged Subject stays where the sender put it: nothing is reordered, only prepended.
+    expect(names).toEqual(['Authentication-Results', 'Received-SPF', 'Received', 'X-Torii-Spam-Check', 'From', 'X-Legacy', 'To', 'Subject', 'Received-SPF', 'MIME-Version', 'Content-Type']);
     expect(headLines(out).filter((l) => l.startsWith('Received-SPF:'))).toEqual([
       'Received-SPF: pass (mx.torii.test: domain of a@example.org designates\r\n 192.0.2.1 as permitted sender) client-ip=192.0.2.1;',
       'Received-SPF: pass (earlier.example: ok) client-ip=198.51.100.1;',
     ]);
+  });
+});
+
+describe('HeaderBlock.replace', () => {
+  const source = Buffer.from('Received: from a by b; Mon, 7 Dec 2026 10:00:00 +0000\r\nSubject: one\r\nX-A: 1\r\nsubject: two\r\n\r\nbody\r\n');
+
+  it('replaces the first instance where it stands, keeping its spelling; later instances stay', async () => {
+    const out = await rewrite(source, (h) => h.replace('Subject', '[SPAM] one'));
+    expect(headLines(out)).toEqual(['Received: from a by b; Mon, 7 Dec 2026 10:00:00 +0000', 'Subject: [SPAM] one', 'X-A: 1', 'subject: two']);
+    expect(bodyOf(out).toString()).toBe('body\r\n');
+  });
+
+  it('adds the header at the top when there is none', async () => {
+    const out = await rewrite(source, (h) => h.replace('X-B', 'new'));
+    expect(headLines(out)[0]).toBe('X-B: new');
   });
 });
 

@@ -61,6 +61,20 @@ export class HeaderBlock {
     this.headers.addFormatted(name, fold(line, 76, name.length + 2), 0);
   }
 
+  /**
+   * Replaces the value of the first instance of `name` where it stands (folded as `prepend` does), or adds it
+   * at the top when there is none. Other instances stay: an edit must not reorder a header block (a tagged
+   * Subject moved above the sender's `Received` lines would split the trace).
+   */
+  replace(name: string, value: string | Buffer): void {
+    const entry = this.headers.getList().find((e) => e.key === name.toLowerCase());
+    if (!entry) return this.prepend(name, value);
+    const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+    const original = entry.line.slice(0, entry.line.indexOf(':'));
+    entry.line = fold(`${original}: ${bytes.toString('latin1').replace(/[\r\n]/g, '')}`, 76, original.length + 2);
+    this.headers.changed = true;
+  }
+
   /** Adds an already formatted (possibly folded) header line at the top, e.g. a `Received:` trace. */
   prependLine(line: string): void {
     const name = line.slice(0, line.indexOf(':'));

@@ -49,9 +49,8 @@ export class MessageContent {
     for (const name of verdictHeaderNames(this.config.TORII_BRAND)) headers.remove(name);
     if (treatment.subjectTag) {
       // Bytes, not text: a raw 8-bit Subject must leave exactly as it came, after the tag.
-      const subject = taggedSubject(headers.valueBytes('Subject')[0], treatment.subjectTag);
-      headers.remove('Subject');
-      headers.prepend('Subject', subject);
+      // Replaced where it stands: moving it to the top would put it above the sender's trace fields.
+      headers.replace('Subject', taggedSubject(headers.valueBytes('Subject')[0], treatment.subjectTag));
     }
     for (const header of [...treatment.headers].reverse()) {
       headers.remove(header.name);
