@@ -205,9 +205,11 @@ describe('spam-filter end to end', () => {
   it('learns from feedback once per message, and reports counters as CSV', async () => {
     const [first] = await app.get(PrismaService).scoredMessage.findMany({ where: { domain: DOMAIN }, orderBy: { scoredAt: 'asc' }, take: 1 });
     const report = await api().post(`${base}/feedback`).set('Authorization', `Bearer ${admin}`).send({ messageId: first.messageId, kind: 'false-positive' }).expect(200);
-    expect(report.body).toMatchObject({ learned: 'ham', applied: true });
+    expect(report.body).toMatchObject({ learned: 'ham', applied: true, scoreBefore: expect.stringMatching(/^\d+\.\d\d%$/), scoreAfter: expect.stringMatching(/^\d+\.\d\d%$/) });
+    // A false positive never moves the score up (this message scores 100.00%, which one report does not undo).
+    expect(parseFloat(report.body.scoreAfter)).toBeLessThanOrEqual(parseFloat(report.body.scoreBefore));
     const again = await api().post(`${base}/feedback`).set('Authorization', `Bearer ${admin}`).send({ messageId: first.messageId, kind: 'false-positive' }).expect(200);
-    expect(again.body.applied).toBe(false);
+    expect(again.body).toMatchObject({ applied: false, learned: null, scoreBefore: report.body.scoreAfter, scoreAfter: report.body.scoreAfter });
     await api().post(`${base}/feedback`).set('Authorization', `Bearer ${admin}`).send({ messageId: 'NOPE', kind: 'false-negative' }).expect(404);
 
     const tomorrow = new Date(Date.now() + 86_400_000);

@@ -15,6 +15,11 @@ export interface FeedbackView {
   applied: boolean;
   /** When not applied: the earlier report that did teach. */
   earlier?: { kind: 'false-positive' | 'false-negative'; at: string };
-  /** The message's score for this tenant after learning. */
+  /**
+   * The message's score for this tenant just before this report: it may differ from the score it had when it
+   * arrived, since later reports and model updates move it too.
+   */
+  scoreBefore: string;
+  /** The message's score for this tenant after learning (the same as `scoreBefore` when nothing was learned). */
   scoreAfter: string;
 }

@@ -44,6 +44,8 @@ export class FeedbackService {
     }
     const label = kind === 'false-positive' ? 'ham' : 'spam';
     const { input } = engineInput(raw, record.input as unknown as StoredInput);
+    // The score now (earlier reports of other mail may have moved it since it arrived) and after this report.
+    const scoreBefore = this.models.score(tenantId, input).header;
     const applied = await this.feedback.record(tenantId, messageId, label, actor.subject);
     reports.inc({ kind, applied: String(applied) });
     if (!applied) {
@@ -54,7 +56,8 @@ export class FeedbackService {
         learned: null,
         applied: false,
         ...(earlier && { earlier: { kind: earlier.label === 'ham' ? 'false-positive' : 'false-negative', at: earlier.at.toISOString() } }),
-        scoreAfter: this.models.score(tenantId, input).header,
+        scoreBefore,
+        scoreAfter: scoreBefore,
       };
     }
     try {
@@ -64,6 +67,6 @@ export class FeedbackService {
       throw error;
     }
     await this.feedback.audit(actor, tenantId, name, messageId, kind);
-    return { messageId, learned: label, applied: true, scoreAfter: this.models.score(tenantId, input).header };
+    return { messageId, learned: label, applied: true, scoreBefore, scoreAfter: this.models.score(tenantId, input).header };
   }
 }
