@@ -67,7 +67,8 @@ export class AuthGuard implements CanActivate {
       case 'forbidden':
         throw new ProblemException({ status: HttpStatus.FORBIDDEN, code: 'forbidden', detail: `${principal.role === 'user' ? 'A' : 'An'} ${principal.role} may not do this.` });
       case 'not-found':
-        throw new ProblemException({ status: HttpStatus.NOT_FOUND });
+        // As for a resource that does not exist: nothing says that it does, for someone else.
+        throw new ProblemException({ status: HttpStatus.NOT_FOUND, code: 'not-found' });
     }
   }
 

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { HealthModule, HealthService, MetricsModule, PinoNestLogger, createLogger } from '@torii/telemetry';
 import { setupOpenApi, type OpenApiOptions } from './openapi';
 import { ProblemDetailsFilter } from './problem.filter';
+import { UnknownQueryInterceptor } from './query.interceptor';
 import { ZodValidationPipe } from './zod-validation.pipe';
 
 type HealthChecks = Parameters<typeof HealthModule.forRoot>[0];
@@ -39,8 +40,8 @@ class ServiceRootModule {}
 
 /**
  * Builds the Nest app the way every Torii service runs it, without listening: JSON logs, zod validation,
- * problem details, health and metrics, OpenAPI at /docs. Tests use it with supertest (`app.getHttpServer()`
- * after `app.init()`).
+ * no query parameter a route does not read, problem details, health and metrics, OpenAPI at /docs. Tests use
+ * it with supertest (`app.getHttpServer()` after `app.init()`).
  */
 export async function createServiceApp(options: ServiceAppOptions): Promise<NestExpressApplication> {
   const logger =
@@ -55,6 +56,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Nest
   app.useBodyParser('json');
   app.disable('x-powered-by');
   app.useGlobalPipes(new ZodValidationPipe());
+  app.useGlobalInterceptors(new UnknownQueryInterceptor());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   if (options.readiness && options.health !== false) {

@@ -13,6 +13,7 @@ describe('httpExceptionToProblem', () => {
       new ProblemException({ status: 409, code: 'address-limit-reached', detail: 'Ten at most.', extensions: { limit: 10 } }),
       { type: 'urn:torii:problem:address-limit-reached', title: 'Conflict', status: 409, code: 'address-limit-reached', detail: 'Ten at most.', limit: 10 },
     ],
+    ['a ProblemException without a code (it gets the status\'s)', new ProblemException({ status: 404 }), { type: 'about:blank', title: 'Not Found', status: 404, code: 'not-found' }],
   ])('maps %s', (_name, exception, expected) => expect(httpExceptionToProblem(exception, '/x')).toMatchObject({ type: 'about:blank', instance: '/x', ...expected }));
 });
 

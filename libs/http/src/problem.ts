@@ -66,7 +66,8 @@ export class ProblemException extends HttpException {
       status: this.getStatus(),
       ...(this.detail !== undefined && { detail: this.detail }),
       ...(instance !== undefined && { instance }),
-      ...(this.code !== undefined && { code: this.code }),
+      // Like every other answer, one without a precise code still has one clients can switch on: the status's.
+      code: this.code ?? statusCode(this.getStatus()),
     };
   }
 }

@@ -39,6 +39,11 @@ class AddressController {
     return { name };
   }
 
+  @Get('page')
+  page(@Query('limit') limit?: string, @Query('cursor') cursor?: string) {
+    return { limit, cursor };
+  }
+
   @Get('boom')
   boom() {
     throw new Error('database password is hunter2');
@@ -101,6 +106,37 @@ describe('createServiceApp', () => {
   it('refuses a query parameter a whole-query DTO does not know (a misspelt filter must not list everything)', async () => {
     const res = await request(app.getHttpServer()).get('/addresses?limit=5&limt=6').expect(400);
     expect(res.body.errors).toEqual([{ in: 'query', pointer: '/limt', detail: 'unknown query parameter' }]);
+  });
+
+  it('refuses a query parameter a route does not read, naming each (a filter the route lacks must not list everything)', async () => {
+    const none = await request(app.getHttpServer()).get('/addresses/by-name/ab?role=admin&foo=1').expect(400);
+    expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(none.body).toMatchObject({ status: 400, code: 'validation-failed' });
+    expect(none.body.errors).toEqual([
+      { in: 'query', pointer: '/role', detail: 'unknown query parameter' },
+      { in: 'query', pointer: '/foo', detail: 'unknown query parameter' },
+    ]);
+    await request(app.getHttpServer()).get('/addresses/page?limit=5&cursor=x').expect(200, { limit: '5', cursor: 'x' });
+    const misspelt = await request(app.getHttpServer()).get('/addresses/page?limit=5&perod=current-month').expect(400);
+    expect(misspelt.body.errors).toEqual([{ in: 'query', pointer: '/perod', detail: 'unknown query parameter' }]);
+    const escaped = await request(app.getHttpServer()).get('/addresses/page?a%2Fb=1').expect(400);
+    expect(escaped.body.errors).toEqual([{ in: 'query', pointer: '/a~1b', detail: 'unknown query parameter' }]);
+  });
+
+  it('refuses a query parameter given twice, on every kind of route', async () => {
+    for (const url of ['/addresses/page?limit=5&limit=6', '/addresses?limit=5&limit=6']) {
+      const res = await request(app.getHttpServer()).get(url).expect(400);
+      expect(res.body).toMatchObject({ code: 'validation-failed', errors: [{ in: 'query', pointer: '/limit', detail: expect.stringContaining('given more than once') }] });
+    }
+  });
+
+  it('checks health and metrics routes too, but not the API docs (plain Express routes) nor unknown routes', async () => {
+    const health = await request(app.getHttpServer()).get('/healthz?foo=1').expect(400);
+    expect(health.body.errors).toEqual([{ in: 'query', pointer: '/foo', detail: 'unknown query parameter' }]);
+    await request(app.getHttpServer()).get('/metrics?foo=1').expect(400);
+    await request(app.getHttpServer()).get('/docs?url=x').expect(200);
+    await request(app.getHttpServer()).get('/docs-json?v=1').expect(200);
+    await request(app.getHttpServer()).get('/nowhere?foo=1').expect(404);
   });
 
   it('answers a ProblemException with its stable code and extensions', async () => {
