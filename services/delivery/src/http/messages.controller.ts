@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, Roles, type Principal } from '@torii/auth';
+import { RecentMessagesQueryDto } from './messages.dto';
 import { MessagesService } from './messages.service';
 
 @Controller('v1')
@@ -13,11 +14,11 @@ export class MessagesController {
     return this.messages.status(principal, tenantId, messageId);
   }
 
-  /** The latest messages of a domain, newest first. */
+  /** The latest messages of a domain, newest first (no filter by state: finding held mail reads the list). */
   @Get('tenants/:tenantId/domains/:domain/messages')
   @Roles('operator', 'admin')
-  recent(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Param('domain') domain: string, @Query('limit') limit?: string) {
-    return this.messages.recent(principal, tenantId, domain, Number(limit ?? 50) || 50);
+  recent(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Param('domain') domain: string, @Query() query: RecentMessagesQueryDto) {
+    return this.messages.recent(principal, tenantId, domain, query.limit);
   }
 
   /**

@@ -1,8 +1,7 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '@torii/auth';
-import { ProblemException } from '@torii/http';
-import type { ReportPeriod } from './reports.rules';
+import { AddressReportQueryDto, DomainReportQueryDto } from './reports.dto';
 import { ReportsService, type ReportFile } from './reports.service';
 
 /** The part of Express's response we use (its types are not a dependency). */
@@ -16,11 +15,6 @@ function download(res: HeaderResponse, report: ReportFile): string {
   return report.csv;
 }
 
-function period(value: string | undefined): ReportPeriod {
-  if (value === undefined || value === 'previous-month' || value === 'current-month') return value ?? 'previous-month';
-  throw new ProblemException({ status: 400, code: 'bad-period', detail: 'period is previous-month or current-month' });
-}
-
 @ApiTags('spam reports')
 @Controller('v1/tenants/:tenantId/domains/:domain/spam')
 export class ReportsController {
@@ -29,29 +23,25 @@ export class ReportsController {
   @Get('reports.csv')
   @Roles('admin')
   @Header('Content-Type', 'text/csv; charset=utf-8')
-  @ApiQuery({ name: 'period', enum: ['previous-month', 'current-month'], required: false })
-  @ApiQuery({ name: 'addresses', description: '"true": add each address with mail after the domain lines', required: false })
   async domain(
     @Param('tenantId') tenantId: string,
     @Param('domain') domain: string,
     @Res({ passthrough: true }) res: HeaderResponse,
-    @Query('period') p?: string,
-    @Query('addresses') addresses?: string,
+    @Query() query: DomainReportQueryDto,
   ): Promise<string> {
-    return download(res, await this.reports.domainCsv(tenantId, domain, period(p), addresses === 'true'));
+    return download(res, await this.reports.domainCsv(tenantId, domain, query.period, query.addresses));
   }
 
   @Get('addresses/:address/reports.csv')
   @Roles('admin', 'user')
   @Header('Content-Type', 'text/csv; charset=utf-8')
-  @ApiQuery({ name: 'period', enum: ['previous-month', 'current-month'], required: false })
   async address(
     @Param('tenantId') tenantId: string,
     @Param('domain') domain: string,
     @Param('address') address: string,
     @Res({ passthrough: true }) res: HeaderResponse,
-    @Query('period') p?: string,
+    @Query() query: AddressReportQueryDto,
   ): Promise<string> {
-    return download(res, await this.reports.addressCsv(tenantId, domain, address, period(p)));
+    return download(res, await this.reports.addressCsv(tenantId, domain, address, query.period));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { canAccessTenant, type Principal } from '@torii/auth';
-import { ProblemException } from '@torii/http';
+import { ProblemException, ValidationProblemException } from '@torii/http';
 import { DirectoryCache } from '../directory/directory.cache';
 import { ScansRepository } from './scans.repository';
 import { unscannablePolicyOf } from './policy.rules';
@@ -46,26 +46,38 @@ export class DetectionsService {
 /** The longest range `…/detections` answers, in days: a year and a day (a leap year, the day before). */
 export const MAX_RANGE_DAYS = 367;
 
-/**
- * The days of `?from=&to=` (UTC, inclusive; default: the 30 days up to today). A day must be a real calendar
- * day from 1970 to 9999, `from` not after `to`, and the range at most MAX_RANGE_DAYS: else 400.
- */
-export function dayRange(from: string | undefined, to: string | undefined, now: Date): { fromDay: Date; toDay: Date } {
-  const toDay = parseDay(to ?? now.toISOString().slice(0, 10), 'to');
-  const fromDay = parseDay(from ?? new Date(toDay.getTime() - 30 * 86_400_000).toISOString().slice(0, 10), 'from');
-  if (fromDay > toDay) throw badRequest('from: must not be after to');
-  if ((toDay.getTime() - fromDay.getTime()) / 86_400_000 + 1 > MAX_RANGE_DAYS) throw badRequest(`from, to: at most ${MAX_RANGE_DAYS} days`);
-  return { fromDay, toDay };
-}
-
-function parseDay(value: string, name: string): Date {
+/** A real calendar day `YYYY-MM-DD` (UTC midnight) from 1970 on, else undefined. */
+export function parseDay(value: string): Date | undefined {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
-  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value || day.getUTCFullYear() < 1970) {
-    throw badRequest(`${name}: expected a day YYYY-MM-DD from 1970 on`);
-  }
+  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value || day.getUTCFullYear() < 1970) return undefined;
   return day;
 }
 
-function badRequest(detail: string): ProblemException {
-  return new ProblemException({ status: 400, title: 'Bad Request', detail });
+export const DAY_DETAIL = 'expected a day YYYY-MM-DD from 1970 on';
+
+/** What is wrong with a range of days, as `[parameter, detail]`: `from` after `to`, or longer than MAX_RANGE_DAYS. */
+export function rangeErrors(fromDay: Date, toDay: Date): [parameter: 'from' | 'to', detail: string][] {
+  if (fromDay > toDay) return [['from', 'must not be after to']];
+  if ((toDay.getTime() - fromDay.getTime()) / 86_400_000 + 1 > MAX_RANGE_DAYS) return [['from', `at most ${MAX_RANGE_DAYS} days before to`]];
+  return [];
+}
+
+/**
+ * The days of `?from=&to=` (UTC, inclusive; default: the 30 days up to today). A day must be a real calendar
+ * day from 1970 to 9999, `from` not after `to`, and the range at most MAX_RANGE_DAYS: else 400
+ * `validation-failed` naming the parameter. The query DTO checks the same when both are given; a default
+ * (today) can still make the range wrong, so it is checked again here.
+ */
+export function dayRange(from: string | undefined, to: string | undefined, now: Date): { fromDay: Date; toDay: Date } {
+  const toDay = to === undefined ? parseDay(now.toISOString().slice(0, 10)) : parseDay(to);
+  if (!toDay) throw badQuery('to', DAY_DETAIL);
+  const fromDay = parseDay(from ?? new Date(toDay.getTime() - 30 * 86_400_000).toISOString().slice(0, 10));
+  if (!fromDay) throw badQuery('from', DAY_DETAIL);
+  const [error] = rangeErrors(fromDay, toDay);
+  if (error) throw badQuery(...error);
+  return { fromDay, toDay };
+}
+
+function badQuery(parameter: 'from' | 'to', detail: string): ValidationProblemException {
+  return new ValidationProblemException([{ in: 'query', pointer: `/${parameter}`, detail }]);
 }
