@@ -195,6 +195,12 @@ describe('quarantine box end to end', () => {
     const backwards = await api().get(`${box('frank')}/items`).query({ from: '2026-12-02T00:00:00Z', to: '2026-12-01T00:00:00+09:00' }).set('Authorization', `Bearer ${admin}`).expect(400);
     expect(backwards.body.errors).toEqual([{ in: 'query', pointer: '/from', detail: 'must not be after to' }]);
     await api().get(`${box('frank')}/items`).query({ minScore: 50, maxScore: 50, from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }).set('Authorization', `Bearer ${admin}`).expect(200);
+    // Numbers as typed: an empty value, hex or exponent forms are not quietly read as numbers.
+    for (const query of [{ minScore: '' }, { minScore: '0x10' }, { maxScore: '1e1' }, { page: '1e1' }, { pageSize: '2.5' }]) {
+      const loose = await api().get(`${box('frank')}/items`).query(query).set('Authorization', `Bearer ${admin}`).expect(400);
+      expect(loose.body.errors).toEqual([expect.objectContaining({ in: 'query', pointer: `/${Object.keys(query)[0]}` })]);
+    }
+    await api().get(`${box('frank')}/items`).query({ minScore: '97.5', page: '1', pageSize: '10' }).set('Authorization', `Bearer ${admin}`).expect(200);
     const hit = await api().get(`${box('frank')}/items`).query({ subject: 'ブロック対象', minScore: 50 }).set('Authorization', `Bearer ${admin}`).expect(200);
     expect(hit.body.items.map((i: { subject: string }) => i.subject)).toEqual(['ブロック対象の件']);
     const none = await api().get(`${box('frank')}/items`).query({ subject: '存在しない' }).set('Authorization', `Bearer ${admin}`).expect(200);
@@ -453,6 +459,7 @@ describe('quarantine box end to end', () => {
     expect(paged.map((a) => a.id)).toEqual(all.map((a) => a.id));
     expect(all.map((a) => BigInt(a.id!))).toEqual([...all.map((a) => BigInt(a.id!))].sort((x, y) => (x > y ? -1 : x < y ? 1 : 0)));
     await api().get(`${spamBase}/audit?limit=0`).set('Authorization', `Bearer ${admin}`).expect(400);
+    await api().get(`${spamBase}/audit?limit=1e1`).set('Authorization', `Bearer ${admin}`).expect(400);
     await api().get(`${spamBase}/audit?before=abc`).set('Authorization', `Bearer ${admin}`).expect(400);
     const action = await api().get(`${spamBase}/audit?action=spam.nope`).set('Authorization', `Bearer ${admin}`).expect(400);
     expect(action.body.errors).toEqual([expect.objectContaining({ in: 'query', pointer: '/action' })]);

@@ -1,13 +1,13 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@torii/auth';
-import { createZodDto } from '@torii/http';
+import { createZodDto, queryInteger } from '@torii/http';
 import { z } from 'zod';
 import { SPAM_AUDIT_ACTIONS } from './audit.repository';
 import { AuditService, type AuditEntryView } from './audit.service';
 
 const AuditQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('entries per page (1–1000, default 100)'),
+  limit: queryInteger({ min: 1, max: 1000, fallback: 100 }).describe('entries per page (1–1000, default 100)'),
   before: z
     .string()
     .regex(/^[1-9][0-9]{0,17}$/, 'an entry id from an earlier page')

@@ -1,4 +1,4 @@
-import { createZodDto } from '@torii/http';
+import { createZodDto, queryInteger } from '@torii/http';
 import { z } from 'zod';
 import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from './quarantine.rules';
 
@@ -17,16 +17,21 @@ export class ReleaseQueryDto extends createZodDto(ReleaseQuerySchema) {}
 export const ForwardSchema = z.object({ to: z.email().describe('any address') });
 export class ForwardDto extends createZodDto(ForwardSchema) {}
 
-const num = z.coerce.number().finite();
+/** A score bound as typed in a query: `90`, `97.5`; not `''`, `0x10`, `1e1` (z.coerce.number would take them). */
+const scoreBound = z
+  .string()
+  .regex(/^\d{1,3}(\.\d{1,2})?$/, { message: 'expected a percentage such as 90 or 97.5' })
+  .transform(Number)
+  .pipe(z.number().min(0).max(100));
 export const SearchQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).default(1).describe('page number, from 1'),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50).describe('items per page (1–200, default 50)'),
+  page: queryInteger({ min: 1, max: 1_000_000, fallback: 1 }).describe('page number, from 1 (default 1)'),
+  pageSize: queryInteger({ min: 1, max: 200, fallback: 50 }).describe('items per page (1–200, default 50)'),
   sender: z.string().trim().min(1).max(320).optional().describe('contains, case-insensitive'),
   subject: z.string().trim().min(1).max(998).optional().describe('contains (decoded subject, any language)'),
   from: z.iso.datetime({ offset: true }).optional().describe('quarantined at or after (ISO 8601 with offset)'),
   to: z.iso.datetime({ offset: true }).optional().describe('quarantined at or before (ISO 8601 with offset)'),
-  minScore: num.min(0).max(100).optional().describe('spam score at least (0–100)'),
-  maxScore: num.min(0).max(100).optional().describe('spam score at most (0–100)'),
+  minScore: scoreBound.optional().describe('spam score at least (0–100, up to two decimals)'),
+  maxScore: scoreBound.optional().describe('spam score at most (0–100, up to two decimals)'),
 })
   // An inverted range matches nothing; say so rather than answer an empty page that looks like an empty box.
   .refine((q) => q.minScore === undefined || q.maxScore === undefined || q.minScore <= q.maxScore, { path: ['minScore'], message: 'must not be above maxScore' })
