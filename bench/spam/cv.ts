@@ -38,8 +38,11 @@ const features: FeatureOptions = { ...DEFAULT_FEATURE_OPTIONS };
 for (const f of listArg(args.features)) (features as unknown as Record<string, boolean>)[f] = true;
 for (const f of listArg(args['no-features'])) (features as unknown as Record<string, boolean>)[f] = false;
 const num = (k: string) => (typeof args[k] === 'string' ? { [k]: Number(args[k]) } : {});
-const train = { ...DEFAULT_TRAIN_OPTIONS, ...num('epochs'), ...num('eta'), ...num('l2'), ...num('bags'), ...num('nbBlend'), ...num('gramBits'), ...(typeof args.bits === 'string' ? { hashBits: Number(args.bits) } : {}) };
-const gramTrain = { ...train, hashBits: train.gramBits, nbBlend: 0 };
+const train: typeof DEFAULT_TRAIN_OPTIONS = { ...DEFAULT_TRAIN_OPTIONS, ...num('epochs'), ...num('eta'), ...num('l2'), ...num('bags'), ...num('nbBlend'), ...num('gramBits'), ...(typeof args.bits === 'string' ? { hashBits: Number(args.bits) } : {}) };
+// --loss hinge / --gram-loss hinge (round 7): a relaxed online SVM in the word / gram model; --gram-l2 X: the gram model's L2.
+if (args.loss === 'hinge') train.loss = 'hinge';
+if (typeof args.norm === 'string') train.normPower = Number(args.norm);
+const gramTrain = { ...train, hashBits: train.gramBits, nbBlend: 0, ...(args['gram-loss'] === 'hinge' ? { loss: 'hinge' as const } : {}), ...(typeof args['gram-l2'] === 'string' ? { l2: Number(args['gram-l2']) } : {}), normPower: typeof args['gram-norm'] === 'string' ? Number(args['gram-norm']) : train.gramNormPower };
 const seeds = listArg(args.seeds).map(Number);
 if (!seeds.length) seeds.push(42, 7);
 
@@ -120,7 +123,7 @@ if (subsetCol >= 0) {
     const { cal } = oof(olderIdx, seed);
     const gramFit = withGrams ? fitBuckets(olderIdx.map((i) => gramData[i]), { ...gramTrain, seed }) : undefined;
     const formFit = formMode ? fitLinear(olderIdx.map((i) => formExamples[i]), { ...formTrain, seed }) : undefined;
-    const margins = newerIdx.map((i) => cal.a[0] * fitted.margin(examples[i].names) + (gramFit ? cal.a[1] * margin(gramFit.weights, gramFit.bias, gramData[i].buckets) : 0) + (formFit ? cal.a[cal.a.length - 1] * formFit.margin(formExamples[i].names) : 0) + cal.b);
+    const margins = newerIdx.map((i) => cal.a[0] * fitted.margin(examples[i].names) + (gramFit ? cal.a[1] * margin(gramFit.weights, gramFit.bias, gramData[i].buckets, gramTrain.normPower) : 0) + (formFit ? cal.a[cal.a.length - 1] * formFit.margin(formExamples[i].names) : 0) + cal.b);
     const s = summarise(margins.map((x) => sigmoid(x)), ys);
     driftRows.push({ auc: auc(margins, ys), c01: caughtAtHamShare(margins, ys, 0.001), c90: s.at90.caught, f90: s.at90.flagged, c100: s.at100.caught });
     if (driftSeeds.length > 1) console.log(`  drift seed ${seed}: ${line(driftRows[driftRows.length - 1])}`);
@@ -131,5 +134,5 @@ if (subsetCol >= 0) {
 const pc = (k: string) => (mean(k) * 100).toFixed(2);
 const on = Object.entries(features).filter(([, v]) => v).map(([k]) => k).join(',');
 console.log(
-  `${formMode ? `form:${formMode} l2 ${formTrain.l2} ` : ''}[${on}] e${train.epochs} eta${train.eta} l2 ${train.l2} b${train.hashBits}${withGrams ? ` grams b${train.gramBits}` : ''} bags${train.bags} nb${train.nbBlend} | auc ${mean('auc').toFixed(5)} c01 ${pc('c01')} c05 ${pc('c05')} at90 ${pc('c90')}/${pc('f90')} at100 ${pc('c100')}/${pc('f100')}${drift}`,
+  `${formMode ? `form:${formMode} l2 ${formTrain.l2} ` : ''}${train.loss === 'hinge' ? 'loss:hinge ' : ''}${train.normPower !== undefined ? `word-norm ${train.normPower} ` : ''}${gramTrain.loss === 'hinge' ? `gram-loss:hinge l2 ${gramTrain.l2} ` : ''}${withGrams ? `gram-norm ${gramTrain.normPower} ` : ''}[${on}] e${train.epochs} eta${train.eta} l2 ${train.l2} b${train.hashBits}${withGrams ? ` grams b${train.gramBits}` : ''} bags${train.bags} nb${train.nbBlend} | auc ${mean('auc').toFixed(5)} c01 ${pc('c01')} c05 ${pc('c05')} at90 ${pc('c90')}/${pc('f90')} at100 ${pc('c100')}/${pc('f100')}${drift}`,
 );

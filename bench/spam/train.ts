@@ -14,7 +14,7 @@ if (typeof args.manifest !== 'string' || typeof args.root !== 'string') {
   process.exit(2);
 }
 const out = typeof args.out === 'string' ? args.out : join(__dirname, '..', '..', 'libs', 'spam-engine', 'model', 'model.json');
-const version = typeof args.version === 'string' ? args.version : 'sa-2002-lr5';
+const version = typeof args.version === 'string' ? args.version : 'sa-2002-lr6';
 const options = {
   ...DEFAULT_TRAIN_OPTIONS,
   ...(typeof args.epochs === 'string' ? { epochs: Number(args.epochs) } : {}),

@@ -226,6 +226,38 @@ describe('model file', () => {
     expect(new SpamEngine(back).score(msg).probability).toBe(new SpamEngine(model).score(msg).probability);
   });
 
+  it('keeps the gram model\'s normPower, and a file without one (before sa-2002-lr6) scores with unit length', () => {
+    expect(shipped.grams?.normPower).toBe(0.4);
+    const path = join(dir, 'p.json');
+    saveModel(shipped, path);
+    expect(loadModel(path).grams?.normPower).toBe(0.4);
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    delete json.grams.normPower;
+    writeFileSync(path, JSON.stringify(json));
+    const old = loadModel(path);
+    expect(old.grams?.normPower).toBeUndefined();
+    const grams = extractFeatures({ message: fixture('spam-en.eml') }).grams as Uint32Array;
+    const raw = (power: number) => {
+      let s = 0;
+      for (let i = 0; i < grams.length; i++) s += (shipped.grams as { weights: Float32Array }).weights[grams[i] & shipped.gramMask];
+      return (shipped.grams?.bias ?? 0) + s / Math.pow(Math.max(grams.length, 64), power);
+    };
+    expect(shipped.gramMargin(grams)).toBeCloseTo(raw(0.4), 9);
+    expect(old.gramMargin(grams)).toBeCloseTo(raw(0.5), 9);
+    json.grams.normPower = 3;
+    writeFileSync(path, JSON.stringify(json));
+    expect(() => loadModel(path)).toThrow(ModelFormatError);
+  });
+
+  it('learn() moves the gram margin by about the learning rate whatever its normPower', () => {
+    const model = shipped.clone();
+    const f = extractFeatures({ message: fixture('ham-en.eml') });
+    const before = model.gramMargin(f.grams);
+    new SpamEngine(model).learn(f, 'spam');
+    const error = 1 - sigmoid(before);
+    expect(model.gramMargin(f.grams) - before).toBeCloseTo(model.meta.learningRate * error, 1);
+  });
+
   it('reload swaps in a new model and keeps the old one when the file is bad', () => {
     const good = join(dir, 'good.json');
     const bad = join(dir, 'bad.json');

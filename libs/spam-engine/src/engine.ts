@@ -1,7 +1,7 @@
 import { formatPercent, sigmoid, toPercent } from './calibration';
 import { extractFeatures, FORM_AT, type Features } from './features';
 import { DEFAULT_GRAM_OPTIONS } from './grams';
-import { DEFAULT_MODEL_PATH, featureValue, loadModel, SpamModel } from './model';
+import { DEFAULT_MODEL_PATH, featureValue, featureValuePow, loadModel, SpamModel } from './model';
 import { ModelDelta, type OverlayOptions, DEFAULT_OVERLAY } from './overlay';
 import type { Label, MessageInput } from './types';
 
@@ -212,7 +212,11 @@ export class SpamEngine {
     const g = model.grams;
     if (g && features.grams?.length) {
       const gramError = LABEL_VALUE[label] - sigmoid(model.gramMargin(features.grams));
-      const gramStep = model.meta.learningRate * gramError * featureValue(features.grams.length);
+      // The gram margin moves by about learningRate whatever its normalisation (GramWeights.normPower).
+      const n = features.grams.length;
+      const v0 = featureValue(n);
+      const v = featureValuePow(n, g.normPower);
+      const gramStep = model.meta.learningRate * gramError * ((v0 * v0) / v);
       for (let i = 0; i < features.grams.length; i++) g.weights[features.grams[i] & model.gramMask] += gramStep;
       g.bias += BIAS_STEP * gramError;
     }

@@ -4,6 +4,7 @@ export { cleanSubject, DEFAULT_FEATURE_OPTIONS, extractFeatures, FORM_AT, FORM_F
 export {
   DEFAULT_MODEL_PATH,
   featureValue,
+  featureValuePow,
   MIN_NORM,
   FEATURE_VERSION,
   hashFeature,

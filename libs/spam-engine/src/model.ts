@@ -31,6 +31,11 @@ export interface GramWeights {
   hashBits: number;
   weights: Float32Array;
   bias: number;
+  /**
+   * Each gram's value is 1/max(n, MIN_NORM)^normPower (n = the message's distinct grams). Absent: 0.5, unit length
+   * (models before sa-2002-lr6). 0.4 since round 7: a longer message's grams speak a little louder.
+   */
+  normPower?: number;
 }
 
 export interface ModelMeta {
@@ -62,7 +67,7 @@ export interface SerializedModel {
   /** base64 of little-endian Float32 weights, same order. */
   values: string;
   /** The character-gram model, stored the same way. */
-  grams?: { hashBits: number; bias: number; indices: string; values: string };
+  grams?: { hashBits: number; bias: number; normPower?: number; indices: string; values: string };
 }
 
 function packWeights(weights: Float32Array): { indices: string; values: string } {
@@ -103,6 +108,11 @@ export const MIN_NORM = 64;
 
 export function featureValue(n: number): number {
   return n ? 1 / Math.sqrt(Math.max(n, MIN_NORM)) : 0;
+}
+
+/** featureValue with another power: 1/max(n, MIN_NORM)^power (power 0.5 or absent: featureValue itself). */
+export function featureValuePow(n: number, power: number | undefined): number {
+  return power === undefined || power === 0.5 ? featureValue(n) : n ? 1 / Math.pow(Math.max(n, MIN_NORM), power) : 0;
 }
 
 /** FNV-1a over UTF-16 code units. */
@@ -187,7 +197,7 @@ export class SpamModel {
     if (!grams.length) return g.bias;
     let s = 0;
     for (let i = 0; i < grams.length; i++) s += g.weights[grams[i] & this.gramMask];
-    return g.bias + s * featureValue(grams.length);
+    return g.bias + s * featureValuePow(grams.length, g.normPower);
   }
 
   /**
@@ -221,7 +231,7 @@ export class SpamModel {
       calibration: { ...this.calibration },
       meta: { ...this.meta },
       ...packWeights(this.weights),
-      ...(this.grams ? { grams: { hashBits: this.grams.hashBits, bias: this.grams.bias, ...packWeights(this.grams.weights) } } : {}),
+      ...(this.grams ? { grams: { hashBits: this.grams.hashBits, bias: this.grams.bias, ...(this.grams.normPower !== undefined ? { normPower: this.grams.normPower } : {}), ...packWeights(this.grams.weights) } } : {}),
     };
   }
 
@@ -237,7 +247,9 @@ export class SpamModel {
     let grams: GramWeights | undefined;
     if (m.grams) {
       if (!Number.isFinite(m.grams.bias)) throw new ModelFormatError('bad gram bias');
-      grams = { hashBits: m.grams.hashBits, bias: m.grams.bias, weights: unpackWeights(m.grams.hashBits, m.grams.indices, m.grams.values) };
+      const p = m.grams.normPower;
+      if (p !== undefined && !(typeof p === 'number' && p > 0 && p <= 1)) throw new ModelFormatError('bad gram normPower');
+      grams = { hashBits: m.grams.hashBits, bias: m.grams.bias, weights: unpackWeights(m.grams.hashBits, m.grams.indices, m.grams.values), ...(p !== undefined ? { normPower: p } : {}) };
     }
     return new SpamModel(m.hashBits as number, weights, m.bias as number, { ...m.calibration }, { ...(m.meta as ModelMeta) }, grams);
   }
