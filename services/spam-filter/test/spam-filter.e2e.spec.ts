@@ -333,4 +333,20 @@ describe('spam-filter end to end', () => {
     expect(value(/^torii_spam_model_info\{[^}]*version="[^"]+"[^}]*\} (\d+)/m)).toBe(1);
     expect(value(/^torii_spam_score_seconds_count (\d+)/m)).toBeGreaterThanOrEqual(scored);
   });
+
+  it('puts a domain back on the defaults with DELETE …/policy (audited; address overrides stay)', async () => {
+    const settings = { threshold: '90', action: 'tag', tag: '[SPAM!!]', priority: 'address-first' };
+    await api().put(`${base}/policy`).set('Authorization', `Bearer ${admin}`).send(settings).expect(200);
+    await api().put(`${base}/addresses/carol@${DOMAIN}/policy`).set('Authorization', `Bearer ${admin}`).send({ action: 'quarantine' }).expect(200);
+    expect((await api().get(`${base}/policy`).set('Authorization', `Bearer ${admin}`).expect(200)).body.isDefault).toBe(false);
+    await api().delete(`${base}/policy`).set('Authorization', `Bearer ${bobToken}`).expect(403);
+    const reset = await api().delete(`${base}/policy`).set('Authorization', `Bearer ${admin}`).expect(200);
+    expect(reset.body).toMatchObject({ domain: DOMAIN, isDefault: true });
+    expect((await api().get(`${base}/policy`).set('Authorization', `Bearer ${admin}`).expect(200)).body).toEqual(reset.body);
+    await api().delete(`${base}/policy`).set('Authorization', `Bearer ${admin}`).expect(200); // nothing left to remove: the same answer
+    const audit = (await api().get(`${base}/audit?action=spam.domain-policy.reset`).set('Authorization', `Bearer ${admin}`).expect(200)).body as unknown[];
+    expect(audit).toHaveLength(1);
+    expect((await api().get(`${base}/addresses/carol@${DOMAIN}/policy`).set('Authorization', `Bearer ${admin}`).expect(200)).body.overrides).toMatchObject({ action: 'quarantine' });
+    await api().put(`${base}/policy`).set('Authorization', `Bearer ${admin}`).send(settings).expect(200);
+  });
 });

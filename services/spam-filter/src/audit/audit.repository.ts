@@ -4,6 +4,7 @@ import { Prisma, type Tx } from '../db/prisma.service';
 /** Every action the spam audit log records; `GET …/spam/audit?action=` takes one of these. */
 export const SPAM_AUDIT_ACTIONS = [
   'spam.domain-policy.set',
+  'spam.domain-policy.reset',
   'spam.address-policy.set',
   'spam.allow-list.add',
   'spam.allow-list.remove',

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, type Principal } from '@torii/auth';
 import { ApiProblemResponse } from '@torii/http';
 import { notFound } from '../problems';
@@ -33,6 +33,12 @@ export class DomainPolicyController {
   @Put('policy')
   set(@Param('tenantId') tenantId: string, @Param('domain') domain: string, @Body() body: DomainPolicyDto, @CurrentPrincipal() actor: Principal): Promise<DomainPolicyView> {
     return this.policies.setDomainPolicy(tenantId, domain, body, actor);
+  }
+
+  @Delete('policy')
+  @ApiOperation({ summary: 'Back to the defaults: removes the domain policy (isDefault: true again); address overrides and lists stay' })
+  reset(@Param('tenantId') tenantId: string, @Param('domain') domain: string, @CurrentPrincipal() actor: Principal): Promise<DomainPolicyView> {
+    return this.policies.resetDomainPolicy(tenantId, domain, actor);
   }
 
   @Get('lists/:list')

@@ -100,6 +100,15 @@ export class PolicyRepository {
     });
   }
 
+  /** Back to the defaults: the domain's own policy row goes (isDefault again). False when there was none. */
+  async resetDomainSettings(tenantId: string, domain: string, actor: Actor): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.domainPolicy.deleteMany({ where: { domain } });
+      if (count) await recordChange(tx, { actor, tenantId, domain, action: 'spam.domain-policy.reset', target: domain });
+      return count > 0;
+    });
+  }
+
   async putAddressSettings(tenantId: string, domain: string, address: string, settings: AddressSettings, actor: Actor): Promise<void> {
     const data = { threshold: settings.threshold ?? null, action: settings.action ?? null, tag: settings.tag ?? null };
     await this.db.$transaction(async (tx) => {

@@ -58,6 +58,13 @@ export class PolicyService {
     return { domain: name, ...settings, isDefault: false, subscribed: await this.subscribed(name) };
   }
 
+  /** Removes the domain's own settings: the defaults apply again (address overrides and lists stay). */
+  async resetDomainPolicy(tenantId: string, domain: string, actor: Principal): Promise<DomainPolicyView> {
+    const name = await this.ownedDomain(tenantId, domain);
+    await this.repository.resetDomainSettings(tenantId, name, actor);
+    return { domain: name, ...DEFAULT_DOMAIN_SETTINGS, isDefault: true, subscribed: await this.subscribed(name) };
+  }
+
   /** Settings may be made ahead of the subscription; the answer says whether they act now. */
   private async subscribed(domain: string): Promise<boolean> {
     return (await this.directory.lookup(domain))?.services?.spam?.subscribed === true;
