@@ -138,6 +138,28 @@ describe('learning', () => {
     expect(merged.meta.version).toContain('merged');
   });
 
+  it('with a quorum, one tenant alone moves no shared weight; tenants that agree do', () => {
+    const engine = new SpamEngine(shipped);
+    const tenant = () => {
+      const delta = ModelDelta.for(shipped);
+      for (let i = 0; i < 50; i++) engine.learnDelta(delta, spam, 'ham');
+      return delta;
+    };
+    const [a, b, c] = [tenant(), tenant(), tenant()];
+    const options = { maxWeight: 1, minTenants: 10, minAgreeing: 3 };
+    const alone = mergeDeltas(shipped, [a, ModelDelta.for(shipped), ModelDelta.for(shipped)], options);
+    expect(Buffer.from(alone.weights.buffer).equals(Buffer.from(shipped.weights.buffer))).toBe(true);
+    expect(new SpamEngine(alone).score(spam).logOdds).toBe(engine.score(spam).logOdds);
+    expect(new SpamEngine(mergeDeltas(shipped, [a, b], options)).score(spam).logOdds).toBe(engine.score(spam).logOdds);
+    const agreed = mergeDeltas(shipped, [a, b, c], options);
+    expect(new SpamEngine(agreed).score(spam).logOdds).toBeLessThan(engine.score(spam).logOdds);
+    // A third tenant pushing the other way breaks the quorum on the keys it touches.
+    const other = ModelDelta.for(shipped);
+    for (let i = 0; i < 50; i++) engine.learnDelta(other, spam, 'spam');
+    const split = mergeDeltas(shipped, [a, b, other], options);
+    expect(new SpamEngine(split).score(spam).logOdds).toBe(engine.score(spam).logOdds);
+  });
+
   it('a delta survives JSON', () => {
     const engine = new SpamEngine(shipped);
     const delta = ModelDelta.for(shipped);

@@ -88,24 +88,38 @@ export interface MergeOptions {
   maxWeight: number;
   /** The average divides by at least this many tenants: one tenant alone moves a weight by ≤ maxWeight/minTenants. */
   minTenants: number;
+  /**
+   * A shared weight moves only where at least this many tenants pushed it the way the sum goes (default 1). With
+   * 2 or more, one tenant alone changes nothing that other tenants see, however many reports it files: its
+   * corrections act for itself only (its own delta).
+   */
+  minAgreeing?: number;
 }
 
 /**
  * Folds tenants' deltas into a new shared model (the "aggregated" learning of SPAM14). The mean of clamped
  * deltas over max(tenants, minTenants) means a single tenant, however many reports it files, shifts any
- * shared weight by at most maxWeight/minTenants.
+ * shared weight by at most maxWeight/minTenants; with `minAgreeing` ≥ 2 it shifts none on its own.
  */
 export function mergeDeltas(base: SpamModel, deltas: readonly ModelDelta[], options: MergeOptions = { maxWeight: 1, minTenants: 10 }): SpamModel {
   const merged = base.clone();
   const sums = new Map<number, number>();
+  const up = new Map<number, number>();
+  const down = new Map<number, number>();
   for (const delta of deltas) {
     if (delta.hashBits !== base.hashBits) throw new ModelFormatError(`delta hashBits ${delta.hashBits} ≠ model ${base.hashBits}`);
-    for (const [k, v] of delta.weights) sums.set(k, (sums.get(k) ?? 0) + Math.max(-options.maxWeight, Math.min(options.maxWeight, v)));
+    for (const [k, v] of delta.weights) {
+      sums.set(k, (sums.get(k) ?? 0) + Math.max(-options.maxWeight, Math.min(options.maxWeight, v)));
+      if (v > 0) up.set(k, (up.get(k) ?? 0) + 1);
+      else if (v < 0) down.set(k, (down.get(k) ?? 0) + 1);
+    }
   }
   const divisor = Math.max(deltas.length, options.minTenants);
+  const quorum = options.minAgreeing ?? 1;
   // Keys past the word model's size are the gram model's buckets (SpamModel.gramDeltaKeys).
   const size = merged.weights.length;
   for (const [k, s] of sums) {
+    if (((s > 0 ? up.get(k) : down.get(k)) ?? 0) < quorum) continue;
     if (k < size) merged.weights[k] += s / divisor;
     else if (merged.grams && k - size < merged.grams.weights.length) merged.grams.weights[k - size] += s / divisor;
   }

@@ -21,6 +21,11 @@ export const spamFilterConfigSchema = z.object({
   /** mergeDeltas: fewer tenants than this count as this many, so one tenant moves the shared model little. */
   FEEDBACK_MIN_TENANTS: positiveInt(10),
   /**
+   * mergeDeltas: a shared weight moves only where at least this many tenants' reports pushed it the same way, so
+   * one tenant alone changes nothing for the others (its reports still correct its own scores at once). 1: any.
+   */
+  FEEDBACK_MIN_AGREEING: positiveInt(3),
+  /**
    * How often reports by mail whose event never came are looked for (their sidecar under `feedback/` older than
    * FEEDBACK_SWEEP_GRACE) and learned from; 0 turns the sweep off.
    */

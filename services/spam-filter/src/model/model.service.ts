@@ -107,7 +107,7 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
   private remerge(): void {
     for (const [tenantId, delta] of this.deltas) if (!delta.fits(this.base)) this.deltas.delete(tenantId);
     const deltas = [...this.deltas.values()];
-    const shared = deltas.length ? mergeDeltas(this.base, deltas, { maxWeight: 1, minTenants: this.config.FEEDBACK_MIN_TENANTS }) : this.base;
+    const shared = deltas.length ? mergeDeltas(this.base, deltas, { maxWeight: 1, minTenants: this.config.FEEDBACK_MIN_TENANTS, minAgreeing: this.config.FEEDBACK_MIN_AGREEING }) : this.base;
     this.engine.use(shared);
   }
 
