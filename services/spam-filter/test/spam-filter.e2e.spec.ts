@@ -300,6 +300,13 @@ describe('spam-filter end to end', () => {
       expect(r).toEqual({ feature: expect.any(String), kind: expect.stringMatching(/^(token|rule|fixed)$/), logOdds: expect.any(Number), description: expect.any(String) });
     }
     expect(seen.body.reasons.spam[0].logOdds).toBeGreaterThan(0);
+    // The evidence adds up: the shown reasons plus the rest (the model's starting point, weaker evidence) are the
+    // log-odds behind the score.
+    const { balance } = seen.body as { balance: { logOdds: number; shown: number; rest: number } };
+    const shown = [...seen.body.reasons.spam, ...seen.body.reasons.ham].reduce((sum: number, r: { logOdds: number }) => sum + r.logOdds, 0);
+    expect(balance.shown).toBeCloseTo(shown, 2);
+    expect(balance.shown + balance.rest).toBeCloseTo(balance.logOdds, 2);
+    expect(balance.logOdds).toBeGreaterThan(Math.log(0.99995 / 0.00005)); // shown as 100.00%
     expect(seen.body.rules).toEqual(expect.any(Array));
     expect(seen.body.recipients).toEqual(
       expect.arrayContaining([

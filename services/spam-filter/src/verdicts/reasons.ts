@@ -15,6 +15,8 @@ export interface StoredReasons {
   ham: ReasonView[];
   /** Every rule that fired, also those too weak to be among the reasons. */
   rules: string[];
+  /** The log-odds behind the score (score = 1 / (1 + e^−logOdds)); absent in rows scored before it was kept. */
+  logOdds?: number;
 }
 
 export function storedReasons(verdict: EngineVerdict): StoredReasons {
@@ -24,13 +26,30 @@ export function storedReasons(verdict: EngineVerdict): StoredReasons {
     logOdds: Math.round(r.logOdds * 1000) / 1000,
     description: r.description ?? describeFeature(r.feature),
   });
-  return { spam: verdict.reasons.spam.map(view), ham: verdict.reasons.ham.map(view), rules: [...verdict.rules] };
+  return { spam: verdict.reasons.spam.map(view), ham: verdict.reasons.ham.map(view), rules: [...verdict.rules], logOdds: round(verdict.logOdds) };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * How the shown evidence adds up to the score: the total log-odds, and the rest — the model's starting point
+ * (its bias, which leans towards spam for mail it knows little about) and every weaker piece of evidence.
+ */
+export function balanceOf(reasons: StoredReasons): { logOdds: number; shown: number; rest: number } | undefined {
+  if (reasons.logOdds === undefined) return undefined;
+  const shown = round([...reasons.spam, ...reasons.ham].reduce((sum, r) => sum + r.logOdds, 0));
+  return { logOdds: reasons.logOdds, shown, rest: round(reasons.logOdds - shown) };
 }
 
 /** Reads a stored value back; rows scored before reasons were kept hold `{}`. */
 export function readStoredReasons(value: unknown): StoredReasons {
   const v = (value ?? {}) as Partial<StoredReasons>;
-  return { spam: Array.isArray(v.spam) ? v.spam : [], ham: Array.isArray(v.ham) ? v.ham : [], rules: Array.isArray(v.rules) ? v.rules : [] };
+  return {
+    spam: Array.isArray(v.spam) ? v.spam : [],
+    ham: Array.isArray(v.ham) ? v.ham : [],
+    rules: Array.isArray(v.rules) ? v.rules : [],
+    ...(typeof v.logOdds === 'number' && Number.isFinite(v.logOdds) ? { logOdds: v.logOdds } : {}),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { Codecs, spamActionName } from '@torii/contracts';
 import { PolicyService } from '../policy/policy.service';
 import { notFound } from '../problems';
 import { ScoredRepository } from '../scoring/scored.repository';
-import { readStoredReasons, type ReasonView } from './reasons';
+import { balanceOf, readStoredReasons, type ReasonView } from './reasons';
 
 export interface SpamVerdictView {
   messageId: string;
@@ -18,6 +18,11 @@ export interface SpamVerdictView {
   explanation: string;
   /** The strongest evidence each way, strongest first, as it was when the message was scored. */
   reasons: { spam: ReasonView[]; ham: ReasonView[] };
+  /**
+   * How the evidence adds up: `logOdds` is the total behind the score, `shown` the sum of the reasons above,
+   * `rest` the model's starting point and all weaker evidence (logOdds = shown + rest). Absent for old rows.
+   */
+  balance?: { logOdds: number; shown: number; rest: number };
   /** Every rule that fired. */
   rules: string[];
   /** What each recipient's policy did, and why; a user sees only their own. */
@@ -51,6 +56,7 @@ export class VerdictsService {
       modelVersion: verdict.modelVersion,
       explanation: verdict.explanation,
       reasons: { spam: reasons.spam, ham: reasons.ham },
+      ...(balanceOf(reasons) ? { balance: balanceOf(reasons) } : {}),
       rules: reasons.rules,
       recipients: verdict.recipients
         .filter((r) => actor.role !== 'user' || r.recipient.toLowerCase() === own)
