@@ -5,10 +5,8 @@
  */
 import {
   Codecs,
-  Direction,
   FeedbackKind,
   FeedbackMailSchema,
-  MailReceivedSchema,
   Subjects,
   create,
   newMessageId,
@@ -16,7 +14,7 @@ import {
   type MailReceived,
 } from '@torii/contracts';
 import { formatReceived } from '@torii/mime';
-import { messageKey, sidecarKey } from '@torii/storage';
+import { sidecarKey } from '@torii/storage';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -56,26 +54,8 @@ describe('feedback by mail (SPAM14)', () => {
 
   /** Inbound mail as the edge announces it, scored by spam-filter before this returns. */
   async function scored(raw: Buffer, to: string): Promise<MailReceived> {
-    const messageId = newMessageId();
-    const receivedAt = new Date();
-    const key = messageKey({ tenantId: TENANT, messageId, receivedAt });
-    await bed.store.put(key, Readable.from([raw]));
-    const event = create(MailReceivedSchema, {
-      messageId,
-      tenantId: TENANT,
-      domain: DOMAIN,
-      direction: Direction.INBOUND,
-      envelope: { mailFrom: 'bounce@sender.example', rcptTo: [{ address: to }] },
-      client: { ip: '192.0.2.7', port: 40000, helo: 'mx.sender.example', ptr: 'mx.sender.example' },
-      auth: { spf: { result: 'pass', domain: 'sender.example' } },
-      receivedAt: timestampFromDate(receivedAt),
-      size: BigInt(raw.length),
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      bucket: bed.bucket,
-      objectKey: key,
-      receivedBy: 'edge.torii.test',
-    });
-    await bed.publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
+    const event = await bed.receive({ raw, to: [to], tenantId: TENANT, domain: DOMAIN, messageId: newMessageId() });
+    const { messageId } = event;
     await until(`${messageId} scored`, () => db().scoredMessage.findUnique({ where: { messageId } }));
     return event;
   }

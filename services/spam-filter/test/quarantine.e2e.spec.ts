@@ -5,20 +5,16 @@
 import {
   Codecs,
   Direction,
-  MailReceivedSchema,
   Subjects,
   VerdictKind,
   VirusStatus,
   VirusVerdictSchema,
   create,
-  timestampFromDate,
   timestampNow,
   type MailReceived,
 } from '@torii/contracts';
-import { messageKey, sidecarKey } from '@torii/storage';
 import { startSmtpSink, type SinkMessage, type SmtpSink } from '@torii/testing';
 import { simpleParser } from 'mailparser';
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -44,7 +40,6 @@ describe('quarantine box end to end', () => {
   let publisher: Testbed['publisher'];
   let store: Testbed['store'];
   let app: Testbed['app'];
-  let bucket: string;
   let sign: Testbed['sign'];
   let admin: string;
 
@@ -71,7 +66,7 @@ describe('quarantine box end to end', () => {
         QUARANTINE_JOB_INTERVAL: '0',
       },
     });
-    ({ publisher, store, app, bucket, sign } = bed);
+    ({ publisher, store, app, sign } = bed);
     admin = await sign({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` });
     delivery = await startDelivery({ ...bed.common, VERDICT_TIMEOUT_SPAM: '30s', VERDICT_TIMEOUT_VIRUS: '5m' });
 
@@ -99,31 +94,16 @@ describe('quarantine box end to end', () => {
 
   /** `authenticated`: the edge found DMARC pass for the From domain (an allow entry on From only counts then). */
   async function send(raw: Buffer, to: string[], { authenticated = false } = {}): Promise<MailReceived> {
-    const messageId = `01${randomBytes(12).toString('hex').toUpperCase()}`.slice(0, 26);
-    const receivedAt = new Date();
-    const key = messageKey({ tenantId: TENANT, messageId, receivedAt });
-    await store.put(key, Readable.from([raw]));
-    const event = create(MailReceivedSchema, {
-      messageId,
+    const event = await bed.receive({
+      raw,
+      to,
       tenantId: TENANT,
       domain: DOMAIN,
-      direction: Direction.INBOUND,
-      envelope: { mailFrom: 'bounce@sender.example', rcptTo: to.map((address) => ({ address })) },
-      client: { ip: '192.0.2.7', port: 40000, helo: 'mx.sender.example', ptr: 'mx.sender.example' },
       auth: authenticated
         ? { spf: { result: 'fail', domain: 'sender.example' }, dmarc: { result: 'pass', policy: 'reject', domain: 'cheap-meds-online.example' }, authenticationResultsHeader: 'gw.torii.test; spf=fail smtp.mailfrom=sender.example; dmarc=pass header.from=cheap-meds-online.example' }
         : { spf: { result: 'fail', domain: 'sender.example' }, authenticationResultsHeader: 'gw.torii.test; spf=fail smtp.mailfrom=sender.example' },
-      receivedAt: timestampFromDate(receivedAt),
-      size: BigInt(raw.length),
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      bucket,
-      objectKey: key,
-      receivedBy: 'edge.torii.test',
     });
-    // The claim check as the edge does it: the sidecar beside the object, then the event (delivery ignores an
-    // event whose sidecar is gone: that is a copy the edge withdrew).
-    await store.put(sidecarKey(key), Readable.from([Buffer.from(Codecs.mailReceived.encode(event))]));
-    await publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
+    const { messageId } = event;
     // virus-scan's part, played by the test: every message is clean.
     const virus = create(VirusVerdictSchema, { messageId, tenantId: TENANT, outcome: { kind: VerdictKind.VIRUS, decidedAt: timestampNow(), failed: false }, status: VirusStatus.CLEAN, engine: 'test' });
     await publisher.publish(Subjects.verdictVirus, Codecs.virusVerdict, virus, { msgId: `virus:${messageId}` });

@@ -4,10 +4,8 @@
  * were. Mail goes over the bus as the edge publishes it (real NATS, Postgres, s3rver); the tenant service's part
  * (snapshot + `directory.changed`) is played by the test. The mail is dated yesterday: today is never in a report.
  */
-import { ChangeKind, Codecs, DirectoryChangedSchema, Direction, DomainDirectorySchema, MailReceivedSchema, Subjects, create, timestampFromDate, timestampNow } from '@torii/contracts';
-import { messageKey, sidecarKey } from '@torii/storage';
-import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { ChangeKind, Codecs, DirectoryChangedSchema, DomainDirectorySchema, Subjects, create, timestampNow } from '@torii/contracts';
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { startTestbed, until, type Testbed } from './support/testbed';
 
@@ -48,25 +46,7 @@ describe('reports: a domain moved to another tenant', () => {
   async function mail(tenantId: string, to: string[]): Promise<void> {
     const messageId = `01${randomBytes(12).toString('hex').toUpperCase()}`.slice(0, 26);
     const raw = Buffer.from(`From: Sender <news@sender.example>\r\nTo: ${to.join(', ')}\r\nSubject: weekly notes\r\nMessage-ID: <${messageId}@sender.example>\r\n\r\nHello.\r\n`);
-    const key = messageKey({ tenantId, messageId, receivedAt: yesterday });
-    await bed.store.put(key, Readable.from([raw]));
-    const event = create(MailReceivedSchema, {
-      messageId,
-      tenantId,
-      domain: DOMAIN,
-      direction: Direction.INBOUND,
-      envelope: { mailFrom: 'bounce@sender.example', rcptTo: to.map((address) => ({ address })) },
-      client: { ip: '192.0.2.7', port: 40000, helo: 'mx.sender.example', ptr: 'mx.sender.example' },
-      auth: { spf: { result: 'pass', domain: 'sender.example' } },
-      receivedAt: timestampFromDate(yesterday),
-      size: BigInt(raw.length),
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      bucket: bed.bucket,
-      objectKey: key,
-      receivedBy: 'edge.torii.test',
-    });
-    await bed.store.put(sidecarKey(key), Readable.from([Buffer.from(Codecs.mailReceived.encode(event))]));
-    await bed.publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
+    await bed.receive({ raw, to, tenantId, domain: DOMAIN, messageId, receivedAt: yesterday });
     await until(`message ${messageId} scored`, async () => bed.db().scoredMessage.findUnique({ where: { messageId } }));
   }
 

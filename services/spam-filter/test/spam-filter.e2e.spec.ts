@@ -3,14 +3,11 @@
  * child process (its built dist), against a private nats-server, real Postgres, s3rver and an SMTP sink
  * playing the tenant's server. Plus the REST API with tokens signed by a test key.
  */
-import { Codecs, Direction, MailReceivedSchema, Subjects, create, timestampFromDate, type MailReceived } from '@torii/contracts';
-import { messageKey, sidecarKey } from '@torii/storage';
+import { Codecs, type MailReceived } from '@torii/contracts';
 import { startSmtpSink, type SinkMessage, type SmtpSink } from '@torii/testing';
 import { simpleParser } from 'mailparser';
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import request from 'supertest';
 import { PrismaService } from '../src/db/prisma.service';
 import { ReportsService } from '../src/reports/reports.service';
@@ -27,10 +24,7 @@ describe('spam-filter end to end', () => {
   let bed: Testbed;
   let sink: SmtpSink;
   let delivery: { stop: () => Promise<void> } | undefined;
-  let publisher: Testbed['publisher'];
-  let store: Testbed['store'];
   let app: Testbed['app'];
-  let bucket: string;
   let sign: Testbed['sign'];
   let admin: string;
   let bobToken: string;
@@ -49,7 +43,7 @@ describe('spam-filter end to end', () => {
         server: { hostname: 'mail.spam-e2e.test', ips: ['127.0.0.1'], port: sink.port },
       },
     });
-    ({ publisher, store, app, bucket, sign } = bed);
+    ({ app, sign } = bed);
     admin = await sign({ sub: 'admin-1', role: 'admin', tid: TENANT, email: `admin@${DOMAIN}` });
     bobToken = await sign({ sub: 'user-bob', role: 'user', tid: TENANT, email: `bob@${DOMAIN}` });
     delivery = await startDelivery({ ...bed.common, VERDICT_TIMEOUT_SPAM: '30s' });
@@ -65,33 +59,15 @@ describe('spam-filter end to end', () => {
   const base = `/v1/tenants/${TENANT}/domains/${DOMAIN}/spam`;
 
   async function send(raw: Buffer, to: string[], auth: { spfDomain?: string; spf?: string } = {}): Promise<MailReceived> {
-    const messageId = `01${randomBytes(12).toString('hex').toUpperCase()}`.slice(0, 26);
-    const receivedAt = new Date();
-    const key = messageKey({ tenantId: TENANT, messageId, receivedAt });
-    await store.put(key, Readable.from([raw]));
-    const event = create(MailReceivedSchema, {
-      messageId,
+    const [spf, domain] = [auth.spf ?? 'pass', auth.spfDomain ?? 'sender.example'];
+    return bed.receive({
+      raw,
+      to,
       tenantId: TENANT,
       domain: DOMAIN,
-      direction: Direction.INBOUND,
-      envelope: { mailFrom: `bounce@${auth.spfDomain ?? 'sender.example'}`, rcptTo: to.map((address) => ({ address })) },
-      client: { ip: '192.0.2.7', port: 40000, helo: 'mx.sender.example', ptr: 'mx.sender.example' },
-      auth: {
-        spf: { result: auth.spf ?? 'pass', domain: auth.spfDomain ?? 'sender.example' },
-        authenticationResultsHeader: `gw.torii.test; spf=${auth.spf ?? 'pass'} smtp.mailfrom=${auth.spfDomain ?? 'sender.example'}`,
-      },
-      receivedAt: timestampFromDate(receivedAt),
-      size: BigInt(raw.length),
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      bucket,
-      objectKey: key,
-      receivedBy: 'edge.torii.test',
+      mailFrom: `bounce@${domain}`,
+      auth: { spf: { result: spf, domain }, authenticationResultsHeader: `gw.torii.test; spf=${spf} smtp.mailfrom=${domain}` },
     });
-    // The claim check as the edge does it: the sidecar beside the object, then the event (delivery ignores an
-    // event whose sidecar is gone: that is a copy the edge withdrew).
-    await store.put(sidecarKey(key), Readable.from([Buffer.from(Codecs.mailReceived.encode(event))]));
-    await publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
-    return event;
   }
 
   /** The copy of message `marker` (a unique Subject/Message-ID part) delivered to `rcpt`. */

@@ -6,14 +6,28 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Codecs, DomainDirectorySchema, Streams, create, type DomainDirectory, type MessageInitShape } from '@torii/contracts';
+import {
+  Codecs,
+  Direction,
+  DomainDirectorySchema,
+  MailReceivedSchema,
+  Streams,
+  Subjects,
+  create,
+  timestampFromDate,
+  type DomainDirectory,
+  type MailReceived,
+  type MessageInitShape,
+} from '@torii/contracts';
 import { createTestSchema, type TestSchema } from '@torii/db';
 import { JetStreamPublisher, KvStore, connectNats, ensureStreams, streamSpecOf } from '@torii/messaging';
-import { ObjectStore } from '@torii/storage';
+import { ObjectStore, messageKey, sidecarKey } from '@torii/storage';
 import { startNatsServer, startS3Server, uniqueName, type NatsServer, type S3Server } from '@torii/testing';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { createSpamFilterApp } from '../../src/app';
 import { spamFilterConfigSchema } from '../../src/config';
 import { PrismaService } from '../../src/db/prisma.service';
@@ -35,7 +49,24 @@ export interface Testbed {
   sign: (claims: Record<string, unknown>) => Promise<string>;
   /** The environment a delivery child process shares with the app (NATS, S3, brand). */
   common: Record<string, string>;
+  /** An inbound message as the edge hands it on: stored, its sidecar beside it, MailReceived published. */
+  receive: (arrival: Arrival) => Promise<MailReceived>;
   close: () => Promise<void>;
+}
+
+export interface Arrival {
+  raw: Buffer;
+  to: string[];
+  tenantId: string;
+  domain: string;
+  /** A new Torii id when absent. */
+  messageId?: string;
+  /** Now when absent. */
+  receivedAt?: Date;
+  /** `bounce@sender.example` when absent. */
+  mailFrom?: string;
+  /** The edge's authentication results; SPF pass for sender.example when absent. */
+  auth?: MessageInitShape<typeof MailReceivedSchema>['auth'];
 }
 
 export interface TestbedOptions {
@@ -75,11 +106,40 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
   const app = await createSpamFilterApp(config, { ...(process.env.E2E_LOGS ? {} : { logger: false as const }), jwks: { keys: async () => ({ keys: [jwk] }) } });
   await app.init();
 
+  const publisher = new JetStreamPublisher(nc);
+  const receive = async (arrival: Arrival): Promise<MailReceived> => {
+    const messageId = arrival.messageId ?? `01${randomBytes(12).toString('hex').toUpperCase()}`.slice(0, 26);
+    const receivedAt = arrival.receivedAt ?? new Date();
+    const key = messageKey({ tenantId: arrival.tenantId, messageId, receivedAt });
+    await store.put(key, Readable.from([arrival.raw]));
+    const event = create(MailReceivedSchema, {
+      messageId,
+      tenantId: arrival.tenantId,
+      domain: arrival.domain,
+      direction: Direction.INBOUND,
+      envelope: { mailFrom: arrival.mailFrom ?? 'bounce@sender.example', rcptTo: arrival.to.map((address) => ({ address })) },
+      client: { ip: '192.0.2.7', port: 40000, helo: 'mx.sender.example', ptr: 'mx.sender.example' },
+      auth: arrival.auth ?? { spf: { result: 'pass', domain: 'sender.example' } },
+      receivedAt: timestampFromDate(receivedAt),
+      size: BigInt(arrival.raw.length),
+      sha256: createHash('sha256').update(arrival.raw).digest('hex'),
+      bucket,
+      objectKey: key,
+      receivedBy: 'edge.torii.test',
+    });
+    // The claim check as the edge does it: the sidecar beside the object, then the event (delivery ignores an
+    // event whose sidecar is gone: that is a copy the edge withdrew).
+    await store.put(sidecarKey(key), Readable.from([Buffer.from(Codecs.mailReceived.encode(event))]));
+    await publisher.publish(Subjects.mailReceivedIn, Codecs.mailReceived, event, { msgId: messageId });
+    return event;
+  };
+
   return {
     nats,
     s3,
     nc,
-    publisher: new JetStreamPublisher(nc),
+    publisher,
+    receive,
     directory,
     store,
     bucket,
