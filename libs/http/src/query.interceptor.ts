@@ -1,6 +1,7 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { HealthController, MetricsController } from '@torii/telemetry';
 import type { Observable } from 'rxjs';
 import { ValidationProblemException, type ProblemFieldError } from './problem';
 
@@ -11,6 +12,17 @@ interface RouteArg {
   index: number;
   data?: unknown;
 }
+
+const ANY_QUERY = 'torii:any-query';
+
+/**
+ * Takes any query string without looking at it: for pages a person opens from a mail (a tracker or a mail
+ * gateway may add `?utm_source=…`), not for API routes, whose parameters mean something.
+ */
+export const AnyQuery = () => SetMetadata(ANY_QUERY, true);
+
+/** Probes and scrapers may add parameters (a cache-buster, Prometheus `params:`); these routes read none. */
+const PROBES: readonly object[] = [HealthController, MetricsController];
 
 /** What `@Query('name')` and `@Query()` args of a handler declare, read from Nest's route-args metadata. */
 export function declaredQuery(controller: object, handler: string | symbol): DeclaredQuery {
@@ -47,6 +59,7 @@ export class UnknownQueryInterceptor implements NestInterceptor {
     const names = Object.keys(query);
     if (names.length === 0) return next.handle();
 
+    if (this.takesAny(context)) return next.handle();
     const declared = this.declaredOf(context);
     const errors: ProblemFieldError[] = [];
     for (const name of names) {
@@ -57,6 +70,11 @@ export class UnknownQueryInterceptor implements NestInterceptor {
     // The parser takes up to 1,000 parameters; twenty named are enough to see the mistake.
     if (errors.length) throw new ValidationProblemException(errors.slice(0, 20));
     return next.handle();
+  }
+
+  private takesAny(context: ExecutionContext): boolean {
+    const controller = context.getClass();
+    return PROBES.includes(controller) || Reflect.getMetadata(ANY_QUERY, context.getHandler()) === true || Reflect.getMetadata(ANY_QUERY, controller) === true;
   }
 
   private declaredOf(context: ExecutionContext): DeclaredQuery {

@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TemporaryError } from '@torii/errors';
 import request from 'supertest';
 import { z } from 'zod';
-import { ApiProblemResponse, ApiZodResponse, ProblemException, createServiceApp, createZodDto } from '../src';
+import { AnyQuery, ApiProblemResponse, ApiZodResponse, ProblemException, createServiceApp, createZodDto } from '../src';
 
 const AddressCreateSchema = z.object({
   address: z.email(),
@@ -37,6 +37,13 @@ class AddressController {
   @Get('by-name/:name')
   byName(@Param('name') name: string) {
     return { name };
+  }
+
+  /** A page a person opens from a mail: what a tracker appends is ignored. */
+  @Get('mail-link/:token')
+  @AnyQuery()
+  mailLink(@Param('token') token: string) {
+    return { token };
   }
 
   @Get('page')
@@ -130,10 +137,11 @@ describe('createServiceApp', () => {
     }
   });
 
-  it('checks health and metrics routes too, but not the API docs (plain Express routes) nor unknown routes', async () => {
-    const health = await request(app.getHttpServer()).get('/healthz?foo=1').expect(400);
-    expect(health.body.errors).toEqual([{ in: 'query', pointer: '/foo', detail: 'unknown query parameter' }]);
-    await request(app.getHttpServer()).get('/metrics?foo=1').expect(400);
+  it('leaves probes, scrapers, @AnyQuery pages, the API docs (plain Express routes) and unknown routes alone', async () => {
+    // A probe's cache-buster or a Prometheus scrape's `params:` must not take the target down.
+    await request(app.getHttpServer()).get('/healthz?foo=1').expect(200);
+    await request(app.getHttpServer()).get('/metrics?name[]=up&x=1&x=2').expect(200);
+    await request(app.getHttpServer()).get('/addresses/mail-link/abc?utm_source=mail&utm_source=again').expect(200, { token: 'abc' });
     await request(app.getHttpServer()).get('/docs?url=x').expect(200);
     await request(app.getHttpServer()).get('/docs-json?v=1').expect(200);
     await request(app.getHttpServer()).get('/nowhere?foo=1').expect(404);

@@ -327,8 +327,9 @@ describe('spam-filter end to end', () => {
     expect(reset.body).toMatchObject({ domain: DOMAIN, isDefault: true });
     expect((await api().get(`${base}/policy`).set('Authorization', `Bearer ${admin}`).expect(200)).body).toEqual(reset.body);
     await api().delete(`${base}/policy`).set('Authorization', `Bearer ${admin}`).expect(200); // nothing left to remove: the same answer
-    const audit = (await api().get(`${base}/audit?action=spam.domain-policy.reset`).set('Authorization', `Bearer ${admin}`).expect(200)).body as unknown[];
+    const audit = (await api().get(`${base}/audit?action=spam.domain-policy.reset`).set('Authorization', `Bearer ${admin}`).expect(200)).body as { details: unknown }[];
     expect(audit).toHaveLength(1);
+    expect(audit[0].details).toEqual({ dropped: settings }); // what the domain had before
     expect((await api().get(`${base}/addresses/carol@${DOMAIN}/policy`).set('Authorization', `Bearer ${admin}`).expect(200)).body.overrides).toMatchObject({ action: 'quarantine' });
     await api().put(`${base}/policy`).set('Authorization', `Bearer ${admin}`).send(settings).expect(200);
   });

@@ -204,17 +204,24 @@ describe('tenant service', () => {
     const k2 = (await http.post(`/v1/tenants/${id}/api-keys`).set('X-API-Key', k1.key).send({ label: 'made by its key' }).expect(201)).body as { key: string };
     const kept = (await http.post(`/v1/tenants/${id}/api-keys`).set(auth(admin)).send({ label: 'made by the admin who stays' }).expect(201)).body as { key: string };
     for (const key of [k1.key, k2.key, kept.key]) await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', key).expect(200);
+    // A chain hidden behind a revoked key: k1 makes k3, which makes k4; k3 is revoked before admin2 leaves.
+    const k3 = (await http.post(`/v1/tenants/${id}/api-keys`).set('X-API-Key', k1.key).send({ label: 'revoked early' }).expect(201)).body as { key: string; id: string };
+    const k4 = (await http.post(`/v1/tenants/${id}/api-keys`).set('X-API-Key', k3.key).send({ label: 'made by a revoked key' }).expect(201)).body as { key: string };
+    await http.delete(`/v1/tenants/${id}/api-keys/${k3.id}`).set(auth(leaving)).expect(200);
 
     await http.delete(`/v1/tenants/${id}/users/${(created.body as { id: string }).id}`).set(auth(admin)).expect(204);
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', k1.key).expect(401);
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', k2.key).expect(401);
+    await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', k4.key).expect(401);
     await http.post('/internal/v1/api-keys/verify').send({ key: k2.key }).expect(401);
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', kept.key).expect(200);
     const listed = (await http.get(`/v1/tenants/${id}/api-keys`).set(auth(admin)).expect(200)).body as { label: string; revokedAt: string | null }[];
     expect(listed.map((k) => [k.label, k.revokedAt !== null]).sort()).toEqual([
+      ['made by a revoked key', true],
       ['made by admin2', true],
       ['made by its key', true],
       ['made by the admin who stays', false],
+      ['revoked early', true],
     ]);
   });
 

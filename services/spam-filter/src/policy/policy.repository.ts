@@ -103,9 +103,13 @@ export class PolicyRepository {
   /** Back to the defaults: the domain's own policy row goes (isDefault again). False when there was none. */
   async resetDomainSettings(tenantId: string, domain: string, actor: Actor): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
-      const { count } = await tx.domainPolicy.deleteMany({ where: { domain } });
-      if (count) await recordChange(tx, { actor, tenantId, domain, action: 'spam.domain-policy.reset', target: domain });
-      return count > 0;
+      const row = await tx.domainPolicy.findUnique({ where: { domain } });
+      // deleteMany: a reset running at the same time may have removed it first (then that one is audited).
+      if (!row || (await tx.domainPolicy.deleteMany({ where: { domain } })).count === 0) return false;
+      // What was dropped, so the log shows what the domain had before the defaults.
+      const dropped = { threshold: row.threshold, action: row.action, tag: row.tag, priority: row.priority };
+      await recordChange(tx, { actor, tenantId, domain, action: 'spam.domain-policy.reset', target: domain, details: { dropped } });
+      return true;
     });
   }
 

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '@torii/auth';
+import { AnyQuery } from '@torii/http';
 import { QuarantineJobs } from './quarantine.jobs';
 import { QuarantineLinksService } from './quarantine-links.service';
 
@@ -15,6 +16,8 @@ interface HtmlResponse {
  */
 @ApiTags('quarantine')
 @Public()
+// Opened from a mail by a person: whatever a tracker or a mail gateway appends (`?utm_source=…`) is ignored.
+@AnyQuery()
 @Controller('v1/quarantine/links')
 export class QuarantineLinksController {
   constructor(

@@ -39,12 +39,15 @@ const select = { id: true, email: true, role: true, tenantId: true, addressId: t
  */
 async function revokeKeysMadeBy(tx: Tx, user: UserRecord, actor: Principal): Promise<void> {
   const at = new Date();
+  // The walk goes through revoked keys too: a key revoked before its maker left may have made keys that were not.
+  const seen = new Set<string>();
   let makers = [user.id];
-  for (let depth = 0; makers.length > 0 && depth < 32; depth++) {
-    const keys = await tx.apiKey.findMany({ where: { createdBy: { in: makers }, revokedAt: null }, select: { id: true, tenantId: true } });
-    if (keys.length === 0) return;
-    await tx.apiKey.updateMany({ where: { id: { in: keys.map((k) => k.id) } }, data: { revokedAt: at } });
-    for (const key of keys) {
+  while (makers.length > 0) {
+    const keys = (await tx.apiKey.findMany({ where: { createdBy: { in: makers } }, select: { id: true, tenantId: true, revokedAt: true } })).filter((k) => !seen.has(k.id));
+    for (const key of keys) seen.add(key.id);
+    const active = keys.filter((k) => k.revokedAt === null);
+    if (active.length) await tx.apiKey.updateMany({ where: { id: { in: active.map((k) => k.id) } }, data: { revokedAt: at } });
+    for (const key of active) {
       await recordChange(tx, { actor, tenantId: key.tenantId, action: 'api-key.revoke', target: key.id, details: { reason: `its maker ${user.email} was deleted` } });
     }
     makers = keys.map((k) => `api-key:${k.id}`);
