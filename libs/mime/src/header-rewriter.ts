@@ -62,13 +62,18 @@ export class HeaderBlock {
   }
 
   /**
-   * Replaces the value of the first instance of `name` where it stands (folded as `prepend` does), or adds it
-   * at the top when there is none. Other instances stay: an edit must not reorder a header block (a tagged
-   * Subject moved above the sender's `Received` lines would split the trace).
+   * Sets a header that occurs once (Subject, say): the first instance gets the value where it stands (folded
+   * as `prepend` does; an edit must not reorder a header block: a tagged Subject moved above the sender's
+   * `Received` lines would split the trace), later instances go (a second, untagged Subject would be the one
+   * some mail programs show). Added at the top when there is none.
    */
   replace(name: string, value: string | Buffer): void {
-    const entry = this.headers.getList().find((e) => e.key === name.toLowerCase());
-    if (!entry) return this.prepend(name, value);
+    const list = this.headers.getList();
+    const key = name.toLowerCase();
+    const first = list.findIndex((e) => e.key === key);
+    if (first < 0) return this.prepend(name, value);
+    for (let i = list.length - 1; i > first; i--) if (list[i].key === key) list.splice(i, 1);
+    const entry = list[first];
     const bytes = typeof value === 'string' ? Buffer.from(value) : value;
     const original = entry.line.slice(0, entry.line.indexOf(':'));
     entry.line = fold(`${original}: ${bytes.toString('latin1').replace(/[\r\n]/g, '')}`, 76, original.length + 2);
