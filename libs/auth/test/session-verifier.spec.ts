@@ -135,6 +135,21 @@ describe('HttpSessionVerifier against a real HTTP server', () => {
     expect(warnings[1]).toMatch(/using the last answer/);
   });
 
+  it('lets a token newer than the last answer pass while the tenant service cannot answer (an older one stays refused)', async () => {
+    const sessions = verifier();
+    await sessions.check(alice, 0); // cached: version 0
+    stub.fail(true);
+    clock += 5_000;
+    await sessions.check(alice, 1); // issued after a sign-out the cache has not seen: the signature decides
+    stub.users.set('u-alice', { role: 'user', tenantId: 'T1', sessionVersion: 2 });
+    stub.fail(false);
+    clock += 30_000;
+    await expect(sessions.check(alice, 1)).rejects.toThrow(/sessions were ended/);
+    stub.fail(true);
+    clock += 30_000;
+    await expect(sessions.check(alice, 1)).rejects.toThrow(/sessions were ended/); // older than the last answer
+  });
+
   it('lets the signature decide when the tenant service is not there at all', async () => {
     const sessions = new HttpSessionVerifier({ tenantUrl: 'http://127.0.0.1:9', logger: { warn: (m: string) => warnings.push(m) } });
     await sessions.check(alice, 0);

@@ -18,6 +18,10 @@ export class AuthService {
     const user = await this.users.findByEmail(email.trim().toLowerCase());
     const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) throw new ProblemException({ status: HttpStatus.UNAUTHORIZED, code: 'invalid-credentials', detail: 'wrong email or password' });
-    return this.tokens.issue({ userId: user.id, role: user.role, tenantId: user.tenantId, email: user.email, sessionVersion: user.sessionVersion });
+    // Read again after the (slow) password check: a sign-out or password change meanwhile would otherwise give
+    // a token that is dead on arrival.
+    const now = await this.users.sessionState(user.id);
+    if (!now) throw new ProblemException({ status: HttpStatus.UNAUTHORIZED, code: 'invalid-credentials', detail: 'wrong email or password' });
+    return this.tokens.issue({ userId: user.id, role: now.role, tenantId: now.tenantId, email: user.email, sessionVersion: now.sessionVersion });
   }
 }
