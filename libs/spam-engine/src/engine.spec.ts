@@ -6,7 +6,7 @@ import { SpamEngine } from './engine';
 import { extractFeatures } from './features';
 import { gramHashes } from './grams';
 import { continueHash, hashFeature, loadModel, ModelFormatError, saveModel, SpamModel } from './model';
-import { DEFAULT_OVERLAY, mergeDeltas, ModelDelta } from './overlay';
+import { agreedSum, DEFAULT_OVERLAY, mergeDeltas, ModelDelta } from './overlay';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
 const shipped = loadModel();
@@ -158,6 +158,16 @@ describe('learning', () => {
     for (let i = 0; i < 50; i++) engine.learnDelta(other, spam, 'spam');
     const split = mergeDeltas(shipped, [a, b, other], options);
     expect(new SpamEngine(split).score(spam).logOdds).toBe(engine.score(spam).logOdds);
+  });
+
+  it('counts a weight only as far as the quorum agrees: crumbs beside one strong tenant move it by crumbs', () => {
+    expect(agreedSum([1, 0.001, 0.001], 3)).toBeCloseTo(0.003, 9);
+    expect(agreedSum([1, 1, 1], 3)).toBe(3);
+    expect(agreedSum([1, 1], 3)).toBe(0);
+    expect(agreedSum([1, 1, 1, -1], 3)).toBe(2);
+    expect(agreedSum([-0.5, -1, -1], 3)).toBe(-1.5);
+    expect(agreedSum([0.2, 0.2, 0.2, -1], 3)).toBe(0); // the sum leans the other way, and that side has one tenant
+    expect(agreedSum([1, 0.001, 0.001], 1)).toBeCloseTo(1.002, 9);
   });
 
   it('a delta survives JSON', () => {

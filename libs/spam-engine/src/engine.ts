@@ -77,7 +77,9 @@ export class SpamEngine {
     const scale = featureValue(buckets.length);
     const overlay = options.overlay ?? DEFAULT_OVERLAY;
     const shift = options.delta ? options.delta.shift(buckets, overlay) : 0;
-    const gramShift = options.delta && model.grams ? options.delta.shift(model.gramDeltaKeys(features.grams), overlay) : 0;
+    // A tenant's gram corrections are weighed as the gram model weighs its own (GramWeights.normPower), so that
+    // merged into the shared gram weights they act as they did in the tenant's overlay.
+    const gramShift = options.delta && model.grams ? options.delta.shift(model.gramDeltaKeys(features.grams), overlay, model.grams.normPower) : 0;
     const gramMargin = model.gramMargin(features.grams) + gramShift;
     let logOdds = model.calibrate(model.margin(buckets) + shift, gramMargin);
     const fixed: Reason[] = [];
@@ -237,8 +239,9 @@ export class SpamEngine {
     delta.step(buckets, rate * error * featureValue(buckets.length), overlay);
     const keys = model.gramDeltaKeys(features.grams);
     if (!keys.length) return;
-    const gramError = LABEL_VALUE[label] - sigmoid(model.gramMargin(features.grams) + delta.shift(keys, overlay));
-    delta.step(keys, rate * gramError * featureValue(keys.length), overlay);
+    const power = model.grams?.normPower;
+    const gramError = LABEL_VALUE[label] - sigmoid(model.gramMargin(features.grams) + delta.shift(keys, overlay, power));
+    delta.step(keys, rate * gramError * featureValuePow(keys.length, power), overlay);
     // One report, one update.
     delta.updates--;
   }

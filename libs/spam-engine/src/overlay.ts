@@ -1,4 +1,4 @@
-import { FEATURE_VERSION, featureValue, ModelFormatError, SpamModel } from './model';
+import { FEATURE_VERSION, featureValuePow, ModelFormatError, SpamModel } from './model';
 
 /**
  * A tenant's own learning, kept apart from the shared model. Its influence is bounded twice: each weight is
@@ -50,12 +50,12 @@ export class ModelDelta {
     return this.weights.get(bucket) ?? 0;
   }
 
-  /** The delta's (clamped) change of the margin for a message's buckets. */
-  shift(buckets: Uint32Array, options: OverlayOptions): number {
+  /** The delta's (clamped) change of the margin for a message's buckets (`power`: the model's normalisation, 0.5 by default). */
+  shift(buckets: Uint32Array, options: OverlayOptions, power?: number): number {
     if (!buckets.length || !this.weights.size) return 0;
     let s = 0;
     for (let i = 0; i < buckets.length; i++) s += this.weights.get(buckets[i]) ?? 0;
-    s *= featureValue(buckets.length);
+    s *= featureValuePow(buckets.length, power);
     return Math.max(-options.maxShift, Math.min(options.maxShift, s));
   }
 
@@ -103,26 +103,46 @@ export interface MergeOptions {
  */
 export function mergeDeltas(base: SpamModel, deltas: readonly ModelDelta[], options: MergeOptions = { maxWeight: 1, minTenants: 10 }): SpamModel {
   const merged = base.clone();
-  const sums = new Map<number, number>();
-  const up = new Map<number, number>();
-  const down = new Map<number, number>();
+  const values = new Map<number, number[]>();
   for (const delta of deltas) {
     if (delta.hashBits !== base.hashBits) throw new ModelFormatError(`delta hashBits ${delta.hashBits} ≠ model ${base.hashBits}`);
     for (const [k, v] of delta.weights) {
-      sums.set(k, (sums.get(k) ?? 0) + Math.max(-options.maxWeight, Math.min(options.maxWeight, v)));
-      if (v > 0) up.set(k, (up.get(k) ?? 0) + 1);
-      else if (v < 0) down.set(k, (down.get(k) ?? 0) + 1);
+      if (v === 0) continue;
+      const clamped = Math.max(-options.maxWeight, Math.min(options.maxWeight, v));
+      const list = values.get(k);
+      if (list) list.push(clamped);
+      else values.set(k, [clamped]);
     }
   }
   const divisor = Math.max(deltas.length, options.minTenants);
   const quorum = options.minAgreeing ?? 1;
   // Keys past the word model's size are the gram model's buckets (SpamModel.gramDeltaKeys).
   const size = merged.weights.length;
-  for (const [k, s] of sums) {
-    if (((s > 0 ? up.get(k) : down.get(k)) ?? 0) < quorum) continue;
-    if (k < size) merged.weights[k] += s / divisor;
-    else if (merged.grams && k - size < merged.grams.weights.length) merged.grams.weights[k - size] += s / divisor;
+  for (const [k, list] of values) {
+    const sum = agreedSum(list, quorum);
+    if (sum === 0) continue;
+    if (k < size) merged.weights[k] += sum / divisor;
+    else if (merged.grams && k - size < merged.grams.weights.length) merged.grams.weights[k - size] += sum / divisor;
   }
   merged.meta = { ...merged.meta, version: `${base.meta.version}+merged` };
   return merged;
+}
+
+/**
+ * The sum of the tenants' (clamped) values of one weight, counted only as far as `quorum` tenants agree: the
+ * side the sum leans to needs that many tenants, and each of them counts at most as much as the quorum-th
+ * largest of them (one tenant at ±1 beside two with crumbs moves it by crumbs). Tenants on the other side
+ * count in full against it. 0 when the quorum is not met.
+ */
+export function agreedSum(values: readonly number[], quorum: number): number {
+  const total = values.reduce((a, b) => a + b, 0);
+  if (quorum <= 1) return total;
+  const sign = Math.sign(total);
+  if (sign === 0) return 0;
+  const agreeing = values.filter((v) => Math.sign(v) === sign).map(Math.abs).sort((a, b) => b - a);
+  if (agreeing.length < quorum) return 0;
+  const cap = agreeing[quorum - 1];
+  const against = values.filter((v) => Math.sign(v) === -sign).reduce((a, v) => a + Math.abs(v), 0);
+  const capped = agreeing.reduce((a, v) => a + Math.min(v, cap), 0) - against;
+  return capped > 0 ? sign * capped : 0;
 }
