@@ -50,8 +50,6 @@ export interface TrainOptions {
   gramNormPower: number;
 }
 
-const valueOf = featureValuePow;
-
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { hashBits: 22, epochs: 10, eta: 0.5, l2: 3e-5, seed: 42, folds: 5, learningRate: 16, deltaLearningRate: 1, bags: 1, nbBlend: 0, gramBits: 22, gramNormPower: 0.4 };
 
 /** mulberry32: a small seeded PRNG, so that training is reproducible bit for bit. */
@@ -130,7 +128,7 @@ function fitOnce(data: readonly Bucketed[], hashBits: number, o: TrainOptions): 
     for (const ex of shuffled(data, random)) {
       const n = ex.buckets.length;
       if (!n) continue;
-      const x = valueOf(n, o.normPower);
+      const x = featureValuePow(n, o.normPower);
       let s = 0;
       for (let i = 0; i < n; i++) s += weights[ex.buckets[i]];
       let g: number;
@@ -174,7 +172,7 @@ export function margin(weights: Float32Array, bias: number, buckets: Uint32Array
   if (!buckets.length) return bias;
   let s = 0;
   for (let i = 0; i < buckets.length; i++) s += weights[buckets[i]];
-  return bias + s * valueOf(buckets.length, normPower);
+  return bias + s * featureValuePow(buckets.length, normPower);
 }
 
 /**

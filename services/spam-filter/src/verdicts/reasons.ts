@@ -19,17 +19,17 @@ export interface StoredReasons {
   logOdds?: number;
 }
 
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
 export function storedReasons(verdict: EngineVerdict): StoredReasons {
   const view = (r: EngineVerdict['reasons']['spam'][number]): ReasonView => ({
     feature: r.feature,
     kind: r.kind,
-    logOdds: Math.round(r.logOdds * 1000) / 1000,
+    logOdds: round(r.logOdds),
     description: r.description ?? describeFeature(r.feature),
   });
   return { spam: verdict.reasons.spam.map(view), ham: verdict.reasons.ham.map(view), rules: [...verdict.rules], logOdds: round(verdict.logOdds) };
 }
-
-const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
  * How the shown evidence adds up to the score: the total log-odds, and the rest — the model's starting point
