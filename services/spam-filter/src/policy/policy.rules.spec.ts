@@ -189,6 +189,16 @@ describe('From authentication', () => {
     ['dmarc pass for the From domain the edge read', { dmarc: { result: 'pass', domain: 'partner.test' } }, 'partner.test', true],
     ['dmarc pass for another From domain than ours', { dmarc: { result: 'pass', domain: 'evil.test' } }, 'partner.test', false],
     ['IDN: SPF names the A-label, From the U-label', { spf: { result: 'pass', domain: 'xn--r8jz45g.jp' } }, '例え.jp', true],
+    // The Public Suffix List decides the organisation: tokyo.jp and github.io are suffixes anyone registers under.
+    ['spf pass for another tokyo.jp organisation', { spf: { result: 'pass', domain: 'attacker.tokyo.jp' } }, 'partner.tokyo.jp', false],
+    ['dkim pass for another github.io organisation', { dkim: [{ result: 'pass', domain: 'evil.github.io' }] }, 'partner.github.io', false],
+    ['spf pass for a subdomain of a co.jp organisation', { spf: { result: 'pass', domain: 'mail.partner.co.jp' } }, 'partner.co.jp', true],
+    ['spf pass for an IP literal never aligns with another name', { spf: { result: 'pass', domain: '192.0.2.1' } }, '192.0.2.2', false],
+    // DMARC fail for our From is final; for another From domain it says nothing about ours.
+    ['spf pass aligned, but DMARC fail for our From', { spf: { result: 'pass', domain: 'partner.test' }, dmarc: { result: 'fail', domain: 'partner.test' } }, 'partner.test', false],
+    ['dkim pass aligned, but DMARC fail (record without its domain)', { dkim: [{ result: 'pass', domain: 'partner.test' }], dmarc: { result: 'fail' } }, 'partner.test', false],
+    ['spf pass aligned, DMARC fail for another From domain', { spf: { result: 'pass', domain: 'partner.test' }, dmarc: { result: 'fail', domain: 'evil.test' } }, 'partner.test', true],
+    ['spf pass aligned, DMARC none', { spf: { result: 'pass', domain: 'partner.test' }, dmarc: { result: 'none', domain: 'partner.test' } }, 'partner.test', true],
   ] as const)('%s', (_name, auth, fromDomain, expected) => {
     expect(fromAuthenticated(auth, fromDomain)).toBe(expected);
   });
