@@ -9,8 +9,13 @@ import { simpleParser } from 'mailparser';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
+import { SPAM_FILTER_CONFIG } from '../src/config';
 import { PrismaService } from '../src/db/prisma.service';
+import { DeltaRepository } from '../src/model/delta.repository';
+import { ModelService } from '../src/model/model.service';
 import { ReportsService } from '../src/reports/reports.service';
+import { MessageStoreRepository } from '../src/scoring/message-store.repository';
+import { engineInput, type StoredInput } from '../src/scoring/scoring.service';
 import { startDelivery, startTestbed, type Testbed } from './support/testbed';
 
 const FIXTURES = join(dirname(require.resolve('@torii/spam-engine/package.json')), 'fixtures');
@@ -200,6 +205,30 @@ describe('spam-filter end to end', () => {
     expect(quarantined).toBe(1);
     await api().get(`${base}/reports.csv?period=previous-month`).set('Authorization', `Bearer ${admin}`).expect(200).expect('Content-Type', /text\/csv/);
     await api().get(`${base}/addresses/carol@${DOMAIN}/reports.csv`).set('Authorization', `Bearer ${bobToken}`).expect(404);
+  });
+
+  it('keeps every report when two replicas learn for one tenant (neither overwrites the other)', async () => {
+    const db = app.get(PrismaService);
+    const stored = async () => {
+      const row = await db.tenantDelta.findUnique({ where: { tenantId: TENANT } });
+      return { reports: row?.reports ?? 0, updates: (row?.delta as { updates?: number } | null)?.updates ?? 0 };
+    };
+    // A second replica, started now: it holds the deltas as they are before the two reports below.
+    const other = new ModelService(app.get(SPAM_FILTER_CONFIG), app.get(DeltaRepository));
+    await other.onModuleInit();
+    try {
+      const before = await stored();
+      const [, second, third] = await db.scoredMessage.findMany({ where: { domain: DOMAIN }, orderBy: { scoredAt: 'asc' }, take: 3 });
+      // Replica one (the app) takes a report through the API; replica two learns from another message after it.
+      await api().post(`${base}/feedback`).set('Authorization', `Bearer ${admin}`).send({ messageId: second.messageId, kind: 'false-negative' }).expect(200);
+      const record = await db.scoredMessage.findUniqueOrThrow({ where: { messageId: third.messageId } });
+      const raw = await app.get(MessageStoreRepository).readHead(record.objectKey, 1 << 20);
+      await other.learn(TENANT, engineInput(raw, record.input as unknown as StoredInput).input, 'spam');
+      // Both steps are in the stored delta, and the report counter agrees with it.
+      expect(await stored()).toEqual({ reports: before.reports + 2, updates: before.updates + 2 });
+    } finally {
+      other.onApplicationShutdown();
+    }
   });
 
   it('lists cannot be walked around: look-alike domains, a second From, quoted and IDN forms, raw Japanese subjects; values are validated', async () => {

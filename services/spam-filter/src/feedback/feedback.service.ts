@@ -12,6 +12,9 @@ import { engineInput, type StoredInput } from '../scoring/scoring.service';
 import type { FeedbackView } from './feedback.dto';
 import { FeedbackRepository } from './feedback.repository';
 
+/** Thrown inside the learning transaction to roll it back when this message was already reported. */
+class AlreadyReported extends Error {}
+
 const reports = counter('torii_spam_feedback_total', 'Feedback reports, by kind and whether they taught (a repeat does not)', ['kind', 'applied']);
 
 /**
@@ -46,7 +49,18 @@ export class FeedbackService {
     const { input } = engineInput(raw, record.input as unknown as StoredInput);
     // The score now (earlier reports of other mail may have moved it since it arrived) and after this report.
     const scoreBefore = this.models.score(tenantId, input).header;
-    const applied = await this.feedback.record(tenantId, messageId, label, actor.subject);
+    // The report's row, the learning and its audit are one transaction: a failure keeps none of them (the
+    // report can be sent again), and a repeat of a report keeps its first answer.
+    let applied = true;
+    try {
+      await this.models.learn(tenantId, input, label, async (tx) => {
+        if (!(await this.feedback.record(tx, tenantId, messageId, label, actor.subject))) throw new AlreadyReported();
+        await this.feedback.audit(tx, actor, tenantId, name, messageId, kind);
+      });
+    } catch (error) {
+      if (!(error instanceof AlreadyReported)) throw error;
+      applied = false;
+    }
     reports.inc({ kind, applied: String(applied) });
     if (!applied) {
       // A message teaches once: say what the earlier report taught, not what this one would have.
@@ -60,13 +74,6 @@ export class FeedbackService {
         scoreAfter: scoreBefore,
       };
     }
-    try {
-      await this.models.learn(tenantId, input, label);
-    } catch (error) {
-      await this.feedback.forget(tenantId, messageId); // so that the report can be sent again
-      throw error;
-    }
-    await this.feedback.audit(actor, tenantId, name, messageId, kind);
     return { messageId, learned: label, applied: true, scoreBefore, scoreAfter: this.models.score(tenantId, input).header };
   }
 }

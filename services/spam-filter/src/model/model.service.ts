@@ -4,7 +4,7 @@ import { FEATURE_VERSION, loadModel, mergeDeltas, ModelDelta, SpamEngine, type L
 import { counter, gauge, histogram } from '@torii/telemetry';
 import { unwatchFile, watchFile } from 'node:fs';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
-import { DeltaRepository } from './delta.repository';
+import { DeltaRepository, type DeltaTransaction } from './delta.repository';
 
 const modelInfo = gauge('torii_spam_model_info', 'The base model in use (value 1), by version', ['version']);
 const reloadFailures = counter('torii_spam_model_reload_failures_total', 'Model files that changed but could not be loaded');
@@ -77,12 +77,36 @@ export class ModelService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Teaches the tenant's delta (at once, in this process) and persists it; the shared model follows at the next merge. */
-  async learn(tenantId: string, input: MessageInput, label: Label): Promise<void> {
-    const delta = this.deltas.get(tenantId) ?? ModelDelta.for(this.base);
-    this.engine.learnDelta(delta, input, label);
+  /**
+   * Teaches the tenant's delta and persists it; the shared model follows at the next merge. The step is taken
+   * on the stored delta under the repository's per-tenant lock, not on this replica's copy, so reports taken by
+   * two replicas at once both count. `within` runs in the same transaction (the report's own rows): if either
+   * fails nothing is kept, and the report can be sent again. This replica uses the new delta at once.
+   */
+  async learn(tenantId: string, input: MessageInput, label: Label, within?: (tx: DeltaTransaction) => Promise<void>): Promise<void> {
+    const delta = await this.repository.update(
+      tenantId,
+      (stored) => {
+        const delta = this.current(tenantId, stored);
+        this.engine.learnDelta(delta, input, label);
+        return delta;
+      },
+      within,
+    );
     this.deltas.set(tenantId, delta);
-    await this.repository.save(tenantId, delta.toJSON());
+  }
+
+  /** The delta to step: the stored one when it fits this model, else a fresh one (never this replica's copy, which may be stale). */
+  private current(tenantId: string, stored: unknown): ModelDelta {
+    if (stored !== undefined) {
+      try {
+        const parsed = ModelDelta.fromJSON(stored);
+        if (parsed.fits(this.base)) return parsed;
+      } catch (error) {
+        this.logger.warn(`tenant ${tenantId}: unreadable delta replaced: ${describeError(error)}`);
+      }
+    }
+    return ModelDelta.for(this.base);
   }
 
   /** Re-reads every tenant's delta (other replicas' feedback too) and rebuilds the shared model. */
