@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Direction, MailSubmitSchema, NotifyCondition, create, timestampFromDate } from '@torii/contracts';
-import { composeDelayDsn, headerSection, type DsnRecipient, type DsnReturnMode } from '@torii/dsn';
+import { composeDelayDsn, delayDsnRecipients, headerSection, type DsnRecipient, type DsnReturnMode } from '@torii/dsn';
 import { counter } from '@torii/telemetry';
-import { submitKey } from '@torii/storage';
+import { ObjectNotFoundError, submitKey } from '@torii/storage';
 import { SPOOL_CONFIG, type SpoolConfig } from '../config/spool.config';
 import { SpoolBus } from './spool-bus.repository';
 import { MessageObjects } from './message-objects.repository';
@@ -14,7 +14,8 @@ const dsnSent = counter('torii_spool_dsn_total', 'DSNs the spool handed to deliv
 /**
  * SEC2's delay notice: an RFC 3464 report (Action: delayed) to the sender for the recipients that want one,
  * stored and handed to `mail.submit`. The DSN id is derived from the message, so a repeat after a crash
- * overwrites the same object and is deduplicated on the stream.
+ * overwrites the same object and is deduplicated on the stream. A notice nobody wants is settled without
+ * reading the stored message; when that message is gone, the notice still goes, without its headers.
  */
 @Injectable()
 export class DelayNoticeService {
@@ -36,9 +37,10 @@ export class DelayNoticeService {
       diagnostic: message.lastError,
       lastAttemptAt: message.lastAttemptAt,
     }));
+    // Owed to nobody (the null sender, NOTIFY=NEVER, NOTIFY without DELAY): settled without the object.
+    if (delayDsnRecipients(message.mailFrom, recipients).length === 0) return false;
     const dsnId = `dsn-delay-${message.id}`.replace(/[^A-Za-z0-9_-]/g, '');
-    // Only headers return in a delay notice: the message is still on its way, the sender has it anyway.
-    const headers = headerSection(await this.objects.head(message.objectKey, HEADER_PEEK_BYTES));
+    const headers = await this.originalHeaders(message);
     const raw = composeDelayDsn(
       {
         reportingMta: this.config.GATEWAY_HOSTNAME,
@@ -80,5 +82,19 @@ export class DelayNoticeService {
     dsnSent.inc({ kind: 'delay' });
     this.logger.log(`delay DSN ${dsnId} for ${message.id} to <${message.mailFrom}>`);
     return true;
+  }
+
+  /**
+   * Only headers return in a delay notice: the message is still on its way, the sender has it anyway. When
+   * the stored message is gone (storage loss, a lifecycle rule), the report goes without them.
+   */
+  private async originalHeaders(message: SpooledWithRecipients): Promise<Buffer> {
+    try {
+      return headerSection(await this.objects.head(message.objectKey, HEADER_PEEK_BYTES));
+    } catch (error) {
+      if (!(error instanceof ObjectNotFoundError)) throw error;
+      this.logger.warn(`delay DSN for ${message.id}: the stored message ${message.objectKey} is gone; the report goes without its headers`);
+      return Buffer.alloc(0);
+    }
   }
 }

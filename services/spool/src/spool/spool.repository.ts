@@ -48,6 +48,8 @@ const PROBE_LOCK = 0x5f002;
 export const SpoolLocks = { claim: CLAIM_LOCK, probe: PROBE_LOCK } as const;
 
 const TX = { timeout: 30_000, maxWait: 10_000 } as const;
+/** How long a delay notice that failed waits before it is tried again. */
+export const NOTICE_RETRY_MS = 60_000;
 
 /** The only file that touches the spool schema. Claims use row locks with SKIP LOCKED and leases. */
 @Injectable()
@@ -144,20 +146,42 @@ export class SpoolRepository {
     }, TX);
   }
 
-  /** Messages owing a delay notice, each handled under its row lock and then marked. */
-  async delayNoticesDue(now: Date, limit: number, notify: (message: SpooledWithRecipients) => Promise<void>): Promise<number> {
-    return this.db.$transaction(async (tx) => {
-      const due = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM spooled_message
-         WHERE NOT delay_notice_sent AND delay_notice_at <= ${now} AND give_up_at > ${now}
-         ORDER BY delay_notice_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-      for (const { id } of due) {
-        const message = await tx.spooledMessage.findUniqueOrThrow({ where: { id }, include: { recipients: { orderBy: { address: 'asc' } } } });
-        await notify(message);
-        await tx.spooledMessage.update({ where: { id }, data: { delayNoticeSent: true } });
+  /**
+   * Messages owing a delay notice, each in its own transaction under its row lock, marked once `notify`
+   * returns. A notice that throws is rolled back alone (`failed` hears of it) and its notice time moves
+   * NOTICE_RETRY_MS on, so one bad message neither undoes the others' nor comes first again at every poll.
+   */
+  async delayNoticesDue(
+    now: Date,
+    limit: number,
+    notify: (message: SpooledWithRecipients) => Promise<void>,
+    failed: (messageId: string, error: unknown) => void,
+  ): Promise<number> {
+    const due = await this.db.$queryRaw<{ id: string }[]>`
+      SELECT id FROM spooled_message
+       WHERE NOT delay_notice_sent AND delay_notice_at <= ${now} AND give_up_at > ${now}
+       ORDER BY delay_notice_at, id LIMIT ${limit}`;
+    for (const { id } of due) {
+      try {
+        await this.db.$transaction(async (tx) => {
+          // Another replica may hold it (SKIP LOCKED), or it was sent or resolved since the list was read.
+          const [locked] = await tx.$queryRaw<{ id: string }[]>`
+            SELECT id FROM spooled_message
+             WHERE id = ${id} AND NOT delay_notice_sent AND delay_notice_at <= ${now} AND give_up_at > ${now}
+             FOR UPDATE SKIP LOCKED`;
+          if (!locked) return;
+          const message = await tx.spooledMessage.findUniqueOrThrow({ where: { id }, include: { recipients: { orderBy: { address: 'asc' } } } });
+          await notify(message);
+          await tx.spooledMessage.update({ where: { id }, data: { delayNoticeSent: true } });
+        }, TX);
+      } catch (error) {
+        failed(id, error);
+        await this.db.$executeRaw`
+          UPDATE spooled_message SET delay_notice_at = LEAST(${now}::timestamptz + ${NOTICE_RETRY_MS}::int * interval '1 millisecond', give_up_at)
+           WHERE id = ${id} AND NOT delay_notice_sent`;
       }
-      return due.length;
-    }, TX);
+    }
+    return due.length;
   }
 
   /** Messages past their give-up time: `expire` hands them back to delivery, then they leave the spool. */

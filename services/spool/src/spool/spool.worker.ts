@@ -12,6 +12,9 @@ import { SpoolRepository } from './spool.repository';
 
 const retries = counter('torii_spool_retries_total', 'Retry commands sent to delivery', ['reason']);
 const expired = counter('torii_spool_expired_total', 'Messages given up after the schedule (failure DSN by delivery)');
+const failures = counter('torii_spool_worker_failures_total', 'Worker steps that failed (logged), by part: expire, notice, retry, probe, state', ['phase']);
+
+type Phase = 'expire' | 'notice' | 'retry' | 'probe' | 'state';
 
 /**
  * Each replica's loop, driven by the database: expire what is past its give-up time, send the delay notices
@@ -62,35 +65,67 @@ export class SpoolWorker implements OnApplicationBootstrap, BeforeApplicationShu
     this.loop.nudge();
   }
 
-  /** One round; true when there may be more to do at once. */
+  /**
+   * One round; true when there may be more to do at once. Each part fails on its own (logged and counted):
+   * a failing expiry, notice, probe or database call never keeps the others, above all the retries and the
+   * edge's state, from running.
+   */
   async step(): Promise<boolean> {
     const now = this.clock.now();
-    const gone = await this.repository.expireDue(now, 50, async (message) => {
-      await this.bus.requestExpiry(message.id, message.recipients.map((r) => r.address), now);
-      expired.inc();
-      this.logger.log(`message ${message.id} expired after its schedule: delivery bounces it`);
-    });
-    const noticed = await this.repository.delayNoticesDue(now, 20, async (message) => {
-      await this.notices.send(message, now);
-    });
-    const claimed = await this.repository.claimDue(now, this.config.RETRY_LEASE, this.config.DRAIN_CONCURRENCY, 100, async (messages) => {
-      for (const message of messages) {
-        const reason = message.nextAttemptAt.getTime() + message.retryIntervalMs > now.getTime() + 1_000 ? 'recovered' : 'due';
-        await this.bus.requestRetry(message.id, message.recipients.map((r) => r.address), message.attempts, reason, now);
-        retries.inc({ reason });
-      }
-    });
+    const gone = await this.phase('expire', 0, () =>
+      this.repository.expireDue(now, 50, async (message) => {
+        await this.bus.requestExpiry(message.id, message.recipients.map((r) => r.address), now);
+        expired.inc();
+        this.logger.log(`message ${message.id} expired after its schedule: delivery bounces it`);
+      }),
+    );
+    const noticed = await this.phase('notice', 0, () =>
+      this.repository.delayNoticesDue(
+        now,
+        20,
+        async (message) => {
+          await this.notices.send(message, now);
+        },
+        (messageId, error) => {
+          failures.inc({ phase: 'notice' });
+          this.logger.warn(`delay notice for ${messageId} failed (tried again later): ${describeError(error)}`);
+        },
+      ),
+    );
+    const claimed = await this.phase('retry', 0, () =>
+      this.repository.claimDue(now, this.config.RETRY_LEASE, this.config.DRAIN_CONCURRENCY, 100, async (messages) => {
+        for (const message of messages) {
+          const reason = message.nextAttemptAt.getTime() + message.retryIntervalMs > now.getTime() + 1_000 ? 'recovered' : 'due';
+          await this.bus.requestRetry(message.id, message.recipients.map((r) => r.address), message.attempts, reason, now);
+          retries.inc({ reason });
+        }
+      }),
+    );
     if (gone + claimed > 0) this.dirty = true;
     const clock = Date.now();
     if (clock - this.lastProbe >= this.config.PROBE_INTERVAL) {
       this.lastProbe = clock;
-      if ((await this.recovery.probeDownServers()) > 0) this.dirty = true;
+      if ((await this.phase('probe', 0, () => this.recovery.probeDownServers())) > 0) this.dirty = true;
     }
     if (this.dirty || clock - this.lastState >= this.config.STATE_INTERVAL) {
       this.dirty = false;
       this.lastState = clock;
-      await this.capacity.publish();
+      // Not published: try again next round rather than let the edge's view age.
+      this.dirty = !(await this.phase('state', false, async () => {
+        await this.capacity.publish();
+        return true;
+      }));
     }
     return gone === 50 || noticed === 20 || claimed === 100;
+  }
+
+  private async phase<T>(name: Phase, fallback: T, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      failures.inc({ phase: name });
+      this.logger.warn(`worker ${name}: ${describeError(error)}`);
+      return fallback;
+    }
   }
 }
