@@ -54,6 +54,10 @@ export const commonFields = {
   TORII_BRAND: z.string().regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes only').default('Torii'),
   /** NATS with JetStream (2.10+ in production); several URLs comma-separated. */
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /**
+   * Copies of each JetStream stream a service creates at boot (3 on a 3-node NATS cluster). A boot raises an
+   * existing stream to it and never lowers one; limits set with `nats stream edit` are kept. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** OTLP/HTTP endpoint of an OpenTelemetry collector; traces are exported only when set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
 };

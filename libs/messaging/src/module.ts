@@ -14,7 +14,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { describeError } from '@torii/errors';
 import type { Codec } from './codec';
 import { connectNats } from './connection';
-import { ensureStreams, type StreamSpec } from './declarations';
+import { ensureStreams, streamReplicasFromEnv, type StreamSpec } from './declarations';
 import { KvStore } from './kv';
 import { JetStreamPublisher } from './publisher';
 import { JetStreamServer, type JetStreamServerOptions } from './server';
@@ -28,6 +28,8 @@ export interface MessagingModuleOptions {
   name: string;
   /** Streams ensured at boot (add or update). */
   streams?: StreamSpec[];
+  /** Copies of each stream created at boot (a boot only ever raises them); default `NATS_STREAM_REPLICAS`, else 1. */
+  streamReplicas?: number;
   /** Publish ack timeout (default 5 s). */
   publishTimeoutMs?: number;
 }
@@ -109,7 +111,10 @@ export class MessagingModule {
           provide: NATS_CONNECTION,
           useFactory: async (): Promise<NatsConnection> => {
             const nc = await connectNats({ servers: options.servers, name: options.name, logger: new Logger('Nats') });
-            if (options.streams?.length) await ensureStreams(await jetstreamManager(nc), options.streams);
+            if (options.streams?.length) {
+              const replicas = options.streamReplicas ?? streamReplicasFromEnv();
+              await ensureStreams(await jetstreamManager(nc), options.streams, { replicas });
+            }
             return nc;
           },
         },

@@ -6,12 +6,13 @@ import { PermanentError, describeError } from '@torii/errors';
 import { lastValueFrom, throwError, type Observable } from 'rxjs';
 import { connectNats } from './connection';
 import { JetStreamContext } from './context';
-import { ensureStreams, type ConsumerSpec, type StreamSpec } from './declarations';
+import { ensureStreams, streamReplicasFromEnv, type ConsumerSpec, type StreamSpec } from './declarations';
 import type { RetryPolicy } from './retry';
 import { JetStreamConsumerRunner } from './runner';
 import { findByPattern } from './subjects';
 
-export const DEAD_LETTER_STREAM: StreamSpec = { name: 'DLQ', subjects: ['dlq.>'] };
+/** Dead letters (`dlq.<stream>.<consumer>`), kept 30 days as `@torii/contracts`' `Streams.DLQ`. */
+export const DEAD_LETTER_STREAM: StreamSpec = { name: 'DLQ', subjects: ['dlq.>'], discard: 'new', maxAgeMs: 30 * 86_400_000 };
 
 export interface JetStreamServerOptions {
   servers: string | string[];
@@ -19,6 +20,8 @@ export interface JetStreamServerOptions {
   name: string;
   /** Streams ensured at boot (add or update). */
   streams: StreamSpec[];
+  /** Copies of each stream created at boot (a boot only ever raises them); default `NATS_STREAM_REPLICAS`, else 1. */
+  streamReplicas?: number;
   /** One runner per consumer; each message goes to the `@EventPattern` that matches its subject. */
   consumers: ConsumerSpec[];
   /** Stream capturing `dlq.>`, ensured at boot (default `DLQ`); `false` if it is managed elsewhere. */
@@ -66,7 +69,8 @@ export class JetStreamServer extends Server<Record<string, never>, Status> imple
     this.connection = nc;
     const jsm = await jetstreamManager(nc);
     const dlq = this.options.deadLetterStream ?? DEAD_LETTER_STREAM;
-    await ensureStreams(jsm, dlq ? [...this.options.streams, dlq] : this.options.streams);
+    const replicas = this.options.streamReplicas ?? streamReplicasFromEnv();
+    await ensureStreams(jsm, dlq ? [...this.options.streams, dlq] : this.options.streams, { replicas });
     for (const consumer of this.options.consumers) {
       const runner = new JetStreamConsumerRunner({
         connection: nc,
