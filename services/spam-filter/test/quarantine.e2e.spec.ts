@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
 import { PrismaService } from '../src/db/prisma.service';
+import { QuarantineRepository } from '../src/quarantine/quarantine.repository';
 import { QuarantineService } from '../src/quarantine/quarantine.service';
 import { startDelivery, startTestbed, until, type Testbed } from './support/testbed';
 
@@ -241,6 +242,25 @@ describe('quarantine box end to end', () => {
     const service = app.get(QuarantineService);
     expect(await service.removeExpired(new Date(Date.now() + 3_600_000))).toBe(0);
     expect(await service.removeExpired(new Date(Date.now() + 2 * 86_400_000))).toBeGreaterThanOrEqual(1);
+    expect(await itemsOf(event.messageId)).toHaveLength(0);
+    expect(await store.stat(item.objectKey)).toBeNull();
+  });
+
+  it('a removal that fails keeps the copy: the item can still be released (the copy goes only after the commit)', async () => {
+    const event = await send(withId(SPAM, 'q-rollback@e2e'), [`bob@${DOMAIN}`]);
+    const [item] = await filed(event.messageId, 1);
+    const repository = app.get(QuarantineRepository);
+    const db = app.get(PrismaService);
+    const deleteObject = (key: string) => store.delete(key);
+    const quota = async () => 10_000_000;
+    // Any failure after the items went (a lost connection, the timeout): here an outbox row that cannot be written.
+    await db.quarantineOutbox.create({ data: { submitId: 'q-rollback-taken', payload: Buffer.from('x') } });
+    await expect(repository.remove([item.id], deleteObject, quota, { notices: [{ submitId: 'q-rollback-taken', payload: new Uint8Array([1]) }] })).rejects.toThrow();
+    await db.quarantineOutbox.deleteMany({ where: { submitId: 'q-rollback-taken' } });
+    expect(await itemsOf(event.messageId)).toHaveLength(1);
+    expect(await store.stat(item.objectKey)).not.toBeNull();
+    // Removed for real, the copy goes with its last item.
+    await repository.remove([item.id], deleteObject, quota);
     expect(await itemsOf(event.messageId)).toHaveLength(0);
     expect(await store.stat(item.objectKey)).toBeNull();
   });

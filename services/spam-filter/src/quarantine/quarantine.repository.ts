@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { describeError } from '@torii/errors';
 import type { Principal } from '@torii/auth';
 import { recordChange, type SpamAuditAction } from '../audit/audit.repository';
 import { PrismaService, type Prisma, type Tx } from '../db/prisma.service';
@@ -68,6 +69,8 @@ export function likeLiteral(text: string): string {
 
 @Injectable()
 export class QuarantineRepository {
+  private readonly logger = new Logger(QuarantineRepository.name);
+
   constructor(private readonly db: PrismaService) {}
 
   private async lockAddress(tx: Tx, address: string): Promise<void> {
@@ -123,8 +126,8 @@ export class QuarantineRepository {
   }
 
   /**
-   * Removes items (released, deleted, expired) and, under each message's lock, the stored copy once no item
-   * references it any more. `notices` (e.g. the release) are written in the same transaction.
+   * Removes items (released, deleted, expired) and then the stored copies no item references any more.
+   * `notices` (e.g. the release) and the audit are written in the same transaction as the removal.
    */
   async remove(
     ids: string[],
@@ -133,36 +136,54 @@ export class QuarantineRepository {
     options: { notices?: OutboxRow[]; audit?: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> } } = {},
   ): Promise<ItemRow[]> {
     if (ids.length === 0) return [];
-    return this.db.$transaction(async (tx) => {
+    const items = await this.db.$transaction(async (tx) => {
       const items = await tx.quarantineItem.findMany({ where: { id: { in: ids } } });
       for (const address of [...new Set(items.map((i) => i.address))].sort()) await this.lockAddress(tx, address);
       for (const messageId of [...new Set(items.map((i) => i.messageId))].sort()) await this.lockMessage(tx, messageId);
       await tx.quarantineItem.deleteMany({ where: { id: { in: items.map((i) => i.id) } } });
-      for (const objectKey of new Set(items.map((i) => i.objectKey))) {
-        if ((await tx.quarantineItem.count({ where: { objectKey } })) === 0) await deleteObject(objectKey);
-      }
       await this.rearm(tx, items, quotaOf);
       for (const n of options.notices ?? []) await tx.quarantineOutbox.create({ data: { submitId: n.submitId, payload: Buffer.from(n.payload) } });
       if (options.audit) await this.audit(tx, options.audit);
       return items;
     }, TX);
+    await this.deleteUnreferenced(items, deleteObject);
+    return items;
   }
 
   /** Expired items, claimed with SKIP LOCKED so replicas share the work; each batch removed in one go. */
   async removeExpired(now: Date, limit: number, deleteObject: (key: string) => Promise<void>, quotaOf: QuotaOf): Promise<number> {
-    return this.db.$transaction(async (tx) => {
+    const items = await this.db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ id: string }[]>`
         SELECT id::text AS id FROM "QuarantineItem" WHERE "expiresAt" <= ${now} ORDER BY "expiresAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return [];
       const items = await tx.quarantineItem.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
       for (const messageId of [...new Set(items.map((i) => i.messageId))].sort()) await this.lockMessage(tx, messageId);
       await tx.quarantineItem.deleteMany({ where: { id: { in: items.map((i) => i.id) } } });
-      for (const objectKey of new Set(items.map((i) => i.objectKey))) {
-        if ((await tx.quarantineItem.count({ where: { objectKey } })) === 0) await deleteObject(objectKey);
-      }
       await this.rearm(tx, items, quotaOf);
-      return items.length;
+      return items;
     }, TX);
+    await this.deleteUnreferenced(items, deleteObject);
+    return items.length;
+  }
+
+  /**
+   * Deletes the copies of removed items once no item references them. Only after the removal committed: a
+   * removal rolled back must find its copy. Each copy under its message's lock, as admission takes it, so a
+   * copy an admission has just referenced again is kept. A failed delete leaves a copy nobody references
+   * (storage, not mail, is lost; logged); the removal itself stands.
+   */
+  private async deleteUnreferenced(items: readonly ItemRow[], deleteObject: (key: string) => Promise<void>): Promise<void> {
+    const messageOf = new Map(items.map((i) => [i.objectKey, i.messageId]));
+    for (const [objectKey, messageId] of messageOf) {
+      try {
+        await this.db.$transaction(async (tx) => {
+          await this.lockMessage(tx, messageId);
+          if ((await tx.quarantineItem.count({ where: { objectKey } })) === 0) await deleteObject(objectKey);
+        }, TX);
+      } catch (error) {
+        this.logger.warn(`quarantine copy ${objectKey} of removed items not deleted: ${describeError(error)}`);
+      }
+    }
   }
 
   async itemsOfDomain(domain: string): Promise<ItemRow[]> {
