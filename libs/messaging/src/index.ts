@@ -2,11 +2,23 @@ export { jsonCodec, type Codec } from './codec';
 export { connectNats, natsReadiness, type NatsConnectionOptions } from './connection';
 export { JetStreamContext } from './context';
 export {
+  DeadLetterNotFoundError,
+  listDeadLetters,
+  replayDeadLetter,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type ReplayResult,
+} from './dead-letters';
+export {
   consumerConfigFor,
   ensureConsumer,
   ensureStreams,
   streamConfigFor,
+  streamReplicasFromEnv,
   streamSpecOf,
+  streamUpdateFor,
+  StreamReplicasError,
+  type EnsureStreamsOptions,
   type NatsStreamDefinition,
   type ConsumerSpec,
   type StreamSpec,

@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { PermanentError, describeError } from '@torii/errors';
+import { counter } from '@torii/telemetry';
 import { jsonCodec, type Codec } from './codec';
 import { JetStreamContext } from './context';
 import { ensureConsumer, type ConsumerSpec } from './declarations';
@@ -44,6 +45,13 @@ export interface ConsumerRunnerOptions<T = unknown> {
 }
 
 const tracer = trace.getTracer('@torii/messaging');
+
+const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ['permanent', 'max-deliveries'];
+const deadLetters = counter(
+  'torii_messaging_dead_letters_total',
+  'Messages a consumer gave up on and parked in the dead letters (dlq.<stream>.<consumer>), by reason',
+  ['stream', 'consumer', 'reason'],
+);
 
 /** Sanitised for a header value: one line, bounded. */
 function headerValue(text: string): string {
@@ -102,6 +110,8 @@ export class JetStreamConsumerRunner<T = unknown> {
       await ensureConsumer(await jetstreamManager(this.options.connection), this.spec);
     }
     this.consumer = await this.js.consumers.get(this.spec.stream, this.spec.durable);
+    // Every series exists from the start at 0, so the first dead letter is an increase an alert can see.
+    for (const reason of DEAD_LETTER_REASONS) deadLetters.inc({ stream: this.spec.stream, consumer: this.spec.durable, reason }, 0);
     this.loopDone = this.loop(this.consumer).catch((error: unknown) => {
       this.logger.error(`consumer ${this.name}: loop stopped: ${describeError(error)}`);
     });
@@ -324,6 +334,7 @@ export class JetStreamConsumerRunner<T = unknown> {
     }
     // No term reason: NATS 2.9 only understands a bare +TERM (the reason is in the dead letter's headers).
     msg.term();
+    deadLetters.inc({ stream, consumer, reason });
     this.logger.warn(`consumer ${this.name}: ${msg.subject} seq ${streamSequence} dead-lettered to ${subject} (${reason}): ${error}`);
   }
 }

@@ -1,4 +1,5 @@
 import { PermanentError, TemporaryError } from '@torii/errors';
+import { metricsRegistry } from '@torii/telemetry';
 import {
   DEAD_LETTER_STREAM,
   DeadLetterHeaders,
@@ -55,6 +56,15 @@ describe('failures: redelivery and dead letters', () => {
     return bus.jsm.streams.getMessage(DEAD_LETTER_STREAM.name, { last_by_subj: subject }).catch(() => null);
   }
 
+  async function deadLettersCounted(consumer: ConsumerSpec, reason: string): Promise<number | undefined> {
+    const metric = metricsRegistry.getSingleMetric('torii_messaging_dead_letters_total');
+    if (!metric) return undefined;
+    const { values } = await metric.get();
+    return values.find(
+      ({ labels }) => labels.stream === consumer.stream && labels.consumer === consumer.durable && labels.reason === reason,
+    )?.value;
+  }
+
   it('redelivers a message whose handler throws, until it succeeds', async () => {
     const deliveries: number[] = [];
     const { consumer, publisher, subject } = await setup((_job, n) => {
@@ -86,6 +96,8 @@ describe('failures: redelivery and dead letters', () => {
     expect(dead.header.get(DeadLetterHeaders.Error)).toBe('Error: database down');
     expect(dead.header.get(DeadLetterHeaders.OriginalMsgId)).toBe('job-2');
     expect(dead.header.get('X-Tenant')).toBe('t1');
+    expect(await deadLettersCounted(consumer, 'max-deliveries')).toBe(1);
+    expect(await deadLettersCounted(consumer, 'permanent')).toBe(0);
   });
 
   it('dead-letters a PermanentError at once, and an undecodable message too', async () => {
@@ -94,6 +106,8 @@ describe('failures: redelivery and dead letters', () => {
       deliveries.push(n);
       throw new PermanentError('unknown tenant');
     });
+    // The series exist at 0 from the start, so an alert on increase() sees the first dead letter.
+    expect(await deadLettersCounted(consumer, 'permanent')).toBe(0);
     await publisher.publish(subject, codec, { n: 3 }, { msgId: 'job-3' });
     await eventually(async () => (await deadLetterOf(consumer)) !== null);
     await eventually(() => settled(bus.jsm, consumer.stream, consumer.durable));
@@ -106,5 +120,6 @@ describe('failures: redelivery and dead letters', () => {
     bus.nc.publish(subject, 'not json');
     await eventually(async () => (await deadLetterOf(consumer))?.header.get(DeadLetterHeaders.Error)?.includes('cannot decode') === true);
     expect(deliveries).toEqual([1]);
+    expect(await deadLettersCounted(consumer, 'permanent')).toBe(2);
   });
 });
