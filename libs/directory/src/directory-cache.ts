@@ -42,7 +42,10 @@ export class KvDirectoryCache implements OnApplicationBootstrap, OnApplicationSh
       return undefined;
     }
     const cached = this.domains.get(key);
-    if (cached || !this.store) return cached;
+    if (cached) return cached;
+    // Not opened yet (a consumer started before the application's bootstrap): "unknown" here would read as
+    // "no filters subscribed" and let mail through unscanned. The caller retries until the directory is open.
+    if (!this.store) throw new TemporaryError(`directory lookup of ${key}: the directory is not open yet`);
     try {
       const entry = await this.store.get(key);
       if (entry) this.domains.set(key, entry.value);

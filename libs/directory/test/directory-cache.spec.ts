@@ -54,6 +54,14 @@ describe('KvDirectoryCache (real NATS KV)', () => {
     expect(await cache.lookup('unknown.test')).toBeUndefined();
   });
 
+  it('refuses to answer before it is open: an early lookup is a temporary error, never "unknown domain"', async () => {
+    const early = new KvDirectoryCache(new KvStores(nc), bucket);
+    await expect(early.lookup('before.test')).rejects.toBeInstanceOf(TemporaryError);
+    await early.onApplicationBootstrap();
+    expect((await early.lookup('before.test'))?.server?.hostname).toBe('mx.before.test');
+    early.onApplicationShutdown();
+  });
+
   it('tells "cannot ask" from "unknown": a broken directory is a temporary error, not an empty answer', async () => {
     const other = await connectNats({ servers: TEST_NATS_URL, name: 'directory-test-broken' });
     const broken = new KvDirectoryCache(new KvStores(other), bucket);

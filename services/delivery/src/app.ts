@@ -41,6 +41,9 @@ export async function createDeliveryApp(config: DeliveryConfig, options: Deliver
     streams: DELIVERY_STREAMS,
     consumers: DELIVERY_CONSUMERS,
   });
+  // Bootstrap first (the directory cache opens there), then the consumers: a backlog taken in before would find
+  // no directory. app.listen() later does not run the hooks again.
+  await app.init();
   await app.startAllMicroservices();
   return app;
 }

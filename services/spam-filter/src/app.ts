@@ -43,6 +43,9 @@ export async function createSpamFilterApp(config: SpamFilterConfig, options: Spa
     streams: SPAM_FILTER_STREAMS,
     consumers: spamFilterConsumers(config.CONSUMER_CONCURRENCY),
   });
+  // Bootstrap first (the directory cache opens there), then the consumers: a backlog taken in before would find
+  // no directory. app.listen() later does not run the hooks again.
+  await app.init();
   await app.startAllMicroservices();
   return app;
 }

@@ -36,6 +36,9 @@ export async function createSpoolApp(config: SpoolConfig, options: SpoolAppOptio
     ...(options.logger === false ? { logger: false } : {}),
   });
   connectJetStream(app, { servers: config.NATS_URL, name: 'spool', streams: SPOOL_STREAMS, consumers: SPOOL_CONSUMERS });
+  // Bootstrap first (the directory cache opens there), then the consumers: a backlog taken in before would find
+  // no directory. app.listen() later does not run the hooks again.
+  await app.init();
   await app.startAllMicroservices();
   return app;
 }

@@ -43,6 +43,9 @@ export async function createVirusScanApp(config: VirusScanConfig, options: Virus
     // clamd away: the event comes back after 5 s, 10 s, 20 s … up to SCAN_RETRY_MAX (fail closed, nothing lost).
     retry: { baseMs: config.SCAN_RETRY_BASE, maxMs: config.SCAN_RETRY_MAX },
   });
+  // Bootstrap first (the directory cache opens there), then the consumers: a backlog taken in before would find
+  // no directory. app.listen() later does not run the hooks again.
+  await app.init();
   await app.startAllMicroservices();
   return app;
 }
