@@ -1,5 +1,5 @@
 import { PermanentError, TemporaryError } from '@torii/errors';
-import { decideOnFailure, retryDelayMs } from './retry';
+import { DAY_OF_DELIVERIES, DEFAULT_RETRY, decideOnFailure, retryDelayMs } from './retry';
 
 const policy = { baseMs: 100, maxMs: 1_000 };
 
@@ -29,5 +29,14 @@ describe('decideOnFailure', () => {
   it('keeps the error text for the dead letter', () => {
     const decision = decideOnFailure(new PermanentError('bad', { cause: new Error('why') }), 1, 5, policy);
     expect(decision).toEqual({ action: 'dead-letter', reason: 'permanent', error: 'PermanentError: bad ← Error: why' });
+  });
+});
+
+describe('DAY_OF_DELIVERIES', () => {
+  it('keeps retrying a temporary failure for about a day at the default back-off', () => {
+    let waited = 0;
+    for (let n = 1; n < DAY_OF_DELIVERIES; n++) waited += retryDelayMs(n, DEFAULT_RETRY);
+    expect(waited).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect(waited).toBeLessThan(25 * 3_600_000);
   });
 });

@@ -9,6 +9,14 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1_000, maxMs: 60_000 };
 
+/**
+ * Deliveries a failing message gets before it is dead-lettered for hand-offs whose loss would be final (nothing
+ * else files, judges or spools the message): about a day at DEFAULT_RETRY (1 s doubling, capped at 60 s), so an
+ * outage of a database, S3 or a neighbour service of up to a day only delays them. A permanent error still
+ * dead-letters at once.
+ */
+export const DAY_OF_DELIVERIES = 1_450;
+
 /** Exponential back-off: base · 2^(n-1) after the n-th failed delivery, capped at max. */
 export function retryDelayMs(deliveryCount: number, policy: RetryPolicy): number {
   const exponent = Math.max(0, deliveryCount - 1);

@@ -1,9 +1,9 @@
 import { Codecs, Streams, Subjects } from '@torii/contracts';
-import { streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
+import { DAY_OF_DELIVERIES, streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
 
 export const DELIVERY_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY].map(streamSpecOf);
 
-const common = { maxDeliver: 20, ackWaitMs: 30_000, concurrency: 8 } as const;
+const common = { maxDeliver: DAY_OF_DELIVERIES, ackWaitMs: 30_000, concurrency: 8 } as const;
 
 /** NATS 2.9 has one filter subject per consumer: one durable consumer per subject family. */
 export const DELIVERY_CONSUMERS: ConsumerSpec[] = [

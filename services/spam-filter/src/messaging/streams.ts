@@ -1,5 +1,5 @@
 import { Codecs, Streams, Subjects } from '@torii/contracts';
-import { streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
+import { DAY_OF_DELIVERIES, streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
 
 /** Declared at boot (idempotent): what we read and what we write (DELIVERY: quarantined recipients). */
 export const SPAM_FILTER_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.VERDICTS, Streams.DELIVERY, Streams.TENANT].map(streamSpecOf);
@@ -10,7 +10,7 @@ export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
       durable: 'spam-filter',
       stream: 'MAIL',
       filterSubject: Subjects.mailReceivedIn,
-      maxDeliver: 10,
+      maxDeliver: DAY_OF_DELIVERIES,
       ackWaitMs: 30_000,
       concurrency,
       codecs: { [Subjects.mailReceivedIn]: Codecs.mailReceived },
@@ -20,7 +20,7 @@ export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
       durable: 'spam-filter-quarantine',
       stream: 'DELIVERY',
       filterSubject: 'delivery.quarantined',
-      maxDeliver: 10,
+      maxDeliver: DAY_OF_DELIVERIES,
       ackWaitMs: 60_000,
       concurrency: Math.max(1, Math.floor(concurrency / 2)),
       codecs: { 'delivery.quarantined': Codecs.deliveryStatus },
@@ -30,7 +30,7 @@ export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
       durable: 'spam-filter-feedback',
       stream: 'MAIL',
       filterSubject: Subjects.mailFeedback,
-      maxDeliver: 10,
+      maxDeliver: DAY_OF_DELIVERIES,
       ackWaitMs: 60_000,
       concurrency: 1,
       codecs: { [Subjects.mailFeedback]: Codecs.feedbackMail },
@@ -40,7 +40,7 @@ export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
       durable: 'spam-filter-directory',
       stream: 'TENANT',
       filterSubject: Subjects.directoryChanged,
-      maxDeliver: 10,
+      maxDeliver: DAY_OF_DELIVERIES,
       ackWaitMs: 60_000,
       concurrency: 1,
       codecs: { [Subjects.directoryChanged]: Codecs.directoryChanged },

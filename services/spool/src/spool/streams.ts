@@ -1,5 +1,5 @@
 import { Codecs, DeliveryState, Streams, Subjects } from '@torii/contracts';
-import { streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
+import { DAY_OF_DELIVERIES, streamSpecOf, type ConsumerSpec, type StreamSpec } from '@torii/messaging';
 
 /** DELIVERY carries the outcomes the spool follows and the retry commands it sends; MAIL takes its DSNs. */
 export const SPOOL_STREAMS: StreamSpec[] = [Streams.MAIL, Streams.DELIVERY].map(streamSpecOf);
@@ -13,7 +13,7 @@ export const SPOOL_CONSUMERS: ConsumerSpec[] = [
     durable: 'spool-delivery',
     stream: 'DELIVERY',
     filterSubject: Subjects.deliveryAny,
-    maxDeliver: 20,
+    maxDeliver: DAY_OF_DELIVERIES,
     ackWaitMs: 30_000,
     concurrency: 1,
     codecs: {
