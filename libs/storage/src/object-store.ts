@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Client } from 'minio';
-import { InvalidObjectKeyError, isNotFound, toStorageError } from './errors';
+import { InvalidObjectKeyError, ObjectNotFoundError, ObjectStoreError, isNotFound, toStorageError } from './errors';
 import { assertValidKey, assertValidPrefix } from './keys';
 
 export interface ObjectStoreConfig {
@@ -202,6 +202,25 @@ export class ObjectStore {
       return await this.client.getPartialObject(this.bucket, key, offset, length);
     } catch (error) {
       throw toStorageError('getRange', key, error);
+    }
+  }
+
+  /**
+   * The first `maxBytes` bytes as one buffer: all of a smaller object, nothing of an empty one. Throws
+   * ObjectNotFoundError when there is none. (An empty object has no byte 0 to start a range at: S3 and MinIO
+   * answer 416, s3rver drops the stream. Read as an error it would be retried for ever.)
+   */
+  async readHead(key: string, maxBytes: number): Promise<Buffer> {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await this.getRange(key, 0, maxBytes)) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(chunks);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) throw error;
+      const stat = await this.stat(key).catch(() => undefined);
+      if (stat?.size === 0) return Buffer.alloc(0);
+      if (stat === null) throw new ObjectNotFoundError(key, { cause: error });
+      throw error instanceof ObjectStoreError ? error : toStorageError('readHead', key, error);
     }
   }
 

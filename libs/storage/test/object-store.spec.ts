@@ -93,6 +93,15 @@ describe('ObjectStore against s3rver', () => {
     const result = await store.put('small/empty', Readable.from([]));
     expect(result.size).toBe(0);
     expect((await store.stat('small/empty'))?.size).toBe(0);
+    // The head of an empty message is empty, not an error to retry (QA: an empty DATA was retried, then dead-lettered).
+    expect(await store.readHead('small/empty', 2 * 1024 * 1024)).toEqual(Buffer.alloc(0));
+  });
+
+  it('reads the head of a message: the first bytes, all of a shorter one; ObjectNotFoundError when it is gone', async () => {
+    await store.put('small/head.eml', Readable.from([Buffer.from('Subject: hi\r\n\r\nbody')]));
+    expect((await store.readHead('small/head.eml', 7)).toString()).toBe('Subject');
+    expect((await store.readHead('small/head.eml', 1_000)).toString()).toBe('Subject: hi\r\n\r\nbody');
+    await expect(store.readHead('small/not-there.eml', 10)).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
   it('stat of a missing key is null; get of it is ObjectNotFoundError', async () => {

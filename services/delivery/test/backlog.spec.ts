@@ -3,6 +3,7 @@
  * not run before the directory is open, or every domain reads as "subscribes to nothing" and the backlog goes
  * out with no virus or spam check (found by QA: EICAR delivered after a restart).
  */
+import type { MailReceived } from '@torii/contracts';
 import { DeliveryRepository } from '../src/persistence/delivery.repository';
 import { eventually, rawMessage, startHarness, type Harness } from './support/harness';
 
@@ -15,7 +16,7 @@ describe('a backlog taken in at start', () => {
   afterAll(async () => h?.close());
 
   it('waits for the verdicts of every message of the domain, as without a restart', async () => {
-    const events = [];
+    const events: MailReceived[] = [];
     for (let i = 0; i < 30; i++) {
       const event = await h.storeMessage({ domain: 'backlog.test', from: 'a@sender.test', to: [`r${i}@backlog.test`], raw: rawMessage(`backlog-${i}@sender.test`) });
       await h.publishReceived(event);

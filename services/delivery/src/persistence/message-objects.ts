@@ -13,7 +13,7 @@ export class MessageObjects {
 
   /** The first `bytes` bytes (headers for a RET=HDRS report). */
   async head(key: string, bytes: number): Promise<Buffer> {
-    return readAll(await this.store.getRange(key, 0, bytes));
+    return this.store.readHead(key, bytes);
   }
 
   async readWhole(key: string): Promise<Buffer> {

@@ -8,10 +8,8 @@ export class FeedbackMailRepository {
   constructor(private readonly store: ObjectStore) {}
 
   /** The first `maxBytes` of a report. Throws ObjectNotFoundError when it is gone. */
-  async readHead(key: string, maxBytes: number): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of await this.store.getRange(key, 0, maxBytes)) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-    return Buffer.concat(chunks);
+  readHead(key: string, maxBytes: number): Promise<Buffer> {
+    return this.store.readHead(key, maxBytes);
   }
 
   /** The report, then its sidecar (a sidecar without its report is only a marker the sweep clears). */

@@ -35,7 +35,7 @@ export class QuarantineObjects {
   }
 
   async head(key: string, bytes: number): Promise<Buffer> {
-    return readAll(await this.store.getRange(key, 0, bytes));
+    return this.store.readHead(key, bytes);
   }
 
   async put(key: string, raw: Buffer): Promise<{ size: number; sha256: string }> {

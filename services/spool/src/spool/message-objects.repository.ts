@@ -8,10 +8,8 @@ export class MessageObjects {
   constructor(private readonly store: ObjectStore) {}
 
   /** The first `bytes` bytes of a stored message (enough for its header section). */
-  async head(key: string, bytes: number): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of await this.store.getRange(key, 0, bytes)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+  head(key: string, bytes: number): Promise<Buffer> {
+    return this.store.readHead(key, bytes);
   }
 
   put(key: string, content: Buffer): Promise<PutResult> {
