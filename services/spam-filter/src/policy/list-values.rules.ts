@@ -6,11 +6,15 @@ import type { ListField } from './policy.rules';
  * value is. Pure functions (node:url's UTS #46 mapping does the IDN work).
  */
 
-/** Case-insensitive for ASCII, NFKC-normalised (full-width letters, half-width kana), whitespace collapsed. */
+/**
+ * NFKC-normalised (full-width letters, half-width kana), lower-cased in every script (ВЫИГРЫШ, ÉTÉ, ΔΩΡΕΑΝ),
+ * invisible format characters dropped (a zero-width space or a soft hyphen inside a word), whitespace collapsed.
+ */
 export function normalizeText(text: string): string {
   return text
     .normalize('NFKC')
-    .replace(/[A-Z]/g, (c) => c.toLowerCase())
+    .toLowerCase()
+    .replace(/\p{Cf}/gu, '')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -28,7 +28,7 @@ export const ListEntryCreateSchema = z
       .min(1)
       .max(998)
       .describe(
-        'any language; compared NFKC-normalised, case-insensitive for ASCII. from-address: name@domain or @domain; from-domain: a domain name (IDN in either form)',
+        'any language; compared NFKC-normalised, case-insensitive in every script. from-address: name@domain or @domain; from-domain: a domain name (IDN in either form)',
       ),
   })
   .superRefine((entry, ctx) => {

@@ -174,6 +174,18 @@ describe('matching text in any language', () => {
   it('normalises', () => {
     expect(normalizeText('  ＡＢＣ\tdef  ')).toBe('abc def');
   });
+
+  it.each([
+    ['Cyrillic', 'ВЫИГРЫШ', 'выигрыш'],
+    ['Greek', 'ΔΩΡΕΑΝ', 'δωρεαν'],
+    ['accented Latin', 'ÉTÉ', 'été'],
+    ['German', 'GRÖSSE ÄNDERN', 'grösse ändern'],
+    ['a zero-width space inside a word', 'v\u200biagra', 'viagra'],
+    ['a soft hyphen inside a word', 'via\u00adgra', 'viagra'],
+  ])('folds case in every script, and drops invisible format characters: %s', (_name, entry, subject) => {
+    expect(entryMatches({ list: 'block', field: 'subject', match: 'contains', value: entry }, { ...message, subject: `Re: ${subject}!` })).toBe(true);
+    expect(entryMatches({ list: 'block', field: 'subject', match: 'contains', value: subject }, { ...message, subject: `Re: ${entry}!` })).toBe(true);
+  });
 });
 
 describe('From authentication', () => {

@@ -12,6 +12,7 @@ import type { FeedbackView } from '../feedback/feedback.dto';
 import { FeedbackService } from '../feedback/feedback.service';
 import { PolicyService } from '../policy/policy.service';
 import { notFound, unprocessable } from '../problems';
+import { listSubject } from '../scoring/message-facts';
 import { ScoredRepository } from '../scoring/scored.repository';
 import type { StoredInput } from '../scoring/scoring.service';
 import { composeDigest, composeWarning } from './quarantine.mail';
@@ -123,7 +124,7 @@ export class QuarantineService {
         address,
         messageId: record.messageId,
         sender: parsed.from?.address ? (parsed.from.name ? `${parsed.from.name} <${parsed.from.address}>` : parsed.from.address) : input.envelope.mailFrom,
-        subject: parsed.subject,
+        subject: listSubject(head, parsed),
         date,
         scorePercent: record.scorePercent,
         size,

@@ -41,6 +41,8 @@ describe('listSubject: the Subject the lists see, in any charset', () => {
     ['raw UTF-8 (the engine decodes it)', message(TEXT), TEXT],
     ['encoded ISO-2022-JP', message('=?ISO-2022-JP?B?GyRCTEJPRyVGJTklSCROJCpDTiRpJDsbKEI=?='), TEXT],
     ['encoded UTF-8 Q', message('=?UTF-8?Q?=E8=BF=B7=E6=83=91=E3=83=86=E3=82=B9=E3=83=88?='), '迷惑テスト'],
+    ['raw ISO-2022-JP (escape sequences, no encoded word)', message(Buffer.from('\x1b$BL$>5Bz9-9p$G$9\x1b(B [1]', 'latin1')), '未承諾広告です [1]'],
+    ['raw ISO-2022-JP, two pieces joined (an escape straight after another)', message(Buffer.from('\x1b$BL$>5Bz9-9p\x1b(B\x1b$B$G$9\x1b(B', 'latin1')), '未承諾広告です'],
     ['ASCII', message('Hello there'), 'Hello there'],
   ])('%s', (_name, raw, expected) => {
     expect(subjectOf(raw)).toBe(expected);

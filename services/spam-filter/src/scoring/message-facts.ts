@@ -67,14 +67,26 @@ function decodeJapanese(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * The Subject as the lists see it. The engine's parse decodes encoded words and raw UTF-8, but leaves a raw
- * 8-bit Subject that is not UTF-8 as latin1 (mojibake). That one is decoded here: with the charset the
- * message declares for its text when that decodes it cleanly, else as Shift_JIS or EUC-JP.
+ * The Subject as the lists and the quarantine box see it. The engine's parse decodes encoded words and raw
+ * UTF-8, but leaves a raw 8-bit Subject that is not UTF-8 as latin1 (mojibake) and raw ISO-2022-JP as escape
+ * sequences. Those are decoded here: ISO-2022-JP by its escapes; 8-bit with the charset the message declares
+ * for its text when that decodes it cleanly, else as Shift_JIS or EUC-JP.
  */
 export function listSubject(raw: Buffer, parsed: Pick<ParsedMessage, 'headers' | 'parts' | 'subject'>): string {
   const field = rawField(raw, 'subject');
+  if (field === undefined) return parsed.subject;
+  // Raw ISO-2022-JP: 7-bit, but with escape sequences (ESC $ B, ESC $ @, ESC ( J …) and no encoded word. Old
+  // Japanese mailers, and much Japanese spam (「未承諾広告※」), send the Subject so.
   // eslint-disable-next-line no-control-regex
-  if (field === undefined || !/[^\x00-\x7f]/.test(field)) return parsed.subject;
+  if (/\x1b[$(]/.test(field) && !field.includes('=?')) {
+    // An escape straight after another (`ESC ( B ESC $ B`, where a mailer joined two pieces) is an error to the
+    // WHATWG decoder; the first one switches to nothing, so it goes.
+    // eslint-disable-next-line no-control-regex
+    const joined = field.replace(/\x1b\([BJ](?=\x1b)/g, '');
+    return decodeStrict(Buffer.from(joined, 'latin1'), 'iso-2022-jp') ?? parsed.subject;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(field)) return parsed.subject;
   const bytes = Buffer.from(field, 'latin1');
   try {
     strictUtf8.decode(bytes);
