@@ -362,4 +362,19 @@ describe('spam-filter end to end', () => {
     expect((await api().get(`${base}/addresses/carol@${DOMAIN}/policy`).set('Authorization', `Bearer ${admin}`).expect(200)).body.overrides).toMatchObject({ action: 'quarantine' });
     await api().put(`${base}/policy`).set('Authorization', `Bearer ${admin}`).send(settings).expect(200);
   });
+
+  it("says an address's allow entry is inactive while the domain's rules come first (SPAM9), and active again after", async () => {
+    const asAdmin = { Authorization: `Bearer ${admin}` };
+    const settings = { threshold: '90', action: 'tag', tag: '[SPAM!!]', priority: 'domain-first' };
+    await api().put(`${base}/policy`).set(asAdmin).send(settings).expect(200);
+    const added = await api().post(`${base}/addresses/dave@${DOMAIN}/lists/allow`).set(asAdmin).send({ field: 'from-address', match: 'exact', value: 'friend@partner.example' }).expect(201);
+    expect(added.body).toMatchObject({ list: 'allow', active: false });
+    expect((await api().get(`${base}/addresses/dave@${DOMAIN}/lists/allow`).set(asAdmin).expect(200)).body).toEqual([expect.objectContaining({ id: added.body.id, active: false })]);
+    // Block lists, and the domain's own lists, always count.
+    expect((await api().get(`${base}/addresses/dave@${DOMAIN}/lists/block`).set(asAdmin).expect(200)).body.every((e: { active: boolean }) => e.active)).toBe(true);
+    expect((await api().get(`${base}/lists/allow`).set(asAdmin).expect(200)).body.every((e: { active: boolean }) => e.active)).toBe(true);
+    await api().put(`${base}/policy`).set(asAdmin).send({ ...settings, priority: 'address-first' }).expect(200);
+    expect((await api().get(`${base}/addresses/dave@${DOMAIN}/lists/allow`).set(asAdmin).expect(200)).body).toEqual([expect.objectContaining({ id: added.body.id, active: true })]);
+    await api().delete(`${base}/addresses/dave@${DOMAIN}/lists/allow/${added.body.id}`).set(asAdmin).expect(204);
+  });
 });

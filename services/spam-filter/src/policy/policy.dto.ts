@@ -45,6 +45,8 @@ export interface ListEntryView {
   value: string;
   createdAt: string;
   createdBy: string;
+  /** False for an address's allow entry while the domain's rules come first (SPAM9): kept, but it decides nothing. */
+  active: boolean;
 }
 
 export interface DomainPolicyView {

@@ -318,6 +318,15 @@ describe('an allow entry that matched but did not count is named in the reason',
     );
   });
 
+  it("names an address's allow entry that matched while the domain's rules come first (SPAM9: it decides nothing)", () => {
+    const addressAllow = { ...entry('allow', 'from-address', 'exact'), id: 'e4' };
+    const result = resolvePolicy(input({ priority: 'domain-first', action: 'quarantine', addressLists: [addressAllow] }));
+    expect(result).toMatchObject({ action: 'quarantine', skipped: [{ scope: 'address', because: 'domain-rules-first' }] });
+    expect(describeResolution(result)).toBe(
+      `threshold:domain:90%:quarantine; allow-list:address:from-address exact "Alice@Partner.example.jp" (e4) skipped: inactive while the domain's rules come first`,
+    );
+  });
+
   it('names three and counts the rest', () => {
     const many = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ ...allowDomain, id }));
     const result = resolvePolicy(input({ score: 1, domainLists: many, message: { fromAuthenticated: false } }));

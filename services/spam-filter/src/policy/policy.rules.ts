@@ -93,7 +93,7 @@ export type Why =
   | { kind: 'threshold'; scope: Scope; threshold: Threshold; reached: boolean; action: ThresholdAction };
 
 /** Why an allow entry that matched did not count. */
-export type SkipCause = 'from-not-authenticated' | 'several-from-addresses';
+export type SkipCause = 'from-not-authenticated' | 'several-from-addresses' | 'domain-rules-first';
 
 /** An allow entry that matched but did not count, seen before the entry or threshold that decided. */
 export interface SkippedEntry {
@@ -184,11 +184,12 @@ function listDecision(input: PolicyInput): { decided?: { list: ListKind; scope: 
   for (const scope of scopesInOrder(priority)) {
     const entries = scope === 'domain' ? input.domain.lists : input.address.lists;
     for (const list of ['block', 'allow'] as const) {
-      // SPAM9: an address's allow list is inactive while the domain's rules come first.
-      if (scope === 'address' && list === 'allow' && priority === 'domain-first') continue;
+      // SPAM9: an address's allow list is inactive while the domain's rules come first; an entry that matched
+      // is named as skipped, so nobody wonders why it did not deliver.
+      const inactive = scope === 'address' && list === 'allow' && priority === 'domain-first';
       for (const entry of entries) {
         if (entry.list !== list || !entryMatches(entry, input.message)) continue;
-        const because = skipCause(entry, input.message);
+        const because = inactive ? 'domain-rules-first' : skipCause(entry, input.message);
         if (!because) return { decided: { list, scope, entry }, skipped };
         skipped.push({ scope, entry, because });
       }
@@ -253,6 +254,7 @@ export function describeWhy(why: Why): string {
 const SKIP_CAUSE: Record<SkipCause, string> = {
   'from-not-authenticated': 'From not authenticated',
   'several-from-addresses': 'several From addresses',
+  'domain-rules-first': "inactive while the domain's rules come first",
 };
 
 /** How many skipped entries a reason names; the rest are counted. */

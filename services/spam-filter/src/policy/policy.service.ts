@@ -9,7 +9,7 @@ import { DEFAULT_DOMAIN_SETTINGS, effectiveSettings, type AddressSettings, type 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const toView = (e: StoredEntry): ListEntryView => ({
+const toView = (e: StoredEntry, active: boolean): ListEntryView => ({
   id: e.id,
   list: e.list,
   field: e.field,
@@ -17,6 +17,7 @@ const toView = (e: StoredEntry): ListEntryView => ({
   value: e.value,
   createdAt: e.createdAt.toISOString(),
   createdBy: e.createdBy,
+  active,
 });
 
 /** Settings and lists of a domain and its addresses; scoping checks against the directory. */
@@ -86,7 +87,14 @@ export class PolicyService {
 
   async listEntries(tenantId: string, domain: string, address: string | undefined, list: ListKind): Promise<ListEntryView[]> {
     const scope = await this.scope(tenantId, domain, address);
-    return (await this.repository.entries(scope.domain, scope.address, list)).map(toView);
+    const active = await this.listActive(scope, list);
+    return (await this.repository.entries(scope.domain, scope.address, list)).map((e) => toView(e, active));
+  }
+
+  /** SPAM9: an address's allow list decides nothing while its domain's rules come first. */
+  async listActive(scope: { domain: string; address: string }, list: ListKind): Promise<boolean> {
+    if (scope.address === '' || list !== 'allow') return true;
+    return ((await this.repository.domainSettings(scope.domain)) ?? DEFAULT_DOMAIN_SETTINGS).priority === 'address-first';
   }
 
   async addEntry(
@@ -103,7 +111,8 @@ export class PolicyService {
     if (actor.role === 'user' && !digestAllow && (address === undefined || entry.list !== 'block')) throw forbidden('a user may only edit their own block list');
     const scope = await this.scope(tenantId, domain, address);
     try {
-      return toView(await this.repository.addEntry(tenantId, scope.domain, scope.address, entry, actor));
+      const stored = await this.repository.addEntry(tenantId, scope.domain, scope.address, entry, actor);
+      return toView(stored, await this.listActive(scope, entry.list));
     } catch (error) {
       if (error instanceof ListLimitReachedError) {
         throw conflict('list-limit-reached', `this ${entry.list} list already holds ${error.limit} ${error.field} entries (the limit)`, {

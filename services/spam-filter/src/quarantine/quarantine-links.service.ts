@@ -78,7 +78,11 @@ ${body}
     return this.page(
       200,
       'Released / 配信しました',
-      `<p>${escapeHtml(item.subject)} — released to ${escapeHtml(item.address)}.${result.allowed ? ` ${escapeHtml(result.allowed)} is now on your allow list. / 送信者を許可リストに追加しました。` : ''}</p>`,
+      `<p>${escapeHtml(item.subject)} — released to ${escapeHtml(item.address)}.${result.allowed ? ` ${escapeHtml(result.allowed)} is now on your allow list. / 送信者を許可リストに追加しました。` : ''}` +
+        (result.allowListActive === false
+          ? ` Your allow list is inactive while your domain's rules come first; ask your administrator. / ドメインフィルタ優先のため、許可リストは現在無効です。管理者にお問い合わせください。`
+          : '') +
+        '</p>',
     );
   }
 }

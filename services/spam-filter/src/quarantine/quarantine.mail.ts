@@ -50,7 +50,8 @@ export interface DigestLine {
   date: Date;
   scorePercent: number;
   releaseUrl: string;
-  allowUrl: string;
+  /** Absent while the box's allow list is inactive (the domain's rules come first, SPAM9). */
+  allowUrl?: string;
 }
 
 export function composeDigest(base: NoticeBase & { lines: DigestLine[]; more: number; restUrl: string }): Promise<Buffer> {
@@ -63,7 +64,7 @@ export function composeDigest(base: NoticeBase & { lines: DigestLine[]; more: nu
       `${fmtDate(l.date)}  ${score(l.scorePercent)}  ${l.sender}`,
       `  ${l.subject}`,
       `  Release / 配信: ${l.releaseUrl}`,
-      `  Allow sender / 送信者を許可: ${l.allowUrl}`,
+      ...(l.allowUrl ? [`  Allow sender / 送信者を許可: ${l.allowUrl}`] : []),
       '',
     ]),
     ...(base.more > 0 ? [`… and ${base.more} more: ${base.restUrl}`] : [`Your whole box: ${base.restUrl}`]),
@@ -72,7 +73,7 @@ export function composeDigest(base: NoticeBase & { lines: DigestLine[]; more: nu
     .map(
       (l) =>
         `<tr><td>${escapeHtml(fmtDate(l.date))}</td><td>${escapeHtml(l.sender)}</td><td>${escapeHtml(l.subject)}</td><td>${score(l.scorePercent)}</td>` +
-        `<td><a href="${escapeHtml(l.releaseUrl)}">Release / 配信</a> · <a href="${escapeHtml(l.allowUrl)}">Allow sender / 送信者を許可</a></td></tr>`,
+        `<td><a href="${escapeHtml(l.releaseUrl)}">Release / 配信</a>${l.allowUrl ? ` · <a href="${escapeHtml(l.allowUrl)}">Allow sender / 送信者を許可</a>` : ''}</td></tr>`,
     )
     .join('\n');
   const html = `<!DOCTYPE html>

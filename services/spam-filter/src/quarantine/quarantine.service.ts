@@ -352,7 +352,7 @@ export class QuarantineService {
    * Release: a new submission of the box's copy, byte for byte, to the address; delivery skips the spam
    * verdict (and the archive, which has the original) but not virus checking. The item leaves the box.
    */
-  async releaseItem(item: ItemRow, actor: Actor, allowSender: boolean, principal?: Principal): Promise<{ submitId: string; allowed?: string }> {
+  async releaseItem(item: ItemRow, actor: Actor, allowSender: boolean, principal?: Principal): Promise<{ submitId: string; allowed?: string; allowListActive?: boolean }> {
     const now = new Date();
     const submitId = `quarantine-release-${item.id}`;
     let allowed: string | undefined;
@@ -379,7 +379,9 @@ export class QuarantineService {
       notices: [row],
       audit: { actor, action: allowSender ? 'spam.quarantine.release-allow' : 'spam.quarantine.release', target: item.id, details: { address: item.address, messageId: item.messageId, ...(allowed ? { allowed } : {}) } },
     });
-    return { submitId, ...(allowed ? { allowed } : {}) };
+    if (!allowed) return { submitId };
+    // The entry is kept either way; while the domain's rules come first it decides nothing (SPAM9): say so.
+    return { submitId, allowed, allowListActive: await this.policies.listActive({ domain: item.domain, address: item.address }, 'allow') };
   }
 
   /** The address's allow list gets the sender (exact From address). An existing entry is fine. */
@@ -411,6 +413,7 @@ export class QuarantineService {
       const items = await reader.since(box.lastDigestAt, DIGEST_MAX_ITEMS);
       if (items.length === 0) return undefined;
       const total = await reader.countSince(box.lastDigestAt);
+      const allowActive = await this.policies.listActive({ domain: box.domain, address: box.address }, 'allow');
       const submitId = `quarantine-digest-${box.address}-${now.getTime()}`.replace(/[^A-Za-z0-9_-]/g, '');
       const raw = await composeDigest({
         brand: this.config.TORII_BRAND,
@@ -418,7 +421,7 @@ export class QuarantineService {
         to: box.address,
         submitId,
         now,
-        lines: items.map((i) => ({ sender: i.sender, subject: i.subject, date: i.date, scorePercent: i.scorePercent, releaseUrl: this.linkUrl(i, 'release', now), allowUrl: this.linkUrl(i, 'allow-sender', now) })),
+        lines: items.map((i) => ({ sender: i.sender, subject: i.subject, date: i.date, scorePercent: i.scorePercent, releaseUrl: this.linkUrl(i, 'release', now), ...(allowActive && { allowUrl: this.linkUrl(i, 'allow-sender', now) }) })),
         more: Math.max(0, total - items.length),
         restUrl: `${this.config.QUARANTINE_PUBLIC_URL.replace(/\/$/, '')}/v1/tenants/${box.tenantId}/domains/${box.domain}/spam/quarantine/addresses/${box.address}/items`,
       });
