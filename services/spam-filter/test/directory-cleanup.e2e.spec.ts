@@ -19,13 +19,14 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
   let admin: string;
   let revision = 0n;
 
-  const snapshot = (localParts: string[], spam = true) =>
+  const snapshot = (localParts: string[], spam = true, onFailure?: string) =>
     create(DomainDirectorySchema, {
       domain: DOMAIN,
       tenantId: TENANT,
       tenantName: 'Cleanup',
       active: true,
       services: { spam: { subscribed: spam } },
+      ...(onFailure && { spamPolicy: { settings: { on_failure: onFailure } } }),
       addresses: localParts.map((localPart) => ({ localPart, kind: 1 })),
       server: { hostname: 'mail.cleanup.test', ips: ['127.0.0.1'], port: 25 },
     });
@@ -96,9 +97,12 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
     expect((await api().get(`${base}/quarantine/addresses/bob@${DOMAIN}/items`).set(auth).expect(200)).body).toMatchObject({ total: 0 });
 
     // The domain policy says whether the domain subscribes to the spam service, i.e. whether it acts at all.
-    expect((await api().get(`${base}/policy`).set(auth).expect(200)).body).toMatchObject({ threshold: '100', subscribed: true });
+    expect((await api().get(`${base}/policy`).set(auth).expect(200)).body).toMatchObject({ threshold: '100', subscribed: true, onFailure: 'deliver' });
     await bed.directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol'], false));
     await until('the unsubscribed snapshot seen', async () => (await api().get(`${base}/policy`).set(auth)).body.subscribed === false);
+    // …and what delivery does without a verdict, which the tenant service sets: shown with the rest.
+    await bed.directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol'], true, 'hold'));
+    await until('the hold setting seen', async () => (await api().get(`${base}/policy`).set(auth)).body.onFailure === 'hold');
     await bed.directory.put(DOMAIN, snapshot(['alice', 'bob', 'carol']));
   });
 

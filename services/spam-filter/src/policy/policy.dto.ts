@@ -59,6 +59,11 @@ export interface DomainPolicyView {
   isDefault: boolean;
   /** Whether the domain subscribes to the spam service now; without it no mail is scored and nothing here acts. */
   subscribed: boolean;
+  /**
+   * When no verdict comes in time (the spam service down or slow): `deliver` (marked not checked, the default)
+   * or `hold`. Set in the tenant service (`PUT …/domains/{domain}/policies/spam`, `on_failure`); shown here.
+   */
+  onFailure: 'deliver' | 'hold';
 }
 
 export interface AddressPolicyView {

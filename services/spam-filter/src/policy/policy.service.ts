@@ -50,25 +50,30 @@ export class PolicyService {
   async getDomainPolicy(tenantId: string, domain: string): Promise<DomainPolicyView> {
     const name = await this.ownedDomain(tenantId, domain);
     const stored = await this.repository.domainSettings(name);
-    return { domain: name, ...(stored ?? DEFAULT_DOMAIN_SETTINGS), isDefault: !stored, subscribed: await this.subscribed(name) };
+    return { domain: name, ...(stored ?? DEFAULT_DOMAIN_SETTINGS), isDefault: !stored, ...(await this.service(name)) };
   }
 
   async setDomainPolicy(tenantId: string, domain: string, settings: DomainSettings, actor: Principal): Promise<DomainPolicyView> {
     const name = await this.ownedDomain(tenantId, domain);
     await this.repository.putDomainSettings(tenantId, name, settings, actor);
-    return { domain: name, ...settings, isDefault: false, subscribed: await this.subscribed(name) };
+    return { domain: name, ...settings, isDefault: false, ...(await this.service(name)) };
   }
 
   /** Removes the domain's own settings: the defaults apply again (address overrides and lists stay). */
   async resetDomainPolicy(tenantId: string, domain: string, actor: Principal): Promise<DomainPolicyView> {
     const name = await this.ownedDomain(tenantId, domain);
     await this.repository.resetDomainSettings(tenantId, name, actor);
-    return { domain: name, ...DEFAULT_DOMAIN_SETTINGS, isDefault: true, subscribed: await this.subscribed(name) };
+    return { domain: name, ...DEFAULT_DOMAIN_SETTINGS, isDefault: true, ...(await this.service(name)) };
   }
 
-  /** Settings may be made ahead of the subscription; the answer says whether they act now. */
-  private async subscribed(domain: string): Promise<boolean> {
-    return (await this.directory.lookup(domain))?.services?.spam?.subscribed === true;
+  /**
+   * What the tenant service holds for the domain's spam service: whether it is subscribed (settings may be
+   * made ahead of it; the answer says whether they act now), and what delivery does when no verdict comes in
+   * time (`on_failure`, set there: `PUT …/policies/spam`), so the whole policy shows in one place.
+   */
+  private async service(domain: string): Promise<{ subscribed: boolean; onFailure: 'deliver' | 'hold' }> {
+    const entry = await this.directory.lookup(domain);
+    return { subscribed: entry?.services?.spam?.subscribed === true, onFailure: entry?.spamPolicy?.settings?.['on_failure'] === 'hold' ? 'hold' : 'deliver' };
   }
 
   async getAddressPolicy(tenantId: string, domain: string, address: string): Promise<AddressPolicyView> {
