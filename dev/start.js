@@ -6,10 +6,10 @@
 //   .eml file in .torii/sink and logs one line per message.
 // - Each service runs as its own process with its default ports; migrations apply at boot.
 'use strict';
-const { spawn } = require('node:child_process');
 const net = require('node:net');
 const path = require('node:path');
 const fs = require('node:fs');
+const { createSupervisor } = require('./supervisor');
 
 const root = path.resolve(__dirname, '..');
 const state = path.join(root, '.torii');
@@ -33,9 +33,6 @@ const SERVICES = [
 if (!SERVICES.some((s) => s.name === 'spool')) {
   for (const s of SERVICES) if (s.name === 'delivery') s.env = {}; // no spool: delivery retries itself
 }
-
-const children = [];
-let stopping = false;
 
 function say(line) {
   process.stdout.write(`[torii] ${line}\n`);
@@ -81,32 +78,6 @@ async function ensureDatabase() {
   }
 }
 
-function startChild({ name, env: extra = {} }) {
-  const cwd = path.join(root, 'services', name);
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
-    cwd,
-    env: { ...env, ...extra },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const prefix = `${name.padEnd(10)} | `;
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream.on('data', (chunk) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop();
-      for (const line of lines) process.stdout.write(prefix + line + '\n');
-    });
-  }
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    say(`${name} exited (${signal ?? code}); stopping everything`);
-    void shutdown(1);
-  });
-  children.push({ name, child });
-  return child;
-}
-
 async function waitForHttp(port, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -134,28 +105,15 @@ function startClamd() {
 let devS3;
 let sink;
 
-async function shutdown(code) {
-  if (stopping) return;
-  stopping = true;
-  say('stopping…');
-  await Promise.all(
-    children.map(
-      ({ child }) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  await sink?.close();
-  await devS3?.close();
-  process.exit(code);
-}
+// A crashed service is restarted (a crash loop stops everything); Ctrl-C stops all, a second Ctrl-C at once.
+const supervisor = createSupervisor({
+  say,
+  cleanup: async () => {
+    await sink?.close();
+    await devS3?.close();
+  },
+});
+const shutdown = (code) => supervisor.shutdown(code);
 
 async function main() {
   await requireService('PostgreSQL', env.DATABASE_URL, 5432,
@@ -181,18 +139,29 @@ async function main() {
   if (SERVICES.some((s) => s.name === 'virus-scan')) startClamd();
 
   for (const service of SERVICES) {
-    startChild(service);
-    if (!(await waitForHttp(service.port))) {
+    const exited = supervisor.start({
+      name: service.name,
+      command: process.execPath,
+      args: ['--enable-source-maps', 'dist/main.js'],
+      cwd: path.join(root, 'services', service.name),
+      env: { ...env, ...service.env },
+      waitHealthy: () => waitForHttp(service.port),
+    });
+    if (!exited) return; // Ctrl-C during start-up
+    // An exit before it is healthy stops everything (the supervisor says so); no need to wait out the minute.
+    const up = await Promise.race([waitForHttp(service.port), exited.then(() => undefined)]);
+    if (up === undefined || supervisor.stopping) return;
+    if (!up) {
       say(`${service.name} did not become healthy on port ${service.port}`);
       return shutdown(1);
     }
+    supervisor.healthy(service.name);
     say(`${service.name} ready: http://127.0.0.1:${service.port}${service.docs === false ? ' (health and metrics; SMTP on 2525 and 2587)' : ' (API docs at /docs)'}`);
   }
   say('Torii is up. Ctrl-C stops it.');
 }
 
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+supervisor.installSignalHandlers();
 main().catch((error) => {
   say(`start failed: ${error.stack ?? error}`);
   void shutdown(1);
