@@ -37,7 +37,7 @@ function parseFields(source) {
     }
     if (inComment) {
       if (trimmed.endsWith('*/')) inComment = false;
-      comment.push(trimmed.replace(/^\*\s?/, '').replace(/\s*\*\/$/, ''));
+      comment.push(trimmed.replace(/\s*\*\/$/, '').replace(/^\*\s?/, ''));
       continue;
     }
     if (/^[A-Z][A-Z0-9_]+:/.test(trimmed)) {

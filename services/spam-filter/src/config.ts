@@ -1,5 +1,6 @@
 import { bool, commonFields, databaseFields, duration, loadConfig, parseConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
 import { DEFAULT_MODEL_PATH } from '@torii/spam-engine';
+import { isTimeZone } from './reports/reports.rules';
 
 /** The spam-filter service's environment. Every field has a default, so `npm start` works with no env at all. */
 export const spamFilterConfigSchema = z.object({
@@ -36,6 +37,12 @@ export const spamFilterConfigSchema = z.object({
   SCORE_MAX_BYTES: positiveInt(2 * 1024 * 1024),
   /** Parallel messages being scored. */
   CONSUMER_CONCURRENCY: positiveInt(4),
+  /**
+   * The calendar of the reports (SPAM15), an IANA time zone name such as `Asia/Tokyo`: which day a message is
+   * counted on, and where "previous month" and "yesterday" end. Counters already kept stay on the day they were
+   * counted on when it changes.
+   */
+  REPORT_TIME_ZONE: z.string().refine(isTimeZone, 'an IANA time zone name, such as UTC or Asia/Tokyo').default('UTC'),
   /** Our host name: Message-IDs of the notices we compose and the DSN's Reporting-MTA. */
   GATEWAY_HOSTNAME: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a host name').default('localhost'),
   /** Public base URL of this service: digest links (SPAM13) point at `<url>/v1/quarantine/links/…`. */

@@ -1,5 +1,5 @@
 import type { Resolution } from '../policy/policy.rules';
-import { counterIncrements, reportCsv, reportDisposition, reportRange, retentionStart } from './reports.rules';
+import { counterIncrements, isTimeZone, localDay, reportCsv, reportDisposition, reportRange, retentionStart } from './reports.rules';
 
 const entry = { id: 'e1', field: 'from-domain', match: 'exact', value: 'x.test' } as const;
 
@@ -34,6 +34,31 @@ describe('reportRange', () => {
 
   it('keeps data from the previous month on', () => {
     expect(retentionStart(new Date('2026-03-15T00:00:00Z')).toISOString()).toBe('2026-02-01T00:00:00.000Z');
+  });
+
+  // REPORT_TIME_ZONE: the months and days are the customer's calendar, not UTC's.
+  it.each([
+    // 05:00 on 1 December in Tokyo is still 30 November in UTC: the previous month is November there.
+    ['previous-month', '2026-11-30T20:00:00Z', 'Asia/Tokyo', '2026-11-01', '2026-12-01', '2026-11'],
+    ['previous-month', '2026-11-30T20:00:00Z', 'UTC', '2026-10-01', '2026-11-01', '2026-10'],
+    // 08:30 on 10 December in Tokyo: yesterday (the 9th) is in.
+    ['current-month', '2026-12-09T23:30:00Z', 'Asia/Tokyo', '2026-12-01', '2026-12-10', '2026-12'],
+    ['current-month', '2026-12-09T23:30:00Z', 'UTC', '2026-12-01', '2026-12-09', '2026-12'],
+    // West of UTC: 20:00 on 31 March in New York is already 1 April in UTC.
+    ['current-month', '2026-04-01T00:00:00Z', 'America/New_York', '2026-03-01', '2026-03-31', '2026-03'],
+  ] as const)('%s at %s in %s → [%s, %s)', (period, now, zone, from, to, month) => {
+    const range = reportRange(period, new Date(now), zone);
+    expect([range.from.toISOString().slice(0, 10), range.to.toISOString().slice(0, 10), range.month]).toEqual([from, to, month]);
+  });
+
+  it('counts a message on the day it arrived in the report time zone', () => {
+    expect(localDay(new Date('2026-12-09T23:30:00Z'), 'Asia/Tokyo').toISOString()).toBe('2026-12-10T00:00:00.000Z');
+    expect(localDay(new Date('2026-12-09T23:30:00Z'), 'UTC').toISOString()).toBe('2026-12-09T00:00:00.000Z');
+    expect(retentionStart(new Date('2026-11-30T20:00:00Z'), 'Asia/Tokyo').toISOString()).toBe('2026-11-01T00:00:00.000Z');
+  });
+
+  it('knows IANA time zone names', () => {
+    expect([isTimeZone('Asia/Tokyo'), isTimeZone('UTC'), isTimeZone('Mars/Olympus'), isTimeZone('')]).toEqual([true, true, false, false]);
   });
 });
 

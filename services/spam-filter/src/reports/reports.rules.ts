@@ -1,7 +1,8 @@
 /**
  * SPAM15 reports, as pure functions: what one judged message adds to the day's counters, which days a
  * report covers, and the CSV. Counters count recipient copies (a message to three addresses of a domain
- * counts three times for the domain, once for each address). Days are UTC calendar days.
+ * counts three times for the domain, once for each address). Days are calendar days of REPORT_TIME_ZONE (UTC by
+ * default), each stored as the UTC midnight of that date (a Postgres `date`).
  */
 import type { Resolution } from '../policy/policy.rules';
 
@@ -41,22 +42,43 @@ export function counterIncrements(resolutions: ReadonlyMap<string, Resolution>):
 
 export type ReportPeriod = 'previous-month' | 'current-month';
 
-/** Days covered, as [from, to) UTC midnights: the whole previous month, or the 1st of this month to yesterday. */
-export function reportRange(period: ReportPeriod, now: Date): { from: Date; to: Date; month: string } {
-  const y = now.getUTCFullYear();
-  const m = now.getUTCMonth();
+/** The calendar date of `instant` in `timeZone` (an IANA name), as the UTC midnight of that date. */
+export function localDay(instant: Date, timeZone: string): Date {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(instant);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return new Date(Date.UTC(part('year'), part('month') - 1, part('day')));
+}
+
+/** Whether `timeZone` names a time zone this runtime knows (config validation). */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Days covered, as [from, to) dates (UTC midnights of dates of `timeZone`): the whole previous month, or the 1st
+ * of this month to yesterday, by the calendar of `timeZone`.
+ */
+export function reportRange(period: ReportPeriod, now: Date, timeZone = 'UTC'): { from: Date; to: Date; month: string } {
+  const today = localDay(now, timeZone);
+  const y = today.getUTCFullYear();
+  const m = today.getUTCMonth();
   if (period === 'previous-month') {
     const from = new Date(Date.UTC(y, m - 1, 1));
     return { from, to: new Date(Date.UTC(y, m, 1)), month: from.toISOString().slice(0, 7) };
   }
   const from = new Date(Date.UTC(y, m, 1));
-  const today = new Date(Date.UTC(y, m, now.getUTCDate()));
   return { from, to: today, month: from.toISOString().slice(0, 7) };
 }
 
 /** Counter rows older than the previous month's first day need not be kept (SPAM15). */
-export function retentionStart(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+export function retentionStart(now: Date, timeZone = 'UTC'): Date {
+  const today = localDay(now, timeZone);
+  return new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 1, 1));
 }
 
 export interface CounterRow extends Counters {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import { PolicyService } from '../policy/policy.service';
 import { ReportsRepository } from './reports.repository';
 import { reportCsv, reportDisposition, reportRange, retentionStart, type ReportPeriod } from './reports.rules';
@@ -16,14 +17,15 @@ export interface ReportFile {
 @Injectable()
 export class ReportsService {
   constructor(
+    @Inject(SPAM_FILTER_CONFIG) private readonly config: SpamFilterConfig,
     private readonly policies: PolicyService,
     private readonly repository: ReportsRepository,
   ) {}
 
   async domainCsv(tenantId: string, domain: string, period: ReportPeriod, perAddress: boolean, now = new Date()): Promise<ReportFile> {
     const name = await this.policies.ownedDomain(tenantId, domain);
-    await this.repository.prune(retentionStart(now));
-    const range = reportRange(period, now);
+    await this.repository.prune(retentionStart(now, this.config.REPORT_TIME_ZONE));
+    const range = reportRange(period, now, this.config.REPORT_TIME_ZONE);
     let csv = reportCsv(name, range, await this.repository.rows(tenantId, name, '', range.from, range.to));
     if (perAddress) {
       for (const address of await this.repository.addresses(tenantId, name, range.from, range.to)) {
@@ -36,7 +38,7 @@ export class ReportsService {
 
   async addressCsv(tenantId: string, domain: string, address: string, period: ReportPeriod, now = new Date()): Promise<ReportFile> {
     const owned = await this.policies.ownedAddress(tenantId, domain, address);
-    const range = reportRange(period, now);
+    const range = reportRange(period, now, this.config.REPORT_TIME_ZONE);
     const csv = reportCsv(owned.address, range, await this.repository.rows(tenantId, owned.domain, owned.address, range.from, range.to));
     return { csv, disposition: reportDisposition(owned.address, range.month) };
   }

@@ -22,7 +22,7 @@ import { ModelService } from '../model/model.service';
 import { aligned, fromAuthenticated, type AuthFacts } from '../policy/authentication.rules';
 import { PolicyRepository } from '../policy/policy.repository';
 import { DEFAULT_DOMAIN_SETTINGS, describeResolution, domainOf, resolvePolicy, type FinalAction, type MessageFacts, type Resolution } from '../policy/policy.rules';
-import { counterIncrements } from '../reports/reports.rules';
+import { counterIncrements, localDay } from '../reports/reports.rules';
 import { storedReasons } from '../verdicts/reasons';
 import { fromAddressesOf, listSubject } from './message-facts';
 import { MessageStoreRepository } from './message-store.repository';
@@ -180,7 +180,7 @@ export class ScoringService {
         input: stored as unknown as Prisma.InputJsonValue,
         reasons: storedReasons(score) as unknown as Prisma.InputJsonValue,
       },
-      new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate())),
+      localDay(day, this.config.REPORT_TIME_ZONE),
       counterIncrements(resolutions),
     );
     if (!created) {
