@@ -41,6 +41,26 @@ describe('inbound delivery', () => {
     expect(got.envelope).toEqual({ mailFrom: 'alice@sender.test', rcptTo: ['bob@tenant.test'] });
   });
 
+  it('waits out a database failure right after the tenant server accepted: delivered once, not again at the next lease', async () => {
+    const repository = h.app!.get(DeliveryRepository);
+    // One failed write of the outcome (a connection lost for a moment), then the database is back.
+    const spy = jest.spyOn(repository, 'applyDeliveryOutcome').mockRejectedValueOnce(new Error('Connection terminated unexpectedly'));
+    try {
+      const event = await h.storeMessage({ domain: 'tenant.test', from: 'alice@sender.test', to: ['dan@tenant.test'], raw: rawMessage('blip-1@sender.test') });
+      await h.publishReceived(event);
+      await h.tenantSink.waitFor((m) => m.messageId === 'blip-1@sender.test', 15_000);
+      const status = await eventually(async () => {
+        const res = await fetchStatus(h, event.messageId);
+        return res?.recipients[0]?.state === 'delivered' ? res : undefined;
+      });
+      expect(status.recipients[0].state).toBe('delivered');
+      expect(spy.mock.calls.length).toBeGreaterThanOrEqual(2);
+      expect(h.tenantSink.messages.filter((m) => m.messageId === 'blip-1@sender.test')).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('defers while the tenant server is down and delivers once it is up', async () => {
     await h.tenantSink.down();
     const event = await h.storeMessage({ domain: 'tenant.test', from: 'alice@sender.test', to: ['carol@tenant.test'], raw: rawMessage('down-1@sender.test') });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace } from '@opentelemetry/api';
-import { describeError } from '@torii/errors';
+import { describeError, isPermanent } from '@torii/errors';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import { DeliveryRepository, type MessageWithRecipients, type OutboxEvent, type RecipientRow, type RecipientUpdate } from '../persistence/delivery.repository';
 import { RouterService, type Route } from '../routing/router.service';
@@ -17,6 +17,9 @@ type Claimed = Omit<RecipientRow, 'treatment'> & { treatment: DeliverTreatment }
 
 /** Delivers the claimed recipients of one message: one SMTP transaction per destination and treatment. */
 const tracer = trace.getTracer('@torii/delivery');
+
+/** How long a failing write of an outcome is retried (well inside DELIVERY_LEASE, which the worker renews meanwhile). */
+const RECORD_RETRY_MS = 60_000;
 
 @Injectable()
 export class DeliveryExecutor {
@@ -186,13 +189,31 @@ export class DeliveryExecutor {
   }
 
   /** Writes the outcomes while the claim is ours, and counts them once written; returns how many were. */
+  /**
+   * Writes an outcome, waiting out a short database failure: an outcome that is not written is a transaction
+   * the lease will send again (a duplicate at the tenant's server for a one-second blip). The worker keeps
+   * renewing the lease meanwhile; after RECORD_RETRY_MS, or on a permanent error, it gives up as before.
+   */
+  private async persistently<T>(message: MessageWithRecipients, write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + RECORD_RETRY_MS;
+    for (let delay = 250; ; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (isPermanent(error) || Date.now() + delay > deadline) throw error;
+        this.logger.warn(`message ${message.id}: writing the outcome failed (${describeError(error)}); again in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
   private async writeOutcomes(
     message: MessageWithRecipients,
     recipients: Claimed[],
     outcomes: { update: RecipientUpdate; event?: OutboxEvent }[],
     attempt?: { id: bigint; outcome: string; dataReply?: { code: number; text: string } },
   ): Promise<number> {
-    const applied = await this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes, attempt);
+    const applied = await this.persistently(message, () => this.repository.applyDeliveryOutcome(claimTokenOf(recipients), outcomes, attempt));
     if (applied === outcomes.length) {
       for (const { update } of outcomes) recipientOutcomes.inc({ direction: message.direction, state: update.state });
     }
