@@ -239,6 +239,57 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
     expect(events.filter((e) => e.event.envelope?.rcptTo.length && e.event.size > BigInt(LIMIT))).toHaveLength(0);
   });
 
+  it('refuses a bare LF in DATA with a permanent 550 5.5.2 and closes, storing nothing (SMTP smuggling stays out)', async () => {
+    const before = (await nats.events()).length;
+    const bareLf = await inbound(['MAIL FROM:<sender@outside.test>', 'RCPT TO:<alice@filtered.test>', 'DATA', wire(message('bare lf', 'one\ntwo\r\n'))]);
+    expect(bareLf[5]).toEqual({
+      code: 550,
+      text: '5.5.2 Bare line feed (LF without CR) in the message: SMTP lines end with CRLF (RFC 5321 2.3.8); a retry will fail the same way',
+    });
+    expect(bareLf).toHaveLength(6); // closed: no reply to QUIT
+    // The smuggling shape: <LF>.<CRLF> that a CRLF-only peer would pass on as content, then a second message.
+    const smuggled = await inbound([
+      'MAIL FROM:<sender@outside.test>',
+      'RCPT TO:<alice@filtered.test>',
+      'DATA',
+      `${message('smuggle', 'hi\r\n')}\n.\r\nMAIL FROM:<evil@outside.test>\r\nRCPT TO:<alice@filtered.test>\r\nDATA\r\n${message('evil', 'x\r\n')}.`,
+    ]);
+    expect(smuggled[5]).toMatchObject({ code: 550, text: expect.stringMatching(/^5\.5\.2 Bare line feed/) });
+    expect(smuggled).toHaveLength(6);
+    expect((await nats.events()).length).toBe(before);
+  });
+
+  it('takes a quoted local part that needs no quotes as the same mailbox, and records it unquoted (RFC 5321 §4.1.2)', async () => {
+    const replies = await inbound([
+      'MAIL FROM:<sender@outside.test>',
+      'RCPT TO:<"nobody"@filtered.test>',
+      'RCPT TO:<"al ice"@filtered.test>',
+      'RCPT TO:<"alice"@filtered.test>',
+      'DATA',
+      wire(message('quoted')),
+    ]);
+    expect(replies[3]).toEqual({ code: 550, text: '5.1.1 User unknown' });
+    expect(replies[4]).toEqual({ code: 550, text: '5.1.1 User unknown' });
+    expect(replies[5].code).toBe(250);
+    const id = queuedId(replies[7]);
+    const found = (await nats.events()).find((e) => e.msgId === id);
+    expect(found?.event.envelope?.rcptTo.map((r) => r.address)).toEqual(['alice@filtered.test']);
+  });
+
+  it('refuses a non-ASCII address in MAIL or RCPT with 553 5.6.7 unless MAIL declared SMTPUTF8 (RFC 6531)', async () => {
+    const refused = { code: 553, text: '5.6.7 Non-ASCII address without SMTPUTF8: send MAIL FROM with the SMTPUTF8 parameter (RFC 6531)' };
+    const sender = await inbound(['MAIL FROM:<送信者@例え.jp>', 'MAIL FROM:<sender@例え.jp>']);
+    expect(sender[2]).toEqual(refused);
+    expect(sender[3]).toEqual(refused);
+    const recipient = await inbound(['MAIL FROM:<sender@outside.test>', 'RCPT TO:<ユーザー@open.test>', 'RCPT TO:<user@open.test>']);
+    expect(recipient[3]).toEqual(refused);
+    expect(recipient[4].code).toBe(250);
+    const declared = await inbound(['MAIL FROM:<送信者@例え.jp> SMTPUTF8', 'RCPT TO:<ユーザー@open.test>', 'DATA', wire(message('utf8'))]);
+    expect(declared.map((r) => r.code)).toEqual([220, 250, 250, 250, 354, 250, 221]);
+    const found = (await nats.events()).find((e) => e.msgId === queuedId(declared[5]));
+    expect(found?.event.envelope).toMatchObject({ mailFrom: '送信者@例え.jp', smtputf8: true, rcptTo: [expect.objectContaining({ address: 'ユーザー@open.test' })] });
+  });
+
   describe('outbound relay (P4), from 127.0.0.x source addresses', () => {
     const relay = (from: string, lines: string[]) => dialog(edge.relayPort, ['EHLO mx.filtered.test', ...lines, 'QUIT'], from);
 

@@ -20,6 +20,16 @@ export const Replies = {
     ),
   /** RFC 5321 §3.3: MAIL while a transaction is open (send RSET first). */
   nestedMail: () => new DSN(503, '5.5.1', 'Nested MAIL command: send RSET before starting another transaction'),
+  /**
+   * A bare LF (no CR before it) in DATA. Refused, as Haraka does, because it is how SMTP smuggling hides a second
+   * message; but permanently (Haraka says 451): the same software sends the same bytes on every retry. 5.5.2
+   * (syntax) as Postfix says it: the lines of the SMTP data break RFC 5321 §2.3.8, not the message's media.
+   */
+  bareLineFeed: () =>
+    new DSN(550, '5.5.2', 'Bare line feed (LF without CR) in the message: SMTP lines end with CRLF (RFC 5321 2.3.8); a retry will fail the same way'),
+  /** RFC 6531: a non-ASCII address in MAIL or RCPT needs the SMTPUTF8 parameter on MAIL. */
+  nonAsciiAddress: () =>
+    new DSN(553, '5.6.7', 'Non-ASCII address without SMTPUTF8: send MAIL FROM with the SMTPUTF8 parameter (RFC 6531)'),
   userUnknown: () => new DSN(550, '5.1.1', 'User unknown'),
   suspended: () => new DSN(450, '4.7.1', 'Domain temporarily not accepting mail'),
   otherTenant: () => new DSN(452, '4.5.3', 'Too many recipients: send recipients of this domain in a separate transaction'),

@@ -35,7 +35,9 @@ export type RefusalReason =
   | 'feedback-mixed'
   | 'too-big'
   | 'queue-failed'
-  | 'timeout';
+  | 'timeout'
+  | 'bare-lf'
+  | 'non-ascii-address';
 
 export function countRefusal(reason: RefusalReason): void {
   edgeMetrics.refused.inc({ reason });

@@ -8,6 +8,7 @@ import { Replies } from '../haraka/replies';
 import { connectionState, decodeXtext, transactionState } from '../haraka/session';
 import { countRefusal } from '../observability/edge-metrics';
 import { decideFeedbackRecipient, type FeedbackDecision } from '../policy/feedback-policy';
+import { canonicalLocalPart } from '../policy/local-part';
 import { decideInboundRecipient } from '../policy/recipient-policy';
 import { spoolRefuses } from '../policy/spool-capacity';
 import { edgeRuntime } from '../runtime';
@@ -32,13 +33,15 @@ export function hook_rcpt(next: HarakaNext, connection: HarakaConnection, params
   }
 
   const from = transaction.mail_from;
+  // `"alice"@…` is `alice@…`: decided, recorded and delivered in the unquoted spelling.
+  const localPart = canonicalLocalPart(rcpt.user ?? '');
   const feedback = decideFeedbackRecipient({
     feedbackDomain: runtime.config.FEEDBACK_DOMAIN,
-    recipientLocalPart: rcpt.user ?? '',
+    recipientLocalPart: localPart,
     recipientDomain: rcpt.host ?? '',
     listener: connectionState(connection).listener,
     direction: state.direction,
-    senderLocalPart: from && !from.isNull() ? (from.user ?? '') : undefined,
+    senderLocalPart: from && !from.isNull() ? canonicalLocalPart(from.user ?? '') : undefined,
     senderDirectory: state.domain ? runtime.directory.current.domain(state.domain) : undefined,
     transactionReport: state.feedback,
     transactionRecipients: state.recipients.length,
@@ -50,7 +53,7 @@ export function hook_rcpt(next: HarakaNext, connection: HarakaConnection, params
   } else if (state.direction === Direction.INBOUND) {
     const directory = runtime.directory.current.domain(rcpt.host ?? '');
     const decision = decideInboundRecipient({
-      localPart: rcpt.user ?? '',
+      localPart,
       directory,
       directoryLoaded: runtime.directory.isLoaded,
       transactionTenantId: state.tenantId,
@@ -98,7 +101,7 @@ export function hook_rcpt(next: HarakaNext, connection: HarakaConnection, params
     .map((n) => NOTIFY[n.trim().toUpperCase()])
     .filter((n): n is NotifyCondition => n !== undefined);
   state.recipients.push({
-    address: `${rcpt.user ?? ''}@${(rcpt.host ?? '').toLowerCase()}`,
+    address: `${localPart}@${(rcpt.host ?? '').toLowerCase()}`,
     notify,
     orcpt: rcptParams?.ORCPT ? decodeXtext(rcptParams.ORCPT) : '',
   });
