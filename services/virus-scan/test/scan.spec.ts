@@ -68,6 +68,16 @@ describe('virus-scan against a real clamd', () => {
     expect((await scan(mimeMessage({ subject: 'after-bomb' }))).status).toBe('clean');
   });
 
+  it('the stored message is gone: a failed verdict at once (delivery applies on_failure), not a dead letter', async () => {
+    const before = await h.consumerCounts();
+    const event = await h.publish({ domain: 'tenant.test', raw: mimeMessage({ subject: 'gone' }), stored: false });
+    const v = await h.verdictOf(event.messageId);
+    expect(v.outcome).toMatchObject({ failed: true, failureReason: 'message object not found' });
+    expect(v.findings).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await h.consumerCounts()).toEqual({ redelivered: before.redelivered, ackPending: 0 });
+  });
+
   it('infected mail warns (inbound: admin and recipient, not the sender; outbound: sender and admin)', async () => {
     const inbound = await scan(mimeMessage({ subject: 'warn-in', attachments: [{ filename: 'eicar.com', data: EICAR }] }));
     const outbound = await h.publish({ domain: 'tenant.test', raw: mimeMessage({ subject: 'warn-out', attachments: [{ filename: 'eicar.com', data: EICAR }] }), direction: Direction.OUTBOUND, from: 'carol@tenant.test', to: ['far@elsewhere.test'] });

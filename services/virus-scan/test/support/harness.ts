@@ -34,7 +34,10 @@ export interface ScanHarness {
   submits: MailSubmit[];
   app?: NestExpressApplication;
   putDomain(domain: string, over?: Partial<MessageInitShape<typeof DomainDirectorySchema>>): Promise<void>;
-  publish(input: { domain: string; raw: Buffer; direction?: Direction; from?: string; to?: string[] }): Promise<MailReceived>;
+  /** `stored: false` publishes the event without putting the object (a message gone from the store). */
+  publish(input: { domain: string; raw: Buffer; direction?: Direction; from?: string; to?: string[]; stored?: boolean }): Promise<MailReceived>;
+  /** The virus-scan consumer's counts: messages delivered again, and deliveries not yet acked. */
+  consumerCounts(): Promise<{ redelivered: number; ackPending: number }>;
   verdictOf(messageId: string, timeoutMs?: number): Promise<VirusVerdict>;
   close(): Promise<void>;
 }
@@ -112,7 +115,7 @@ export async function startScanHarness(clamdEnv: Record<string, string> = {}, ex
       const id = newId();
       const receivedAt = new Date();
       const key = messageKey({ tenantId: 'tenant1', messageId: id, receivedAt });
-      await store.put(key, Readable.from([input.raw]));
+      if (input.stored !== false) await store.put(key, Readable.from([input.raw]));
       const event = create(MailReceivedSchema, {
         messageId: id,
         tenantId: 'tenant1',
@@ -127,6 +130,10 @@ export async function startScanHarness(clamdEnv: Record<string, string> = {}, ex
       });
       await publisher.publish(Subjects.mailReceived(event.direction), Codecs.mailReceived, event, { msgId: id });
       return event;
+    },
+    async consumerCounts() {
+      const info = await (await jetstreamManager(nc)).consumers.info('MAIL', 'virus-scan');
+      return { redelivered: info.num_redelivered, ackPending: info.num_ack_pending };
     },
     async verdictOf(messageId, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
