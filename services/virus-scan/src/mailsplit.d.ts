@@ -29,7 +29,7 @@ declare module 'mailsplit' {
   export type SplitterChunk = MimeNode | { type: 'body'; node: MimeNode; value: Buffer } | { type: 'data'; value: Buffer };
 
   export class Splitter extends Transform {
-    constructor(options?: { ignoreEmbedded?: boolean; maxHeadSize?: number });
+    constructor(options?: { ignoreEmbedded?: boolean; maxHeadSize?: number; maxChildNodes?: number });
   }
 
   export class Joiner extends Transform {

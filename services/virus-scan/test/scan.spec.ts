@@ -1,7 +1,7 @@
 import { Direction, VirusStatus } from '@torii/contracts';
 import { metricsText } from '@torii/telemetry';
 import { startScanHarness, type ScanHarness } from './support/harness';
-import { EICAR, encryptedZip, mimeMessage, nestedZip, zip, zipBomb } from './support/zips';
+import { EICAR, encryptedZip, mimeMessage, nestedZip, zip, zip64LocalHeaderZip, zipBomb } from './support/zips';
 
 const STATUS = { [VirusStatus.CLEAN]: 'clean', [VirusStatus.INFECTED]: 'infected', [VirusStatus.UNSCANNABLE]: 'unscannable', [VirusStatus.UNSPECIFIED]: '?' };
 
@@ -66,6 +66,40 @@ describe('virus-scan against a real clamd', () => {
     expect(out.findings[0].signature).toMatch(/^Heuristics\.Limits\.Exceeded\./);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect((await scan(mimeMessage({ subject: 'after-bomb' }))).status).toBe('clean');
+  });
+
+  it('a message of more than 1000 MIME parts is unscannable on its first delivery, not retried', async () => {
+    const before = await h.consumerCounts();
+    const parts = Array.from({ length: 1001 }, (_, i) => ({ filename: `p${i}.txt`, type: 'text/plain', data: Buffer.from(`part ${i}`) }));
+    const out = await scan(mimeMessage({ subject: 'many-parts', attachments: parts }));
+    expect(out.status).toBe('unscannable');
+    expect(out.findings).toEqual([{ part: '', filename: '', signature: 'Torii.Unscannable.Too-Many-Parts' }]);
+    await new Promise((r) => setTimeout(r, 1_000)); // a nak would be redelivered after SCAN_RETRY_BASE (200 ms)
+    expect(await h.consumerCounts()).toEqual({ redelivered: before.redelivered, ackPending: 0 });
+  });
+
+  it('too many parts with EICAR among the first: infected, and the message (not a part) is what is infected', async () => {
+    const parts = Array.from({ length: 1001 }, (_, i) => ({ filename: `p${i}.txt`, type: 'text/plain', data: Buffer.from(`part ${i}`) }));
+    parts[3] = { filename: 'eicar.com', type: 'application/octet-stream', data: EICAR };
+    const out = await scan(mimeMessage({ subject: 'many-parts-eicar', attachments: parts }));
+    expect(out.status).toBe('infected');
+    expect(out.findings).toContainEqual({ part: '', filename: 'eicar.com', signature: 'Eicar-Signature' });
+    expect(out.findings).toContainEqual({ part: '', filename: '', signature: 'Torii.Unscannable.Too-Many-Parts' });
+  });
+
+  it('a MIME header over 1 MiB is unscannable at once', async () => {
+    const raw = mimeMessage({ subject: 'big-header', attachments: [{ filename: 'a.txt', data: Buffer.from('ok') }] })
+      .toString()
+      .replace('Content-Disposition: attachment;', `X-Filler: ${Array.from({ length: 14_000 }, () => 'x'.repeat(76)).join('\r\n ')}\r\nContent-Disposition: attachment;`);
+    const out = await scan(Buffer.from(raw));
+    expect(out).toMatchObject({ status: 'unscannable', findings: [{ part: '', signature: 'Torii.Unscannable.Header-Too-Large' }] });
+  });
+
+  it('EICAR in a ZIP64 zip clamd cannot open (central directory, or local header sizes): unscannable, not clean', async () => {
+    const central = await scan(mimeMessage({ subject: 'zip64-central', attachments: [{ filename: 'c.zip', data: await zip([{ name: 'eicar.com', data: EICAR }], { zip64: true }) }] }));
+    expect(central).toMatchObject({ status: 'unscannable', findings: [{ part: '2', filename: 'c.zip', signature: 'Torii.Unscannable.Zip64-Entry' }] });
+    const local = await scan(mimeMessage({ subject: 'zip64-local', attachments: [{ filename: 'l.zip', data: zip64LocalHeaderZip('eicar.com', EICAR) }] }));
+    expect(local).toMatchObject({ status: 'unscannable', findings: [{ part: '2', filename: 'l.zip', signature: 'Torii.Unscannable.Zip64-Entry' }] });
   });
 
   it('the stored message is gone: a failed verdict at once (delivery applies on_failure), not a dead letter', async () => {

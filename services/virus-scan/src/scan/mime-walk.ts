@@ -1,7 +1,27 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Splitter, type MimeNode, type SplitterChunk } from 'mailsplit';
-import { isBodyPart, unscannableContentType, type PartScan } from './verdict.rules';
+import { HEADER_TOO_LARGE, TOO_MANY_PARTS, isBodyPart, unscannableContentType, type PartScan } from './verdict.rules';
+import { ZIP64_UNSCANNABLE, ZipHeaderInspector } from './zip-headers';
+
+/**
+ * MIME nodes (multipart containers included) walked at most, and the largest header of one node. These are
+ * mailsplit's defaults, written out because delivery's part stripper (services/delivery/src/virus) walks the
+ * same message with a default Splitter: a message virus-scan could walk must be one delivery can rewrite.
+ * Past either the walk stops and the message is unscannable (AV5): the domain's `unscannable` policy decides.
+ * The edge sets no such limit (it does not parse MIME), so any number of parts reaches us within 100 MB.
+ */
+export const MAX_MIME_NODES = 1000;
+export const MAX_MIME_HEAD_SIZE = 1024 * 1024;
+
+/** mailsplit throws EMAXLEN for both of its limits; anything else (a broken source stream) is not ours. */
+function walkLimit(error: unknown): string | undefined {
+  if ((error as { code?: unknown } | null)?.code !== 'EMAXLEN') return undefined;
+  const message = error instanceof Error ? error.message : '';
+  if (/child nodes/i.test(message)) return TOO_MANY_PARTS;
+  if (/header size/i.test(message)) return HEADER_TOO_LARGE;
+  return undefined;
+}
 
 export interface PartInfo {
   part: string;
@@ -28,55 +48,78 @@ function describe(node: MimeNode): PartInfo {
 
 /**
  * Walks the MIME tree of a raw message as it streams, decodes every leaf (base64, quoted-printable) and hands
- * it to `scan`, one part at a time, with back-pressure. Parts clamd cannot look into (encrypted, partial)
- * are reported with a Torii.Unscannable.* signature and not scanned.
+ * it to `scan`, one part at a time, with back-pressure. Parts clamd cannot look into (encrypted, partial, a
+ * zip with ZIP64 headers) are reported with a Torii.Unscannable.* signature. A message past the walk's limits
+ * (MAX_MIME_NODES, MAX_MIME_HEAD_SIZE) ends with what was scanned so far plus one Torii.Unscannable.* finding
+ * for the message: a verdict now, not a retry that would fail the same way for a day.
  */
 export async function scanMimeParts(source: Readable, scan: PartScanner, onSubject?: (subject: string) => void): Promise<PartScan[]> {
-  const splitter = new Splitter();
-  source.on('error', (error) => splitter.destroy(error));
+  const splitter = new Splitter({ maxChildNodes: MAX_MIME_NODES, maxHeadSize: MAX_MIME_HEAD_SIZE });
+  let sourceFailed = false;
+  source.on('error', (error) => {
+    sourceFailed = true;
+    splitter.destroy(error);
+  });
   source.pipe(splitter);
   const results: PartScan[] = [];
-  let current: { node: MimeNode; info: PartInfo; decoder: Readable & NodeJS.WritableStream; result: Promise<string[]>; failed: Promise<never> } | undefined;
+  let current:
+    | { node: MimeNode; info: PartInfo; decoder: Readable & NodeJS.WritableStream; inspector: ZipHeaderInspector; result: Promise<string[]>; failed: Promise<never> }
+    | undefined;
 
   const finish = async () => {
     if (!current) return;
-    const { info, decoder, result } = current;
+    const { info, decoder, inspector, result } = current;
     current = undefined;
     decoder.end();
-    results.push({ part: info.part, filename: info.filename, body: info.body, signatures: await result });
+    const signatures = [...(await result), ...(inspector.unreadableZip64 ? [ZIP64_UNSCANNABLE] : [])];
+    results.push({ part: info.part, filename: info.filename, body: info.body, signatures });
   };
 
   try {
-    for await (const chunk of splitter as AsyncIterable<SplitterChunk>) {
-    if (chunk.type === 'node') {
+    try {
+      await walk();
+    } catch (error) {
+      const limit = sourceFailed ? undefined : walkLimit(error);
+      if (!limit) throw error;
+      // The part being read when the limit hit is scanned as far as it came; the rest of the message is not.
       await finish();
-      const node = chunk;
-      if (node.root) onSubject?.(node.headers.getFirst('Subject') || '');
-      const contentType = (node.contentType || 'text/plain').toLowerCase();
-      const smimeType = /smime-type\s*=\s*"?([\w-]+)/i.exec(node.headers.getFirst('Content-Type') || '')?.[1] ?? '';
-      const unscannable = unscannableContentType(contentType, smimeType);
-      if (unscannable) {
-        const info = describe(node);
-        results.push({ part: info.part, filename: info.filename, body: false, signatures: [unscannable] });
-        continue;
-      }
-      if (node.multipart || node.rfc822) continue;
-      const info = describe(node);
-      const decoder = node.getDecoder() as Readable & NodeJS.WritableStream;
-      const result = scan(info, decoder);
-      // A scan that fails while we wait for the decoder to drain must end the walk, not hang it.
-      const failed = result.then(() => new Promise<never>(() => undefined));
-      failed.catch(() => undefined);
-      current = { node, info, decoder, result, failed };
-    } else if (chunk.type === 'body' && current && chunk.node === current.node) {
-      if (!current.decoder.write(chunk.value)) await Promise.race([once(current.decoder, 'drain'), current.failed]);
-    }
+      results.push({ part: '', filename: '', body: true, signatures: [limit] });
     }
     await finish();
   } finally {
     current?.decoder.destroy();
+    current?.inspector.destroy();
     splitter.destroy();
     source.destroy();
   }
   return results;
+
+  async function walk() {
+    for await (const chunk of splitter as AsyncIterable<SplitterChunk>) {
+      if (chunk.type === 'node') {
+        await finish();
+        const node = chunk;
+        if (node.root) onSubject?.(node.headers.getFirst('Subject') || '');
+        const contentType = (node.contentType || 'text/plain').toLowerCase();
+        const smimeType = /smime-type\s*=\s*"?([\w-]+)/i.exec(node.headers.getFirst('Content-Type') || '')?.[1] ?? '';
+        const unscannable = unscannableContentType(contentType, smimeType);
+        if (unscannable) {
+          const info = describe(node);
+          results.push({ part: info.part, filename: info.filename, body: false, signatures: [unscannable] });
+          continue;
+        }
+        if (node.multipart || node.rfc822) continue;
+        const info = describe(node);
+        const decoder = node.getDecoder() as Readable & NodeJS.WritableStream;
+        const inspector = new ZipHeaderInspector();
+        const result = scan(info, decoder.pipe(inspector));
+        // A scan that fails while we wait for the decoder to drain must end the walk, not hang it.
+        const failed = result.then(() => new Promise<never>(() => undefined));
+        failed.catch(() => undefined);
+        current = { node, info, decoder, inspector, result, failed };
+      } else if (chunk.type === 'body' && current && chunk.node === current.node) {
+        if (!current.decoder.write(chunk.value)) await Promise.race([once(current.decoder, 'drain'), current.failed]);
+      }
+    }
+  }
 }

@@ -51,6 +51,16 @@ describe('decideVerdict', () => {
     expect(decideVerdict([part('2', ['Heuristics.Encrypted.Zip']), part('3', ['Eicar-Signature'])], whole([])).status).toBe('infected'));
   it('a limit hit by the whole message only is ignored when the parts scanned', () =>
     expect(decideVerdict([part('2', [])], whole(['Heuristics.Limits.Exceeded.MaxRecursion'])).status).toBe('clean'));
+  it('walk stopped at its limit: unscannable, and an infection found before the stop is the message\'s', () => {
+    expect(decideVerdict([part('1', [], true), part('', ['Torii.Unscannable.Too-Many-Parts'], true)], whole([])).status).toBe('unscannable');
+    expect(decideVerdict([part('2', ['Eicar-Signature']), part('', ['Torii.Unscannable.Header-Too-Large'], true)], whole([]))).toEqual({
+      status: 'infected',
+      findings: [
+        { part: '', filename: 'f2', signature: 'Eicar-Signature' },
+        { part: '', filename: '', signature: 'Torii.Unscannable.Header-Too-Large' },
+      ],
+    });
+  });
   it('no parts at all: the whole scan decides', () =>
     expect(decideVerdict([], whole(['Heuristics.Limits.Exceeded.MaxScanSize'])).status).toBe('unscannable'));
 });

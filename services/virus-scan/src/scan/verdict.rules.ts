@@ -28,6 +28,10 @@ export function isUnscannableSignature(signature: string): boolean {
   return /^(Heuristics\.Encrypted\.|Heuristics\.Limits\.Exceeded\.|Torii\.Unscannable\.)/.test(signature);
 }
 
+/** A MIME walk stopped by its limits (mime-walk.ts): parts after the stop were not scanned. */
+export const TOO_MANY_PARTS = 'Torii.Unscannable.Too-Many-Parts';
+export const HEADER_TOO_LARGE = 'Torii.Unscannable.Header-Too-Large';
+
 /**
  * clamd's reply to INSTREAM: "stream: OK", "stream: Eicar-Signature.UNOFFICIAL FOUND", or an error such as
  * "INSTREAM size limit exceeded. ERROR" (thrown: the caller treats it as a scanner failure).
@@ -68,14 +72,18 @@ export interface ScanVerdict {
  * The verdict of a message from its per-part scans and the whole-message scan. Parts say where; the whole
  * scan catches what the MIME walk missed (malformed structure), attributed to the body. Infected wins over
  * unscannable; a limit hit on the whole message only (its MIME levels count against MaxRecursion) does not
- * make a message whose parts all scanned within limits unscannable.
+ * make a message whose parts all scanned within limits unscannable. When the MIME walk stopped at its limits,
+ * an infection is the message's (part ''): delivery cannot walk that message to replace one part either, so
+ * it is not delivered rather than delivered with the infected part left in.
  */
 export function decideVerdict(parts: readonly PartScan[], whole: PartScan | undefined): ScanVerdict {
   const findings: Finding[] = [];
   const seen = new Set<string>();
+  const cut = parts.some((scan) => scan.signatures.some((s) => s === TOO_MANY_PARTS || s === HEADER_TOO_LARGE));
   for (const scan of parts) {
     for (const signature of scan.signatures) {
-      findings.push({ part: scan.body ? '' : scan.part, filename: scan.body ? '' : scan.filename, signature });
+      const message = scan.body || (cut && !isUnscannableSignature(signature));
+      findings.push({ part: message ? '' : scan.part, filename: scan.body ? '' : scan.filename, signature });
       seen.add(signature);
     }
   }

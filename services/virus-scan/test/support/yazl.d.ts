@@ -4,7 +4,7 @@ declare module 'yazl' {
 
   export class ZipFile {
     outputStream: Readable;
-    addBuffer(buffer: Buffer, name: string, options?: { mtime?: Date; compress?: boolean }): void;
+    addBuffer(buffer: Buffer, name: string, options?: { mtime?: Date; compress?: boolean; forceZip64Format?: boolean }): void;
     end(): void;
   }
 }

@@ -1,12 +1,12 @@
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { ZipFile } from 'yazl';
 
 export const EICAR = Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*');
 
-/** A zip of the given entries (deflated), built in memory with yazl. */
-export async function zip(entries: { name: string; data: Buffer }[]): Promise<Buffer> {
+/** A zip of the given entries (deflated), built in memory with yazl; `zip64`: ZIP64 central directory records. */
+export async function zip(entries: { name: string; data: Buffer }[], options: { zip64?: boolean } = {}): Promise<Buffer> {
   const file = new ZipFile();
-  for (const e of entries) file.addBuffer(e.data, e.name, { mtime: new Date(0) });
+  for (const e of entries) file.addBuffer(e.data, e.name, { mtime: new Date(0), forceZip64Format: options.zip64 ?? false });
   file.end();
   const chunks: Buffer[] = [];
   for await (const chunk of file.outputStream) chunks.push(chunk as Buffer);
@@ -83,6 +83,52 @@ export function encryptedZip(name: string, data: Buffer, password: string): Buff
   central.writeUInt32LE(data.length, 24);
   central.writeUInt16LE(fileName.length, 28);
   const localPart = Buffer.concat([local, fileName, cipher]);
+  const centralPart = Buffer.concat([central, fileName]);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(centralPart.length, 12);
+  end.writeUInt32LE(localPart.length, 16);
+  return Buffer.concat([localPart, centralPart, end]);
+}
+
+/**
+ * One deflated entry whose local header gives its sizes only in the ZIP64 extra field (0xFFFFFFFF in the
+ * header, no data descriptor), the central directory plain: what Python's zipfile writes with force_zip64
+ * on a seekable file. (yazl writes ZIP64 in the central directory only.)
+ */
+export function zip64LocalHeaderZip(name: string, data: Buffer): Buffer {
+  const deflated = deflateRawSync(data);
+  const crc = crc32(data) >>> 0;
+  const fileName = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(45, 4);
+  local.writeUInt16LE(0, 6); // no data descriptor
+  local.writeUInt16LE(8, 8); // deflate
+  local.writeUInt16LE(0x21, 12);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(0xffffffff, 18);
+  local.writeUInt32LE(0xffffffff, 22);
+  local.writeUInt16LE(fileName.length, 26);
+  local.writeUInt16LE(20, 28);
+  const extra = Buffer.alloc(20);
+  extra.writeUInt16LE(0x0001, 0);
+  extra.writeUInt16LE(16, 2);
+  extra.writeBigUInt64LE(BigInt(data.length), 4);
+  extra.writeBigUInt64LE(BigInt(deflated.length), 12);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(45, 4);
+  central.writeUInt16LE(45, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt16LE(0x21, 14);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(deflated.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(fileName.length, 28);
+  const localPart = Buffer.concat([local, fileName, extra, deflated]);
   const centralPart = Buffer.concat([central, fileName]);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
