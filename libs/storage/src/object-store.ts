@@ -254,11 +254,14 @@ export class ObjectStore {
     }
   }
 
-  /** Every object whose key starts with `prefix`, in key order, fetched page by page. */
-  async *list(prefix: string): AsyncGenerator<ListedObject> {
+  /**
+   * Every object whose key starts with `prefix`, in key order, fetched page by page; with `startAfter`, only
+   * the keys after it (S3 starts the listing there: the keys before it are not read at all).
+   */
+  async *list(prefix: string, options: { startAfter?: string } = {}): AsyncGenerator<ListedObject> {
     assertValidPrefix(prefix);
     try {
-      for await (const item of this.client.listObjectsV2(this.bucket, prefix, true)) {
+      for await (const item of this.client.listObjectsV2(this.bucket, prefix, true, options.startAfter ?? '')) {
         if (item.name === undefined) continue; // a common prefix; cannot occur with recursive listing
         yield { key: item.name, size: item.size, lastModified: item.lastModified };
       }

@@ -104,6 +104,18 @@ describe('ObjectStore against s3rver', () => {
     await expect(store.readHead('small/not-there.eml', 10)).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
+  it('lists from a key on (startAfter): the keys before it are skipped', async () => {
+    for (const key of ['list/t1/2026/11/30/a.eml', 'list/t1/2026/12/01/b.eml', 'list/t1/2026/12/02/c.eml', 'list/t2/2026/12/01/d.eml']) await store.put(key, Readable.from([Buffer.from('x')]));
+    const keys = async (prefix: string, startAfter?: string) => {
+      const out: string[] = [];
+      for await (const o of store.list(prefix, { startAfter })) out.push(o.key);
+      return out;
+    };
+    expect(await keys('list/t1/', 'list/t1/2026/12/01')).toEqual(['list/t1/2026/12/01/b.eml', 'list/t1/2026/12/02/c.eml']);
+    expect(await keys('list/', 'list/t1/~')).toEqual(['list/t2/2026/12/01/d.eml']);
+    expect(await keys('list/')).toHaveLength(4);
+  });
+
   it('stat of a missing key is null; get of it is ObjectNotFoundError', async () => {
     expect(await store.stat('nope/missing.eml')).toBeNull();
     await expect(store.get('nope/missing.eml')).rejects.toBeInstanceOf(ObjectNotFoundError);

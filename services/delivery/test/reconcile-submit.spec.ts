@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Codecs, Direction, MailSubmitSchema, Subjects, create } from '@torii/contracts';
 import { createHash } from 'node:crypto';
+import { ObjectStore } from '@torii/storage';
 import { Readable } from 'node:stream';
 import { DeliveryRepository } from '../src/persistence/delivery.repository';
 import { ReconciliationService } from '../src/reconcile/reconciliation.service';
@@ -19,9 +20,15 @@ describe('reconciliation and mail.submit', () => {
     const event = await h.storeMessage({ domain: 'tenant.test', from: 'a@sender.test', to: ['lost@tenant.test'], raw: rawMessage('orphan-1@sender.test') });
     // No publish: the broker "lost" the event.
     const noSidecar = await h.storeMessage({ domain: 'tenant.test', from: 'a@sender.test', to: ['x@tenant.test'], raw: rawMessage('orphan-2@sender.test'), sidecar: false });
+    const listed = jest.spyOn(h.app!.get(ObjectStore), 'list');
     const republished = await h.app!.get(ReconciliationService).reconcileOnce(new Date(Date.now() + 1_000));
     expect(republished).toEqual([event.messageId]);
     expect(republished).not.toContain(noSidecar.messageId);
+    // A pass lists each tenant's mail from the horizon's first day on, never every message ever stored.
+    const horizonDay = new Date(Date.now() + 1_000 - h.config.RECONCILE_HORIZON).toISOString().slice(0, 10).replaceAll('-', '/');
+    expect(listed.mock.calls).toContainEqual([`mail/tenant1/`, { startAfter: `mail/tenant1/${horizonDay}` }]);
+    expect(listed.mock.calls.every(([prefix, options]) => prefix === 'mail/' || (options?.startAfter ?? '').startsWith(prefix))).toBe(true);
+    listed.mockRestore();
     await h.tenantSink.waitFor((m) => m.messageId === 'orphan-1@sender.test', 15_000);
     // Once known, it is not republished again.
     await eventually(async () => (await h.app!.get(DeliveryRepository).findMessage(event.messageId)) ?? undefined);

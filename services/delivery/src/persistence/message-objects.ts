@@ -29,8 +29,8 @@ export class MessageObjects {
     return (await this.store.stat(key)) !== null;
   }
 
-  list(prefix: string): AsyncGenerator<ListedObject> {
-    return this.store.list(prefix);
+  list(prefix: string, options: { startAfter?: string } = {}): AsyncGenerator<ListedObject> {
+    return this.store.list(prefix, options);
   }
 
   get bucket(): string {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApp
 import { Codecs, Subjects, type MailReceived } from '@torii/contracts';
 import { describeError } from '@torii/errors';
 import { JetStreamPublisher } from '@torii/messaging';
-import { parseMessageKey, sidecarKey } from '@torii/storage';
+import { InvalidObjectKeyError, messagePrefix, parseMessageKey, sidecarKey, type ListedObject } from '@torii/storage';
 import { counter } from '@torii/telemetry';
 import { randomUUID } from 'node:crypto';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
@@ -79,7 +79,7 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
         }
         batch = [];
       };
-      for await (const object of this.objects.list('mail/')) {
+      for await (const object of this.recentObjects(oldest)) {
         const parts = parseMessageKey(object.key);
         const modified = object.lastModified.getTime();
         if (!parts || modified > newest || modified < oldest) continue;
@@ -92,6 +92,32 @@ export class ReconciliationService implements OnApplicationBootstrap, BeforeAppl
     }
     if (republished.length) this.logger.warn(`reconcile: republished ${republished.length} orphan message(s): ${republished.join(', ')}`);
     return republished;
+  }
+
+  /**
+   * The objects of the horizon's days only, tenant by tenant (`mail/<tenant>/<yyyy>/<mm>/<dd>/…`, in key order):
+   * each tenant's listing starts at the horizon's first day, and the next tenant is found by listing from just
+   * after this tenant's folder. A pass costs the horizon's mail and one request per tenant, not every message
+   * ever kept. (A key's day is when the edge stored it; the caller checks the object's time again.)
+   */
+  private async *recentObjects(oldest: number): AsyncGenerator<ListedObject> {
+    const start = new Date(oldest);
+    let after = '';
+    for (;;) {
+      let tenantId: string | undefined;
+      for await (const object of this.objects.list('mail/', { startAfter: after })) {
+        tenantId = object.key.split('/')[1];
+        break;
+      }
+      if (!tenantId) return;
+      try {
+        yield* this.objects.list(`mail/${tenantId}/`, { startAfter: messagePrefix(tenantId, start).slice(0, -1) });
+      } catch (error) {
+        if (!(error instanceof InvalidObjectKeyError)) throw error;
+      }
+      // '~' sorts after every character of a key, so this is just past the tenant's folder.
+      after = `mail/${tenantId}/~`;
+    }
   }
 
   private async republish(key: string, messageId: string): Promise<boolean> {
