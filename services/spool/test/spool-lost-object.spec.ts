@@ -201,3 +201,38 @@ it('one delay notice that fails leaves the others sent, and is tried again later
   expect(failed).toEqual([ids[0]]);
   expect((await row(ids[0]))?.delay_notice_sent).toBe(true);
 });
+
+it('a deferral that arrives after its recipient was delivered (the bus reordered them) does not spool it again', async () => {
+  const repository = app.get(SpoolRepository);
+  const now = new Date('2100-02-01T00:00:00Z'); // far ahead: the running worker never sees these rows
+  const domain = domainName('stale');
+  const facts = (messageId: string): DeferredFacts => ({
+    messageId,
+    tenantId: 'tenant1',
+    domain,
+    direction: 'inbound',
+    bucket: store.bucket,
+    objectKey: `mail/tenant1/2100/02/01/${messageId}.eml`,
+    size: 10n,
+    mailFrom: 'alice@sender.test',
+    ret: 'unspecified',
+    envid: '',
+    receivedAt: now,
+    firstFailedAt: now,
+    recipient: { address: `bob@${domain}`, notify: [], orcpt: '' },
+    reply: { status: '4.4.1', diagnostic: 'connect: ECONNREFUSED', host: '' },
+  });
+  const times = { nextAttemptAt: new Date('2101-01-01'), delayNoticeAt: new Date('2101-01-01'), giveUpAt: new Date('2101-01-01'), retryIntervalMs: 60_000 };
+  const [stale, fresh] = ['01STALE', '01FRESH'].map((p) => p.padEnd(26, '0'));
+  // Delivered on its second attempt, and only then the first attempt's deferral is handled: ignored.
+  await repository.resolveRecipient(stale, `bob@${domain}`, 2, now);
+  expect(await repository.acceptDeferred(facts(stale), times, now)).toBe(false);
+  expect(await row(stale)).toBeUndefined();
+  // A first attempt's outcome leaves nothing behind (no deferral came before it): the common case writes nothing.
+  await repository.resolveRecipient(fresh, `bob@${domain}`, 1, now);
+  expect(await repository.acceptDeferred(facts(fresh), times, now)).toBe(true);
+  expect(await row(fresh)).toBeDefined();
+  // Outcomes are forgotten once no stale deferral can come any more.
+  expect(await repository.pruneResolved(new Date(now.getTime() + 3 * 86_400_000))).toBeGreaterThanOrEqual(1);
+  expect(await repository.acceptDeferred(facts(stale), times, now)).toBe(true);
+});

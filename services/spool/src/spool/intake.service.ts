@@ -72,13 +72,16 @@ export class SpoolIntakeService {
     const subscription = (await this.directory.domain(facts.domain))?.services?.secondary?.subscribed;
     const schedule = scheduleFor(this.schedules, subscription);
     const times = spoolTimes(schedule, facts.firstFailedAt, now);
-    await this.repository.acceptDeferred(facts, { ...times, retryIntervalMs: schedule.retryIntervalMs }, now);
+    if (!(await this.repository.acceptDeferred(facts, { ...times, retryIntervalMs: schedule.retryIntervalMs }, now))) {
+      this.logger.log(`message ${facts.messageId} to ${facts.recipient.address}: a deferral older than its final outcome, ignored`);
+      return;
+    }
     this.worker.stateChanged();
   }
 
   /** Delivered: the recipient leaves the spool; an inbound success also means the domain's server is back. */
   async delivered(event: DeliveryStatus): Promise<void> {
-    await this.repository.resolveRecipient(event.messageId, event.recipient);
+    await this.repository.resolveRecipient(event.messageId, event.recipient, event.attempt, this.clock.now());
     if (event.direction === Direction.INBOUND) {
       const domain = event.recipient.slice(event.recipient.lastIndexOf('@') + 1).toLowerCase();
       const due = await this.repository.makeDomainDue(domain, this.clock.now(), 'inbound');
@@ -88,6 +91,6 @@ export class SpoolIntakeService {
   }
 
   async bounced(event: DeliveryStatus): Promise<void> {
-    if (await this.repository.resolveRecipient(event.messageId, event.recipient)) this.worker.stateChanged();
+    if (await this.repository.resolveRecipient(event.messageId, event.recipient, event.attempt, this.clock.now())) this.worker.stateChanged();
   }
 }

@@ -59,13 +59,16 @@ export class SpoolRepository {
   /**
    * Takes a deferred recipient over. A new message gets its schedule (`times`); a known one records the
    * failed attempt: last diagnostic, lease released, next attempt one interval later (never past give-up).
+   * False (nothing written) when the recipient already reached a final state: the deferral is stale.
    */
   async acceptDeferred(
     facts: DeferredFacts,
     times: { nextAttemptAt: Date; delayNoticeAt: Date; giveUpAt: Date; retryIntervalMs: number },
     now: Date,
-  ): Promise<void> {
-    await this.db.$transaction(async (tx) => {
+  ): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      // Already delivered or bounced: this deferral is older than that outcome (the bus reordered them).
+      if (await tx.resolvedRecipient.findUnique({ where: { messageId_address: { messageId: facts.messageId, address: facts.recipient.address } } })) return false;
       await tx.$executeRaw`
         INSERT INTO spooled_message (id, tenant_id, domain, direction, bucket, object_key, size, mail_from, ret, envid,
           received_at, first_failed_at, retry_interval_ms, delay_notice_at, give_up_at, next_attempt_at,
@@ -83,12 +86,18 @@ export class SpoolRepository {
         data: [{ messageId: facts.messageId, ...facts.recipient }],
         skipDuplicates: true,
       });
+      return true;
     });
   }
 
   /** A recipient was delivered or bounced: it leaves the spool, and the message with its last recipient. */
-  async resolveRecipient(messageId: string, address: string): Promise<boolean> {
+  async resolveRecipient(messageId: string, address: string, attempt = 0, now = new Date()): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
+      // After a deferral (attempt > 1) a stale `deferred` may still come: remember the outcome for it. A first
+      // attempt's outcome had no deferral before it, so nothing is written for the common case.
+      if (attempt > 1) {
+        await tx.resolvedRecipient.createMany({ data: [{ messageId, address, attempt, resolvedAt: now }], skipDuplicates: true });
+      }
       const removed = await tx.spooledRecipient.deleteMany({ where: { messageId, address } });
       if (removed.count === 0) return false;
       const left = await tx.spooledRecipient.count({ where: { messageId } });
@@ -96,6 +105,11 @@ export class SpoolRepository {
       else await tx.spooledMessage.updateMany({ where: { id: messageId }, data: { leaseUntil: null } });
       return true;
     });
+  }
+
+  /** Forgets final outcomes older than `before` (no stale deferral can come that late). */
+  async pruneResolved(before: Date): Promise<number> {
+    return (await this.db.resolvedRecipient.deleteMany({ where: { resolvedAt: { lt: before } } })).count;
   }
 
   /** SEC3: the domain's server is back: its waiting mail is due now (the claim bounds the concurrency). */

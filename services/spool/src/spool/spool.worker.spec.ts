@@ -15,14 +15,14 @@ const config = spoolConfigSchema.parse({
   GATEWAY_HOSTNAME: 'gw.torii.test',
 });
 
-function worker(failing: Partial<Record<'expireDue' | 'delayNoticesDue' | 'claimDue' | 'probe' | 'publish', boolean>>) {
+function worker(failing: Partial<Record<'expireDue' | 'pruneResolved' | 'delayNoticesDue' | 'claimDue' | 'probe' | 'publish', boolean>>) {
   const calls: string[] = [];
   const run = (name: keyof typeof failing, value: unknown) => async () => {
     calls.push(name);
     if (failing[name]) throw new Error(`${name} broke`);
     return value;
   };
-  const repository = { expireDue: run('expireDue', 0), delayNoticesDue: run('delayNoticesDue', 0), claimDue: run('claimDue', 0) };
+  const repository = { expireDue: run('expireDue', 0), pruneResolved: run('pruneResolved', 0), delayNoticesDue: run('delayNoticesDue', 0), claimDue: run('claimDue', 0) };
   const recovery = { probeDownServers: run('probe', 0) };
   const capacity = { publish: run('publish', undefined) };
   const spoolWorker = new SpoolWorker(
@@ -43,21 +43,21 @@ describe('SpoolWorker.step', () => {
   it('runs every part of the round when each works', async () => {
     const { spoolWorker, calls } = worker({});
     await expect(spoolWorker.step()).resolves.toBe(false);
-    expect(calls).toEqual(['expireDue', 'delayNoticesDue', 'claimDue', 'probe', 'publish']);
+    expect(calls).toEqual(['expireDue', 'pruneResolved', 'delayNoticesDue', 'claimDue', 'probe', 'publish']);
   });
 
   it('still retries, probes and publishes the edge state when the expiry and the notices fail', async () => {
-    const { spoolWorker, calls } = worker({ expireDue: true, delayNoticesDue: true });
+    const { spoolWorker, calls } = worker({ expireDue: true, pruneResolved: true, delayNoticesDue: true });
     await expect(spoolWorker.step()).resolves.toBe(false);
-    expect(calls).toEqual(['expireDue', 'delayNoticesDue', 'claimDue', 'probe', 'publish']);
+    expect(calls).toEqual(['expireDue', 'pruneResolved', 'delayNoticesDue', 'claimDue', 'probe', 'publish']);
   });
 
   it('still publishes the edge state when the retries and the probe fail, and publishes again next round when that fails', async () => {
     const { spoolWorker, calls } = worker({ claimDue: true, probe: true, publish: true });
     await spoolWorker.step();
-    expect(calls).toEqual(['expireDue', 'delayNoticesDue', 'claimDue', 'probe', 'publish']);
+    expect(calls).toEqual(['expireDue', 'pruneResolved', 'delayNoticesDue', 'claimDue', 'probe', 'publish']);
     calls.length = 0;
     await spoolWorker.step();
-    expect(calls).toEqual(['expireDue', 'delayNoticesDue', 'claimDue', 'publish']); // no probe before PROBE_INTERVAL
+    expect(calls).toEqual(['expireDue', 'pruneResolved', 'delayNoticesDue', 'claimDue', 'publish']); // no probe before PROBE_INTERVAL
   });
 });

@@ -12,6 +12,8 @@ import { SpoolRepository } from './spool.repository';
 
 const retries = counter('torii_spool_retries_total', 'Retry commands sent to delivery', ['reason']);
 const expired = counter('torii_spool_expired_total', 'Messages given up after the schedule (failure DSN by delivery)');
+/** Final outcomes kept against stale deferrals: longer than the bus retries a failing event (about a day). */
+const RESOLVED_KEEP_MS = 2 * 86_400_000;
 const failures = counter('torii_spool_worker_failures_total', 'Worker steps that failed (logged), by part: expire, notice, retry, probe, state', ['phase']);
 
 type Phase = 'expire' | 'notice' | 'retry' | 'probe' | 'state';
@@ -79,6 +81,7 @@ export class SpoolWorker implements OnApplicationBootstrap, BeforeApplicationShu
         this.logger.log(`message ${message.id} expired after its schedule: delivery bounces it`);
       }),
     );
+    await this.phase('expire', 0, () => this.repository.pruneResolved(new Date(now.getTime() - RESOLVED_KEEP_MS)));
     const noticed = await this.phase('notice', 0, () =>
       this.repository.delayNoticesDue(
         now,
