@@ -25,6 +25,33 @@ export function isPermanent(error: unknown): boolean {
   return error instanceof ToriiError && error.permanent;
 }
 
+/** Network failures of a peer (database, S3, NATS, clamd): the peer may answer again. */
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED', 'ENOTCONN', 'ERR_SOCKET_CLOSED', 'TIMEOUT']);
+/** Prisma: P1xxx are connection-level (cannot reach, authentication, database missing); pool, transaction and write-conflict timeouts. */
+const TRANSIENT_PRISMA = /^(P1\d{3}|P2024|P2028|P2034)$/;
+/** Postgres SQLSTATE: connection exceptions, resources, shutdown or restart, serialization and deadlock, lock timeouts. */
+const TRANSIENT_SQLSTATE = /^(08|53|57P0[1-3]|40001|40P01|55P03)/;
+const TRANSIENT_TEXT = /connection terminated|connection timeout|timeout exceeded when trying to connect|can't reach database server|socket hang up|server closed the connection/i;
+
+/**
+ * Whether a failure is known to pass (a peer down or slow, a lock, a conflict): TemporaryError, or an error of
+ * the database, S3 or network layer that says so, anywhere on the `cause` chain. Consumers retry these for as
+ * long as an outage may last; an error that is neither this nor permanent (a bug, an unexpected shape) is
+ * retried for a shorter while, so that it cannot hold a stream's unacknowledged window for a day.
+ */
+export function isTransient(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current instanceof ToriiError) return !current.permanent;
+    const { name, code } = current as Error & { code?: unknown };
+    if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || TRANSIENT_PRISMA.test(code) || TRANSIENT_SQLSTATE.test(code))) return true;
+    if (name === 'PrismaClientInitializationError' || name === 'TimeoutError') return true;
+    if (TRANSIENT_TEXT.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 /** A short text for logs and diagnostics, following the `cause` chain. */
 export function describeError(error: unknown): string {
   const parts: string[] = [];

@@ -34,7 +34,7 @@ export {
   type MessagingModuleOptions,
 } from './module';
 export { JetStreamPublisher, TYPE_HEADER, type PublishOptions, type PublishResult } from './publisher';
-export { DAY_OF_DELIVERIES, DEFAULT_RETRY, decideOnFailure, retryDelayMs, type FailureDecision, type RetryPolicy } from './retry';
+export { DAY_OF_DELIVERIES, DEFAULT_RETRY, UNKNOWN_FAILURE_DELIVERIES, decideOnFailure, retryDelayMs, type FailureDecision, type RetryPolicy } from './retry';
 export { DeadLetterHeaders, JetStreamConsumerRunner, type ConsumerRunnerOptions, type MessageHandler } from './runner';
 export { DEAD_LETTER_STREAM, JetStreamExceptionFilter, JetStreamServer, type JetStreamServerOptions } from './server';
 export { deadLetterSubject, subjectMatches } from './subjects';

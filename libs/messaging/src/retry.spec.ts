@@ -1,5 +1,5 @@
 import { PermanentError, TemporaryError } from '@torii/errors';
-import { DAY_OF_DELIVERIES, DEFAULT_RETRY, decideOnFailure, retryDelayMs } from './retry';
+import { DAY_OF_DELIVERIES, DEFAULT_RETRY, UNKNOWN_FAILURE_DELIVERIES, decideOnFailure, retryDelayMs } from './retry';
 
 const policy = { baseMs: 100, maxMs: 1_000 };
 
@@ -24,6 +24,21 @@ describe('decideOnFailure', () => {
     ['permanent on first delivery', new PermanentError('bad input'), 1, 3, { action: 'dead-letter', reason: 'permanent' }],
   ])('%s', (_name, error, deliveries, maxDeliver, expected) => {
     expect(decideOnFailure(error, deliveries, maxDeliver, policy)).toMatchObject(expected);
+  });
+
+  // A day of retries only for failures known to pass; anything else (a bug) is parked after UNKNOWN_FAILURE_DELIVERIES,
+  // so that poison messages cannot fill a consumer's window of unacknowledged messages for a day.
+  const pgDown = Object.assign(new Error('Invalid invocation'), { name: 'PrismaClientKnownRequestError', code: 'P1001' });
+  it.each([
+    ['a TemporaryError', 'retry', new TemporaryError('db down')],
+    ['Prisma cannot reach the database (P1001)', 'retry', pgDown],
+    ['a Postgres restart (57P01) under a wrapper', 'retry', new Error('query failed', { cause: Object.assign(new Error('terminating connection'), { code: '57P01' }) })],
+    ['a connection reset', 'retry', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
+    ['a bug', 'dead-letter', new TypeError("Cannot read properties of undefined (reading 'x')")],
+    ['a plain Error', 'dead-letter', new Error('boom')],
+  ] as const)('%s → %s at UNKNOWN_FAILURE_DELIVERIES deliveries (a day allowed)', (_name, action, error) => {
+    expect(decideOnFailure(error, UNKNOWN_FAILURE_DELIVERIES, DAY_OF_DELIVERIES, policy).action).toBe(action);
+    expect(decideOnFailure(error, UNKNOWN_FAILURE_DELIVERIES - 1, DAY_OF_DELIVERIES, policy).action).toBe('retry');
   });
 
   it('keeps the error text for the dead letter', () => {

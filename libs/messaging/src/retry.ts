@@ -1,4 +1,4 @@
-import { describeError, isPermanent } from '@torii/errors';
+import { describeError, isPermanent, isTransient } from '@torii/errors';
 
 export interface RetryPolicy {
   /** Delay before the first redelivery after a temporary failure. */
@@ -30,8 +30,17 @@ export type FailureDecision =
   | { action: 'dead-letter'; reason: DeadLetterReason; error: string };
 
 /**
+ * Deliveries of a message whose handler fails with an error that is neither permanent nor known to pass (a bug,
+ * an unexpected shape): about 14 minutes at DEFAULT_RETRY. A message waiting for a redelivery still holds a place
+ * in its consumer's window of unacknowledged messages (1,000 by default): a day of retries for every such error
+ * would let a thousand poison messages stop the consumer for everyone for a day.
+ */
+export const UNKNOWN_FAILURE_DELIVERIES = 20;
+
+/**
  * What to do with a message whose handler failed: a permanent error, or the last allowed delivery, goes to
- * the dead letters; anything else is redelivered later (unknown errors count as temporary).
+ * the dead letters; anything else is redelivered later. An error known to pass (isTransient) may use all of
+ * `maxDeliver`; any other error at most UNKNOWN_FAILURE_DELIVERIES.
  */
 export function decideOnFailure(
   error: unknown,
@@ -40,7 +49,7 @@ export function decideOnFailure(
   policy: RetryPolicy,
 ): FailureDecision {
   if (isPermanent(error)) return { action: 'dead-letter', reason: 'permanent', error: describeError(error) };
-  if (deliveryCount >= maxDeliver) {
+  if (deliveryCount >= (isTransient(error) ? maxDeliver : Math.min(maxDeliver, UNKNOWN_FAILURE_DELIVERIES))) {
     return { action: 'dead-letter', reason: 'max-deliveries', error: describeError(error) };
   }
   return { action: 'retry', delayMs: retryDelayMs(deliveryCount, policy) };
