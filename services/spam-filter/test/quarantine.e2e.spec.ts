@@ -265,6 +265,24 @@ describe('quarantine box end to end', () => {
     expect(await store.stat(item.objectKey)).toBeNull();
   });
 
+  it('a copy whose delete failed after its removal is swept later; a copy an item still references stays', async () => {
+    const gone = await send(withId(SPAM, 'q-sweep-1@e2e'), [`bob@${DOMAIN}`]);
+    const kept = await send(withId(SPAM, 'q-sweep-2@e2e'), [`bob@${DOMAIN}`]);
+    const [item] = await filed(gone.messageId, 1);
+    const [other] = await filed(kept.messageId, 1);
+    const repository = app.get(QuarantineRepository);
+    const service = app.get(QuarantineService);
+    // The removal commits; the copy's delete fails (S3 away for a moment): the copy is left behind.
+    await repository.remove([item.id], async () => Promise.reject(new Error('S3 unavailable')), async () => 10_000_000);
+    expect(await itemsOf(gone.messageId)).toHaveLength(0);
+    expect(await store.stat(item.objectKey)).not.toBeNull();
+    // Within the grace nothing is swept (an admission may be writing its copy); after it, only the orphan goes.
+    expect(await service.sweepCopies(new Date())).toBe(0);
+    expect(await service.sweepCopies(new Date(Date.now() + 2 * 3_600_000))).toBe(1);
+    expect(await store.stat(item.objectKey)).toBeNull();
+    expect(await store.stat(other.objectKey)).not.toBeNull();
+  });
+
   it('mails a digest with links: a GET changes nothing, the POST releases once', async () => {
     const erinToken = await sign({ sub: 'user-erin', role: 'user', tid: TENANT, email: `erin@${DOMAIN}` });
     await api().put(box('erin')).set('Authorization', `Bearer ${erinToken}`).send({ digestHours: 24 }).expect(200);

@@ -7,10 +7,13 @@ import { QuarantineRepository } from './quarantine.repository';
 import { QuarantineService } from './quarantine.service';
 
 const RELAY_INTERVAL_MS = 2_000;
+/** How often the copies no item references are looked for (each replica; the deletes are idempotent). */
+const COPY_SWEEP_INTERVAL_MS = 6 * 3_600_000;
 
 /**
  * Background work, safe on several replicas: the notice relay (outbox → `mail.submit`, SKIP LOCKED),
- * retention (SPAM12, SKIP LOCKED) and due digests (SPAM13, SKIP LOCKED on the boxes).
+ * retention (SPAM12, SKIP LOCKED), due digests (SPAM13, SKIP LOCKED on the boxes) and, every 6 hours, the
+ * copies no item references (a delete that failed after its removal committed).
  */
 @Injectable()
 export class QuarantineJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -18,6 +21,7 @@ export class QuarantineJobs implements OnApplicationBootstrap, BeforeApplication
   private timers: NodeJS.Timeout[] = [];
   private relaying: Promise<number> | undefined;
   private sweeping: Promise<void> | undefined;
+  private lastCopySweep = 0;
 
   constructor(
     @Inject(SPAM_FILTER_CONFIG) private readonly config: SpamFilterConfig,
@@ -65,6 +69,11 @@ export class QuarantineJobs implements OnApplicationBootstrap, BeforeApplication
       const removed = await this.quarantine.removeExpired(now);
       if (removed > 0) this.logger.log(`retention removed ${removed} quarantined message(s)`);
       await this.quarantine.sendDigests(now);
+      if (now.getTime() - this.lastCopySweep >= COPY_SWEEP_INTERVAL_MS) {
+        this.lastCopySweep = now.getTime();
+        const orphans = await this.quarantine.sweepCopies(now);
+        if (orphans > 0) this.logger.warn(`deleted ${orphans} quarantine cop(ies) that no item referenced (a delete had failed)`);
+      }
     } catch (error) {
       this.logger.warn(`quarantine sweep: ${describeError(error)}`);
     }

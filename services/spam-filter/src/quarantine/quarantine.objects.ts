@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ObjectStore, submitKey } from '@torii/storage';
+import { ObjectStore, submitKey, type ListedObject } from '@torii/storage';
 import { Readable } from 'node:stream';
 
 /**
@@ -16,6 +16,16 @@ export class QuarantineObjects {
 
   static copyKey(tenantId: string, messageId: string): string {
     return `quarantine/${tenantId}/${messageId}.eml`;
+  }
+
+  /** The message id of a copy's key, or undefined for any other key. */
+  static messageOfCopy(key: string): string | undefined {
+    return /^quarantine\/[^/]+\/([^/]+)\.eml$/.exec(key)?.[1];
+  }
+
+  /** Every copy the box holds (for the sweep of copies no item references). */
+  copies(): AsyncGenerator<ListedObject> {
+    return this.store.list('quarantine/');
   }
 
   static submitKey(tenantId: string, submitId: string, now: Date): string {

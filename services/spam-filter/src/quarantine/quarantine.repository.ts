@@ -167,23 +167,35 @@ export class QuarantineRepository {
   }
 
   /**
-   * Deletes the copies of removed items once no item references them. Only after the removal committed: a
+   * Deletes copies once no item references them (removed items', or those the sweep found). Only after the removal committed: a
    * removal rolled back must find its copy. Each copy under its message's lock, as admission takes it, so a
    * copy an admission has just referenced again is kept. A failed delete leaves a copy nobody references
    * (storage, not mail, is lost; logged); the removal itself stands.
    */
-  private async deleteUnreferenced(items: readonly ItemRow[], deleteObject: (key: string) => Promise<void>): Promise<void> {
-    const messageOf = new Map(items.map((i) => [i.objectKey, i.messageId]));
+  async deleteUnreferenced(copies: readonly Pick<ItemRow, 'objectKey' | 'messageId'>[], deleteObject: (key: string) => Promise<void>): Promise<number> {
+    const messageOf = new Map(copies.map((i) => [i.objectKey, i.messageId]));
+    let deleted = 0;
     for (const [objectKey, messageId] of messageOf) {
       try {
         await this.db.$transaction(async (tx) => {
           await this.lockMessage(tx, messageId);
-          if ((await tx.quarantineItem.count({ where: { objectKey } })) === 0) await deleteObject(objectKey);
+          if ((await tx.quarantineItem.count({ where: { objectKey } })) === 0) {
+            await deleteObject(objectKey);
+            deleted++;
+          }
         }, TX);
       } catch (error) {
-        this.logger.warn(`quarantine copy ${objectKey} of removed items not deleted: ${describeError(error)}`);
+        // Left for the sweep of unreferenced copies (QuarantineService.sweepCopies).
+        this.logger.warn(`quarantine copy ${objectKey} of removed items not deleted (the copy sweep retries): ${describeError(error)}`);
       }
     }
+    return deleted;
+  }
+
+  /** Which of these copies an item still references. */
+  async referencedCopies(keys: readonly string[]): Promise<Set<string>> {
+    const rows = await this.db.quarantineItem.findMany({ where: { objectKey: { in: [...keys] } }, select: { objectKey: true }, distinct: ['objectKey'] });
+    return new Set(rows.map((r) => r.objectKey));
   }
 
   async itemsOfDomain(domain: string): Promise<ItemRow[]> {

@@ -457,6 +457,30 @@ export class QuarantineService {
     }
   }
 
+  /**
+   * Deletes the box's copies that no item references and that are older than `graceMs`: those whose deletion
+   * failed after their removal committed (S3 away for a moment). Without this they would outlive SPAM12's
+   * retention. The grace leaves copies of admissions in progress alone (their item commits with them anyway).
+   */
+  async sweepCopies(now = new Date(), graceMs = 3_600_000): Promise<number> {
+    let deleted = 0;
+    let batch: { objectKey: string; messageId: string }[] = [];
+    const flush = async () => {
+      const referenced = await this.repository.referencedCopies(batch.map((c) => c.objectKey));
+      const orphans = batch.filter((c) => !referenced.has(c.objectKey));
+      if (orphans.length) deleted += await this.repository.deleteUnreferenced(orphans, (key) => this.objects.delete(key));
+      batch = [];
+    };
+    for await (const object of this.objects.copies()) {
+      const messageId = QuarantineObjects.messageOfCopy(object.key);
+      if (!messageId || object.lastModified.getTime() > now.getTime() - graceMs) continue;
+      batch.push({ objectKey: object.key, messageId });
+      if (batch.length >= 500) await flush();
+    }
+    if (batch.length) await flush();
+    return deleted;
+  }
+
   // ---- helpers ----
 
   actor(principal: Pick<Principal, 'subject' | 'role'>, tenantId: string, domain: string): Actor {
