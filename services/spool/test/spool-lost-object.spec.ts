@@ -236,3 +236,45 @@ it('a deferral that arrives after its recipient was delivered (the bus reordered
   expect(await repository.pruneResolved(new Date(now.getTime() + 3 * 86_400_000))).toBeGreaterThanOrEqual(1);
   expect(await repository.acceptDeferred(facts(stale), times, now)).toBe(true);
 });
+
+it('counts only the notices it handled: rows another replica holds do not make the worker poll again at once', async () => {
+  const repository = app.get(SpoolRepository);
+  const now = new Date('2100-03-01T00:00:00Z'); // far ahead: the running worker never sees this row
+  const domain = domainName('held');
+  const id = '01HELD'.padEnd(26, '0');
+  await repository.acceptDeferred(
+    {
+      messageId: id,
+      tenantId: 'tenant1',
+      domain,
+      direction: 'outbound',
+      bucket: store.bucket,
+      objectKey: `mail/tenant1/2100/03/01/${id}.eml`,
+      size: 10n,
+      mailFrom: 'alice@sender.test',
+      ret: 'unspecified',
+      envid: '',
+      receivedAt: now,
+      firstFailedAt: now,
+      recipient: { address: `bob@${domain}`, notify: [], orcpt: '' },
+      reply: { status: '4.4.1', diagnostic: 'connect: ECONNREFUSED', host: '' },
+    },
+    { nextAttemptAt: new Date('2101-01-01'), delayNoticeAt: new Date(now.getTime() - 1), giveUpAt: new Date('2101-01-01'), retryIntervalMs: 60_000 },
+    now,
+  );
+  // "Another replica" holds the row's lock.
+  const other = new Client({ connectionString: db.url });
+  await other.connect();
+  await other.query('BEGIN');
+  await other.query(`SELECT id FROM ${db.schema}.spooled_message WHERE id = $1 FOR UPDATE`, [id]);
+  const notified: string[] = [];
+  try {
+    expect(await repository.delayNoticesDue(now, 20, async (m) => void notified.push(m.id), () => undefined)).toBe(0);
+    expect(notified).toEqual([]);
+  } finally {
+    await other.query('ROLLBACK');
+    await other.end();
+  }
+  expect(await repository.delayNoticesDue(now, 20, async (m) => void notified.push(m.id), () => undefined)).toBe(1);
+  expect(notified).toEqual([id]);
+});

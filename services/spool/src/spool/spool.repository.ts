@@ -175,6 +175,7 @@ export class SpoolRepository {
       SELECT id FROM spooled_message
        WHERE NOT delay_notice_sent AND delay_notice_at <= ${now} AND give_up_at > ${now}
        ORDER BY delay_notice_at, id LIMIT ${limit}`;
+    let handled = 0;
     for (const { id } of due) {
       try {
         await this.db.$transaction(async (tx) => {
@@ -184,6 +185,7 @@ export class SpoolRepository {
              WHERE id = ${id} AND NOT delay_notice_sent AND delay_notice_at <= ${now} AND give_up_at > ${now}
              FOR UPDATE SKIP LOCKED`;
           if (!locked) return;
+          handled++;
           const message = await tx.spooledMessage.findUniqueOrThrow({ where: { id }, include: { recipients: { orderBy: { address: 'asc' } } } });
           await notify(message);
           await tx.spooledMessage.update({ where: { id }, data: { delayNoticeSent: true } });
@@ -195,7 +197,9 @@ export class SpoolRepository {
            WHERE id = ${id} AND NOT delay_notice_sent`;
       }
     }
-    return due.length;
+    // Those this replica handled (sent or failed), not those another replica held: a full list of rows held
+    // elsewhere must not make the worker poll again at once.
+    return handled;
   }
 
   /** Messages past their give-up time: `expire` hands them back to delivery, then they leave the spool. */
