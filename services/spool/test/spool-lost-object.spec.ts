@@ -2,109 +2,69 @@
 // the spool: at its delay-notice time the worker used to throw ObjectNotFoundError, rolling back every due
 // notice and skipping the retries, the probe and the capacity state, on every poll until its give-up time.
 // Real NATS, Postgres, s3rver and SMTP sinks; delivery is the double from support/. "4 hours" = 2 s here.
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Codecs, DomainDirectorySchema, NotifyCondition, create, type MessageInitShape } from '@torii/contracts';
-import { createTestSchema, type TestSchema } from '@torii/db';
-import { KvStore, connectNats } from '@torii/messaging';
-import { ObjectStore } from '@torii/storage';
-import { startNatsServer, startS3Server, startSmtpSink, uniqueName, type NatsServer, type S3Server, type SmtpSink } from '@torii/testing';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { join } from 'node:path';
+import { NotifyCondition } from '@torii/contracts';
+import { startSmtpSink, uniqueName, type SmtpSink } from '@torii/testing';
 import { Client } from 'pg';
-import { createSpoolApp } from '../src/app';
-import { spoolConfigSchema } from '../src/config/spool.config';
 import { SpoolRepository, type DeferredFacts } from '../src/spool/spool.repository';
-import { DeliveryDouble } from './support/delivery-double';
+import { startSpoolBed, waitUntil, type SpoolBed } from './support/spool-bed';
 
 jest.setTimeout(60_000);
 
-let nats: NatsServer;
-let s3: S3Server;
-let db: TestSchema;
-let nc: NatsConnection;
-let store: ObjectStore;
-let app: NestExpressApplication;
+let bed: SpoolBed;
 let sinkA: SmtpSink;
 let sinkB: SmtpSink;
-let double: DeliveryDouble;
-let pg: Client;
-let directory: KvStore<ReturnType<typeof Codecs.domainDirectory.decode>>;
 
 beforeAll(async () => {
-  [nats, s3, db, sinkA, sinkB] = await Promise.all([
-    startNatsServer(),
-    startS3Server(),
-    createTestSchema({ schema: 'spool', prismaConfigPath: join(__dirname, '../prisma.config.ts') }),
-    startSmtpSink(),
-    startSmtpSink(),
-  ]);
+  [sinkA, sinkB] = await Promise.all([startSmtpSink(), startSmtpSink()]);
   await Promise.all([sinkA.down(), sinkB.down()]);
-  const config = spoolConfigSchema.parse({
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    S3_ENDPOINT: s3.endpoint,
-    S3_BUCKET: uniqueName('spool-lost').replaceAll('_', '-'),
-    GATEWAY_HOSTNAME: 'gw.torii.test',
-    HTTP_PORT: '0',
-    MIGRATE_ON_BOOT: 'false',
-    LOG_LEVEL: 'warn',
-    SEC_RETRY_INTERVAL: '1s',
-    SEC_DELAY_NOTICE_AFTER: '2s',
-    SEC_GIVE_UP_AFTER: '10m',
-    DEFAULT_RETRY_INTERVAL: '1s',
-    DEFAULT_DELAY_NOTICE_AFTER: '2s',
-    DEFAULT_GIVE_UP_AFTER: '10m',
-    WORKER_POLL: '100ms',
-    PROBE_INTERVAL: '300ms',
-    PROBE_TIMEOUT: '1s',
-    STATE_INTERVAL: '200ms',
-    RETRY_LEASE: '5s',
-    DRAIN_CONCURRENCY: '1',
+  bed = await startSpoolBed({
+    name: 'spool-lost',
+    env: {
+      SEC_RETRY_INTERVAL: '1s',
+      SEC_DELAY_NOTICE_AFTER: '2s',
+      SEC_GIVE_UP_AFTER: '10m',
+      DEFAULT_RETRY_INTERVAL: '1s',
+      DEFAULT_DELAY_NOTICE_AFTER: '2s',
+      DEFAULT_GIVE_UP_AFTER: '10m',
+      WORKER_POLL: '100ms',
+      PROBE_INTERVAL: '300ms',
+      PROBE_TIMEOUT: '1s',
+      STATE_INTERVAL: '200ms',
+      RETRY_LEASE: '5s',
+      DRAIN_CONCURRENCY: '1',
+    },
   });
-  pg = new Client({ connectionString: db.url });
-  await pg.connect();
-  nc = await connectNats({ servers: nats.url, name: 'spool-lost-test' });
-  store = ObjectStore.fromEnv(config);
-  await store.ensureBucket();
-  directory = await KvStore.open(nc, config.DIRECTORY_BUCKET, Codecs.domainDirectory, { create: true });
-  app = await createSpoolApp(config, { logger: false });
-  await app.init();
-  double = await DeliveryDouble.start(nc, store);
 });
 
 afterAll(async () => {
-  double?.stop();
-  await app?.close();
-  await nc?.drain();
-  await pg?.end();
-  await Promise.all([nats?.close(), s3?.close(), db?.drop(), sinkA?.close(), sinkB?.close()]);
+  await bed?.close();
+  await Promise.all([sinkA?.close(), sinkB?.close()]);
 });
 
-async function putDomain(domain: string, sink: SmtpSink): Promise<void> {
-  await directory.put(
-    domain,
-    create(DomainDirectorySchema, {
-      domain,
-      tenantId: 'tenant1',
-      active: true,
-      services: { secondary: { subscribed: true } },
-      server: { hostname: `mail.${domain}`, ips: ['127.0.0.1'], port: sink.port },
-    } as MessageInitShape<typeof DomainDirectorySchema>),
-  );
-}
+const putDomain = (domain: string, sink: SmtpSink) => bed.putDomain(domain, sink);
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** A deferred recipient as delivery hands it over, for the tests that drive the repository themselves. */
+function deferred(messageId: string, domain: string, now: Date, direction: DeferredFacts['direction'] = 'outbound'): DeferredFacts {
+  return {
+    messageId,
+    tenantId: 'tenant1',
+    domain,
+    direction,
+    bucket: bed.store.bucket,
+    objectKey: `mail/tenant1/${now.toISOString().slice(0, 10).replaceAll('-', '/')}/${messageId}.eml`,
+    size: 10n,
+    mailFrom: 'alice@sender.test',
+    ret: 'unspecified',
+    envid: '',
+    receivedAt: now,
+    firstFailedAt: now,
+    recipient: { address: `bob@${domain}`, notify: [], orcpt: '' },
+    reply: { status: '4.4.1', diagnostic: 'connect: ECONNREFUSED', host: '' },
+  };
 }
 
 async function row(id: string): Promise<{ object_key: string; delay_notice_at: Date; delay_notice_sent: boolean } | undefined> {
-  const result = await pg.query(`SELECT object_key, delay_notice_at, delay_notice_sent FROM ${db.schema}.spooled_message WHERE id = $1`, [id]);
+  const result = await bed.pg.query(`SELECT object_key, delay_notice_at, delay_notice_sent FROM ${bed.db.schema}.spooled_message WHERE id = $1`, [id]);
   return result.rows[0];
 }
 
@@ -115,16 +75,16 @@ it("a message whose object is gone gets its delay DSN without headers and does n
   const b = domainName('other');
   await putDomain(a, sinkA);
   await putDomain(b, sinkB);
-  const lost = await double.handOff({ domain: a, from: 'alice@sender.test', to: `bob@${a}`, notify: [] });
-  const kept = await double.handOff({ domain: a, from: 'erin@sender.test', to: `frank@${a}`, notify: [NotifyCondition.DELAY] });
-  const waiting = await double.handOff({ domain: b, from: 'carol@sender.test', to: `dave@${b}`, notify: [NotifyCondition.NEVER] });
+  const lost = await bed.double.handOff({ domain: a, from: 'alice@sender.test', to: `bob@${a}`, notify: [] });
+  const kept = await bed.double.handOff({ domain: a, from: 'erin@sender.test', to: `frank@${a}`, notify: [NotifyCondition.DELAY] });
+  const waiting = await bed.double.handOff({ domain: b, from: 'carol@sender.test', to: `dave@${b}`, notify: [NotifyCondition.NEVER] });
   const stored = await waitUntil('spooled', () => row(lost));
   await waitUntil('all spooled', async () => ((await row(kept)) && (await row(waiting))) || undefined);
-  await store.delete(stored.object_key);
+  await bed.store.delete(stored.object_key);
 
   // Past the lost message's notice time, the other domain's server comes back: its mail drains as usual.
   await waitUntil('notice time', () => Date.now() > stored.delay_notice_at.getTime() + 1_000 || undefined);
-  const retriedBefore = double.retries(lost);
+  const retriedBefore = bed.double.retries(lost);
   await sinkB.up();
   const [arrived] = await sinkB.waitFor(1, 8_000);
   expect(arrived.envelope.rcptTo).toEqual([`dave@${b}`]);
@@ -132,46 +92,31 @@ it("a message whose object is gone gets its delay DSN without headers and does n
 
   // The lost message's sender is warned all the same, without the original's headers; the other notice
   // (object present) returns them.
-  const dsn = await waitUntil('delay DSN', () => double.submissions.find((s) => s.relatedMessageId === lost));
+  const dsn = await waitUntil('delay DSN', () => bed.double.submissions.find((s) => s.relatedMessageId === lost));
   expect(dsn.purpose).toBe('dsn-delay');
   expect(dsn.envelope?.rcptTo[0].address).toBe('alice@sender.test');
-  const raw = await double.read(dsn.objectKey);
+  const raw = await bed.double.read(dsn.objectKey);
   expect(raw).toContain('Action: delayed');
   expect(raw).toContain(`Final-Recipient: rfc822;bob@${a}`);
   expect(raw).toContain('Content-Type: text/rfc822-headers');
   expect(raw).not.toContain(`Subject: spooled ${lost}`);
   expect((await row(lost))?.delay_notice_sent).toBe(true);
-  const other = await waitUntil('other delay DSN', () => double.submissions.find((s) => s.relatedMessageId === kept));
-  expect(await double.read(other.objectKey)).toContain(`Subject: spooled ${kept}`);
-  expect(double.submissions.filter((s) => s.relatedMessageId === lost)).toHaveLength(1);
+  const other = await waitUntil('other delay DSN', () => bed.double.submissions.find((s) => s.relatedMessageId === kept));
+  expect(await bed.double.read(other.objectKey)).toContain(`Subject: spooled ${kept}`);
+  expect(bed.double.submissions.filter((s) => s.relatedMessageId === lost)).toHaveLength(1);
 
   // And the lost message itself is still retried (delivery decides what becomes of it).
-  await waitUntil('lost message retried', () => double.retries(lost) > retriedBefore || undefined);
+  await waitUntil('lost message retried', () => bed.double.retries(lost) > retriedBefore || undefined);
 });
 
 it('one delay notice that fails leaves the others sent, and is tried again later instead of at every poll', async () => {
-  const repository = app.get(SpoolRepository);
+  const repository = bed.apps[0].get(SpoolRepository);
   // Far in the future, so the running worker never sees these rows: this test drives the repository itself.
   const now = new Date('2100-01-01T00:00:00Z');
   const domain = domainName('notice');
   const ids = [0, 1, 2].map((i) => `01NOTICE${i}`.padEnd(26, '0')); // the first one fails
   for (const [i, id] of ids.entries()) {
-    const facts: DeferredFacts = {
-      messageId: id,
-      tenantId: 'tenant1',
-      domain,
-      direction: 'outbound',
-      bucket: store.bucket,
-      objectKey: `mail/tenant1/2100/01/01/${id}.eml`,
-      size: 10n,
-      mailFrom: 'alice@sender.test',
-      ret: 'unspecified',
-      envid: '',
-      receivedAt: now,
-      firstFailedAt: now,
-      recipient: { address: `bob@${domain}`, notify: [], orcpt: '' },
-      reply: { status: '4.4.1', diagnostic: 'connect: ECONNREFUSED', host: '' },
-    };
+    const facts = deferred(id, domain, now);
     const due = new Date(now.getTime() - 10 + i); // all due, the bad one first
     await repository.acceptDeferred(facts, { nextAttemptAt: new Date('2101-01-01'), delayNoticeAt: due, giveUpAt: new Date('2101-01-01'), retryIntervalMs: 60_000 }, now);
   }
@@ -203,25 +148,10 @@ it('one delay notice that fails leaves the others sent, and is tried again later
 });
 
 it('a deferral that arrives after its recipient was delivered (the bus reordered them) does not spool it again', async () => {
-  const repository = app.get(SpoolRepository);
+  const repository = bed.apps[0].get(SpoolRepository);
   const now = new Date('2100-02-01T00:00:00Z'); // far ahead: the running worker never sees these rows
   const domain = domainName('stale');
-  const facts = (messageId: string): DeferredFacts => ({
-    messageId,
-    tenantId: 'tenant1',
-    domain,
-    direction: 'inbound',
-    bucket: store.bucket,
-    objectKey: `mail/tenant1/2100/02/01/${messageId}.eml`,
-    size: 10n,
-    mailFrom: 'alice@sender.test',
-    ret: 'unspecified',
-    envid: '',
-    receivedAt: now,
-    firstFailedAt: now,
-    recipient: { address: `bob@${domain}`, notify: [], orcpt: '' },
-    reply: { status: '4.4.1', diagnostic: 'connect: ECONNREFUSED', host: '' },
-  });
+  const facts = (messageId: string) => deferred(messageId, domain, now, 'inbound');
   const times = { nextAttemptAt: new Date('2101-01-01'), delayNoticeAt: new Date('2101-01-01'), giveUpAt: new Date('2101-01-01'), retryIntervalMs: 60_000 };
   const [stale, fresh] = ['01STALE', '01FRESH'].map((p) => p.padEnd(26, '0'));
   // Delivered on its second attempt, and only then the first attempt's deferral is handled: ignored.
@@ -238,35 +168,20 @@ it('a deferral that arrives after its recipient was delivered (the bus reordered
 });
 
 it('counts only the notices it handled: rows another replica holds do not make the worker poll again at once', async () => {
-  const repository = app.get(SpoolRepository);
+  const repository = bed.apps[0].get(SpoolRepository);
   const now = new Date('2100-03-01T00:00:00Z'); // far ahead: the running worker never sees this row
   const domain = domainName('held');
   const id = '01HELD'.padEnd(26, '0');
   await repository.acceptDeferred(
-    {
-      messageId: id,
-      tenantId: 'tenant1',
-      domain,
-      direction: 'outbound',
-      bucket: store.bucket,
-      objectKey: `mail/tenant1/2100/03/01/${id}.eml`,
-      size: 10n,
-      mailFrom: 'alice@sender.test',
-      ret: 'unspecified',
-      envid: '',
-      receivedAt: now,
-      firstFailedAt: now,
-      recipient: { address: `bob@${domain}`, notify: [], orcpt: '' },
-      reply: { status: '4.4.1', diagnostic: 'connect: ECONNREFUSED', host: '' },
-    },
+    deferred(id, domain, now),
     { nextAttemptAt: new Date('2101-01-01'), delayNoticeAt: new Date(now.getTime() - 1), giveUpAt: new Date('2101-01-01'), retryIntervalMs: 60_000 },
     now,
   );
   // "Another replica" holds the row's lock.
-  const other = new Client({ connectionString: db.url });
+  const other = new Client({ connectionString: bed.db.url });
   await other.connect();
   await other.query('BEGIN');
-  await other.query(`SELECT id FROM ${db.schema}.spooled_message WHERE id = $1 FOR UPDATE`, [id]);
+  await other.query(`SELECT id FROM ${bed.db.schema}.spooled_message WHERE id = $1 FOR UPDATE`, [id]);
   const notified: string[] = [];
   try {
     expect(await repository.delayNoticesDue(now, 20, async (m) => void notified.push(m.id), () => undefined)).toBe(0);
