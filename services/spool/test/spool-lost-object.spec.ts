@@ -26,12 +26,6 @@ beforeAll(async () => {
       DEFAULT_RETRY_INTERVAL: '1s',
       DEFAULT_DELAY_NOTICE_AFTER: '2s',
       DEFAULT_GIVE_UP_AFTER: '10m',
-      WORKER_POLL: '100ms',
-      PROBE_INTERVAL: '300ms',
-      PROBE_TIMEOUT: '1s',
-      STATE_INTERVAL: '200ms',
-      RETRY_LEASE: '5s',
-      DRAIN_CONCURRENCY: '1',
     },
   });
 });

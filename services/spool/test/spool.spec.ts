@@ -28,12 +28,6 @@ beforeAll(async () => {
       DEFAULT_DELAY_NOTICE_AFTER: '1h',
       DEFAULT_GIVE_UP_AFTER: '2h',
       SPOOL_CAPACITY_BYTES: '100000',
-      WORKER_POLL: '100ms',
-      PROBE_INTERVAL: '300ms',
-      PROBE_TIMEOUT: '1s',
-      STATE_INTERVAL: '200ms',
-      RETRY_LEASE: '5s',
-      DRAIN_CONCURRENCY: '1',
     },
   });
 });

@@ -47,6 +47,13 @@ export async function startSpoolBed(options: { name: string; env: Record<string,
     HTTP_PORT: '0',
     MIGRATE_ON_BOOT: 'false',
     LOG_LEVEL: 'warn',
+    // A fast worker: polls, probes and the edge's state in fractions of a second.
+    WORKER_POLL: '100ms',
+    PROBE_INTERVAL: '300ms',
+    PROBE_TIMEOUT: '1s',
+    STATE_INTERVAL: '200ms',
+    RETRY_LEASE: '5s',
+    DRAIN_CONCURRENCY: '1',
     ...options.env,
   });
   const pg = new Client({ connectionString: db.url });
