@@ -1,7 +1,7 @@
 import { Direction, VirusStatus } from '@torii/contracts';
 import { metricsText } from '@torii/telemetry';
 import { startScanHarness, type ScanHarness } from './support/harness';
-import { EICAR, encryptedZip, mimeMessage, nestedZip, zip, zip64LocalHeaderZip, zipBomb } from './support/zips';
+import { EICAR, encryptedZip, mimeMessage, nestedZip, zip, zip64EndRecordZip, zip64LocalHeaderZip, zipBomb } from './support/zips';
 
 const STATUS = { [VirusStatus.CLEAN]: 'clean', [VirusStatus.INFECTED]: 'infected', [VirusStatus.UNSCANNABLE]: 'unscannable', [VirusStatus.UNSPECIFIED]: '?' };
 
@@ -100,6 +100,8 @@ describe('virus-scan against a real clamd', () => {
     expect(central).toMatchObject({ status: 'unscannable', findings: [{ part: '2', filename: 'c.zip', signature: 'Torii.Unscannable.Zip64-Entry' }] });
     const local = await scan(mimeMessage({ subject: 'zip64-local', attachments: [{ filename: 'l.zip', data: zip64LocalHeaderZip('eicar.com', EICAR) }] }));
     expect(local).toMatchObject({ status: 'unscannable', findings: [{ part: '2', filename: 'l.zip', signature: 'Torii.Unscannable.Zip64-Entry' }] });
+    const end = await scan(mimeMessage({ subject: 'zip64-end', attachments: [{ filename: 'e.zip', data: await zip64EndRecordZip([{ name: 'eicar.com', data: EICAR }]) }] }));
+    expect(end).toMatchObject({ status: 'unscannable', findings: [{ part: '2', filename: 'e.zip', signature: 'Torii.Unscannable.Zip64-Entry' }] });
   });
 
   it('the stored message is gone: a failed verdict at once (delivery applies on_failure), not a dead letter', async () => {

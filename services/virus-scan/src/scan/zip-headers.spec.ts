@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { EICAR, encryptedZip, zip, zip64LocalHeaderZip } from '../../test/support/zips';
+import { EICAR, encryptedZip, zip, zip64EndRecordZip, zip64LocalHeaderZip } from '../../test/support/zips';
 import { ZipHeaderInspector } from './zip-headers';
 
 /** Runs `data` through an inspector in chunks of `size` bytes; the bytes must come out unchanged. */
@@ -30,6 +30,14 @@ describe('ZipHeaderInspector (zips ClamAV 1.4 answers OK without opening)', () =
     const z64 = zip64LocalHeaderZip('eicar.com', EICAR);
     z64.writeUInt16LE(0x0008, 6);
     expect(await inspect(z64)).toBe(false);
+  });
+
+  it('a ZIP64 end of central directory (record and locator) is flagged, whatever the entries, byte by byte too', async () => {
+    const z64 = await zip64EndRecordZip([{ name: 'eicar.com', data: EICAR }]);
+    expect(await inspect(z64)).toBe(true);
+    expect(await inspect(z64, 1)).toBe(true);
+    // Four such bytes inside other data, without the fields of a record or locator, are not.
+    expect(await inspect(Buffer.concat([Buffer.alloc(1000, 0x41), Buffer.from([0x50, 0x4b, 0x06, 0x06]), Buffer.alloc(60, 0xff), Buffer.from([0x50, 0x4b, 0x06, 0x07]), Buffer.alloc(30, 0x07)]))).toBe(false);
   });
 
   it('ordinary zips, an encrypted zip and non-zip data are not flagged', async () => {

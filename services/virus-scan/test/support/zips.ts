@@ -139,6 +139,39 @@ export function zip64LocalHeaderZip(name: string, data: Buffer): Buffer {
   return Buffer.concat([localPart, centralPart, end]);
 }
 
+/**
+ * An ordinary zip (yazl, plain local and central headers) whose end of central directory is the ZIP64 one:
+ * the ZIP64 record and locator, then the classic end record with 0xFFFF / 0xFFFFFFFF, as `zip -fz` writes.
+ * unzip and Python open it; ClamAV 1.4.6 answers OK without opening it.
+ */
+export async function zip64EndRecordZip(entries: { name: string; data: Buffer }[]): Promise<Buffer> {
+  const plain = await zip(entries);
+  const endAt = plain.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = plain.readUInt16LE(endAt + 10);
+  const cdSize = plain.readUInt32LE(endAt + 12);
+  const cdOffset = plain.readUInt32LE(endAt + 16);
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeUInt16LE(45, 12);
+  record.writeUInt16LE(45, 14);
+  record.writeBigUInt64LE(BigInt(count), 24);
+  record.writeBigUInt64LE(BigInt(count), 32);
+  record.writeBigUInt64LE(BigInt(cdSize), 40);
+  record.writeBigUInt64LE(BigInt(cdOffset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(endAt), 8);
+  locator.writeUInt32LE(1, 16);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(0xffff, 8);
+  end.writeUInt16LE(0xffff, 10);
+  end.writeUInt32LE(0xffffffff, 12);
+  end.writeUInt32LE(0xffffffff, 16);
+  return Buffer.concat([plain.subarray(0, endAt), record, locator, end]);
+}
+
 /** A multipart/mixed message: a text body and the given attachments (base64). */
 export function mimeMessage(input: { subject: string; body?: string | Buffer; attachments?: { filename: string; type?: string; data: Buffer }[]; from?: string; to?: string }): Buffer {
   const boundary = '=_torii_test_boundary';
