@@ -4,6 +4,10 @@
 import { Headers } from 'mailsplit';
 import { Transform, type TransformCallback } from 'node:stream';
 import { PermanentError } from '@torii/errors';
+import { linearMailsplitHeaders } from './mailsplit-headers';
+
+// Every Splitter and Headers here parses a header block in linear time (mailsplit's own is quadratic).
+linearMailsplitHeaders();
 
 /**
  * The header section of a message, as the rewriter hands it to an edit function. Header bytes are kept as

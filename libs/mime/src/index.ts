@@ -1,4 +1,5 @@
 export { HeaderBlock, HeaderRewriter, HeaderTooLargeError } from './header-rewriter';
+export { linearMailsplitHeaders, mailsplitParseHeaders } from './mailsplit-headers';
 export {
   authservId,
   formatReceived,

@@ -1,6 +1,10 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { linearMailsplitHeaders } from '@torii/mime';
 import { Joiner, Splitter, type StripChunk, type StripNode } from 'mailsplit';
 import type { StripPart } from './virus-effect.rules';
+
+// mailsplit's header parse is quadratic in folded lines; @torii/mime's is linear (same result).
+linearMailsplitHeaders();
 
 /** mailsplit's IMAP-style part number, the numbering virus-scan's findings use ("TEXT" for a single part). */
 function partPath(node: StripNode): string {
