@@ -12,7 +12,7 @@ import type { FeedbackView } from '../feedback/feedback.dto';
 import { FeedbackService } from '../feedback/feedback.service';
 import { PolicyService } from '../policy/policy.service';
 import { notFound, unprocessable } from '../problems';
-import { listSubject } from '../scoring/message-facts';
+import { displaySender, listSubject } from '../scoring/message-facts';
 import { ScoredRepository } from '../scoring/scored.repository';
 import type { StoredInput } from '../scoring/scoring.service';
 import { composeDigest, composeWarning } from './quarantine.mail';
@@ -123,7 +123,7 @@ export class QuarantineService {
         domain: record.domain,
         address,
         messageId: record.messageId,
-        sender: parsed.from?.address ? (parsed.from.name ? `${parsed.from.name} <${parsed.from.address}>` : parsed.from.address) : input.envelope.mailFrom,
+        sender: displaySender(head, parsed) ?? input.envelope.mailFrom,
         subject: listSubject(head, parsed),
         date,
         scorePercent: record.scorePercent,

@@ -1,5 +1,5 @@
 import { parseMessage } from '@torii/spam-engine';
-import { fromAddressesOf, listSubject } from './message-facts';
+import { displaySender, fromAddressesOf, listSubject } from './message-facts';
 
 // 「迷惑テストのお知らせ」 as bytes (iconv-lite's encodings).
 const SJIS = Buffer.from('96c0986683658358836782cc82a8926d82e782b9', 'hex');
@@ -72,5 +72,29 @@ describe('fromAddressesOf: every From address', () => {
     ['the same address twice is one', ['a@x.example, A@X.example'], ['a@x.example']],
   ])('%s', (_name, fields, expected) => {
     expect(fromOf(...fields)).toEqual(expected);
+  });
+});
+
+describe('displaySender: the quarantine box\'s sender, its name decoded in any form', () => {
+  /** A message whose From field holds `from` (bytes as they are). */
+  const withFrom = (from: Buffer | string, contentType = 'text/plain; charset=us-ascii') =>
+    Buffer.concat([Buffer.from('From: ', 'latin1'), Buffer.isBuffer(from) ? from : Buffer.from(from, 'utf8'), Buffer.from(`\r\nSubject: x\r\nContent-Type: ${contentType}\r\n\r\nbody\r\n`, 'latin1')]);
+  const senderOf = (raw: Buffer) => displaySender(raw, parseMessage(raw));
+  // 「山田太郎」 as raw ISO-2022-JP and as raw Shift_JIS.
+  const JIS = Buffer.from('\x1b$B;3EDB@O:\x1b(B', 'latin1');
+  const SJIS_NAME = Buffer.from('8e52936391be9859', 'hex');
+
+  it.each([
+    ['a raw ISO-2022-JP name', withFrom(Buffer.concat([JIS, Buffer.from(' <taro@example.jp>')])), '山田太郎 <taro@example.jp>'],
+    ['a raw Shift_JIS name', withFrom(Buffer.concat([SJIS_NAME, Buffer.from(' <taro@example.jp>')]), 'text/plain; charset=Shift_JIS'), '山田太郎 <taro@example.jp>'],
+    ['an encoded-word name (the engine decodes it)', withFrom('=?UTF-8?B?5bGx55Sw5aSq6YOO?= <taro@example.jp>'), '山田太郎 <taro@example.jp>'],
+    ['a raw UTF-8 name', withFrom('山田太郎 <taro@example.jp>'), '山田太郎 <taro@example.jp>'],
+    ['an address alone', withFrom('taro@example.jp'), 'taro@example.jp'],
+  ])('%s', (_name, raw, expected) => {
+    expect(senderOf(raw)).toBe(expected);
+  });
+
+  it('is undefined without a From address', () => {
+    expect(senderOf(Buffer.from('Subject: x\r\n\r\nbody\r\n'))).toBeUndefined();
   });
 });

@@ -67,35 +67,54 @@ function decodeJapanese(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * The Subject as the lists and the quarantine box see it. The engine's parse decodes encoded words and raw
- * UTF-8, but leaves a raw 8-bit Subject that is not UTF-8 as latin1 (mojibake) and raw ISO-2022-JP as escape
- * sequences. Those are decoded here: ISO-2022-JP by its escapes; 8-bit with the charset the message declares
- * for its text when that decodes it cleanly, else as Shift_JIS or EUC-JP.
+ * A raw header field's text when the engine's parse cannot have decoded it, else undefined (the parse is right).
+ * The engine decodes encoded words and raw UTF-8, but leaves a raw 8-bit field that is not UTF-8 as latin1
+ * (mojibake) and raw ISO-2022-JP as escape sequences. Those are decoded here: ISO-2022-JP by its escapes; 8-bit
+ * with the charset the message declares for its text when that decodes it cleanly, else as Shift_JIS or EUC-JP.
  */
-export function listSubject(raw: Buffer, parsed: Pick<ParsedMessage, 'headers' | 'parts' | 'subject'>): string {
-  const field = rawField(raw, 'subject');
-  if (field === undefined) return parsed.subject;
+function decodeRawField(raw: Buffer, parsed: Pick<ParsedMessage, 'headers' | 'parts'>, name: string): string | undefined {
+  const field = rawField(raw, name);
+  if (field === undefined) return undefined;
   // Raw ISO-2022-JP: 7-bit, but with escape sequences (ESC $ B, ESC $ @, ESC ( J …) and no encoded word. Old
-  // Japanese mailers, and much Japanese spam (「未承諾広告※」), send the Subject so.
+  // Japanese mailers, and much Japanese spam (「未承諾広告※」), send the Subject and display names so.
   // eslint-disable-next-line no-control-regex
   if (/\x1b[$(]/.test(field) && !field.includes('=?')) {
     // An escape straight after another (`ESC ( B ESC $ B`, where a mailer joined two pieces) is an error to the
     // WHATWG decoder; the first one switches to nothing, so it goes.
     // eslint-disable-next-line no-control-regex
     const joined = field.replace(/\x1b\([BJ](?=\x1b)/g, '');
-    return decodeStrict(Buffer.from(joined, 'latin1'), 'iso-2022-jp') ?? parsed.subject;
+    return decodeStrict(Buffer.from(joined, 'latin1'), 'iso-2022-jp');
   }
   // eslint-disable-next-line no-control-regex
-  if (!/[^\x00-\x7f]/.test(field)) return parsed.subject;
+  if (!/[^\x00-\x7f]/.test(field)) return undefined;
   const bytes = Buffer.from(field, 'latin1');
   try {
     strictUtf8.decode(bytes);
-    return parsed.subject; // raw UTF-8: the engine decoded it
+    return undefined; // raw UTF-8: the engine decoded it
   } catch {
     // not UTF-8: below
   }
   const declared = declaredCharset(parsed);
   // A declared us-ascii or utf-8 is wrong for these bytes (and TextDecoder reads us-ascii as windows-1252).
   const usable = declared && !['us-ascii', 'ascii', 'utf-8', 'utf8'].includes(declared) ? decodeStrict(bytes, declared) : undefined;
-  return usable ?? decodeJapanese(bytes) ?? parsed.subject;
+  return usable ?? decodeJapanese(bytes);
+}
+
+/** The Subject as the lists and the quarantine box see it, in any of the forms above. */
+export function listSubject(raw: Buffer, parsed: Pick<ParsedMessage, 'headers' | 'parts' | 'subject'>): string {
+  return decodeRawField(raw, parsed, 'subject') ?? parsed.subject;
+}
+
+/**
+ * The sender as the quarantine box shows it, `Name <address>` (or the address): the first From address, its
+ * display name decoded like the Subject (a raw ISO-2022-JP or Shift_JIS name shows as text, and is found by a
+ * search for it). Undefined without a From address.
+ */
+export function displaySender(raw: Buffer, parsed: Pick<ParsedMessage, 'headers' | 'parts' | 'from'>): string | undefined {
+  const decoded = decodeRawField(raw, parsed, 'from');
+  const first = decoded !== undefined ? addressparser(decoded, { flatten: true }).find((a) => a.address.includes('@')) : undefined;
+  const name = first ? first.name : parsed.from?.name;
+  const address = first ? first.address : parsed.from?.address;
+  if (!address) return undefined;
+  return name ? `${name} <${address}>` : address;
 }
