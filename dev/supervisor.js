@@ -129,7 +129,10 @@ function createSupervisor(options) {
         const { child, exited } = service;
         if (!child || !exited) return;
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+        const timer = setTimeout(() => {
+          say(`${service.spec.name} did not stop within ${Math.round(stopTimeoutMs / 1000)} s of SIGTERM; killing it (SIGKILL)`);
+          child.kill('SIGKILL');
+        }, stopTimeoutMs);
         await exited;
         clearTimeout(timer);
       }),
