@@ -251,6 +251,11 @@ describe('tenant service', () => {
     const bogus = await http.put(`${base}/virus`).set(auth(admin)).send({ settings: { unscannable: 'bogus' } }).expect(422);
     expect(bogus.body.detail).toContain('unscannable: must be one of deliver, hold');
     await http.put(`${base}/spam`).set(auth(admin)).send({ settings: { on_failure: 'hold' } }).expect(204);
+    // What was set reads back; a service with nothing set reads as {}; a refused PUT changed nothing.
+    expect((await http.get(`${base}/virus`).set(auth(admin)).expect(200)).body).toEqual({ settings: { unscannable: 'hold', on_failure: 'deliver' } });
+    expect((await http.get(`${base}/spam`).set(auth(admin)).expect(200)).body).toEqual({ settings: { on_failure: 'hold' } });
+    expect((await http.get(`${base}/archive`).set(auth(admin)).expect(200)).body).toEqual({ settings: {} });
+    await http.get(`${base}/secondary`).set(auth(admin)).expect(404);
     await http.put(`${base}/archive`).set(auth(admin)).send({ settings: { anything: 'x' } }).expect(422);
     await http.put(`${base}/secondary`).set(auth(admin)).send({ settings: {} }).expect(404);
   });

@@ -58,6 +58,12 @@ export class DomainsController {
     return toDomainView(await this.domains.setStatus(tenantId, domain, body.status, actor));
   }
 
+  /** What a PUT set for the service (`{}` when nothing was); the spam and virus services show the result. */
+  @Get(':domain/policies/:service')
+  getPolicy(@Param('tenantId') tenantId: string, @Param('domain') domain: string, @Param('service') service: string): Promise<{ settings: Record<string, string> }> {
+    return this.domains.getPolicy(tenantId, domain, service);
+  }
+
   @Put(':domain/policies/:service')
   @HttpCode(204)
   async setPolicy(

@@ -76,6 +76,12 @@ export class DomainsService {
     return updated;
   }
 
+  async getPolicy(tenantId: string, name: string, service: string): Promise<{ settings: Record<string, string> }> {
+    if (!isPolicyService(service)) throw notFound(`policy ${service}`);
+    const domain = await this.get(tenantId, name);
+    return { settings: (await this.domains.getPolicies(domain.id))[service] ?? {} };
+  }
+
   async setPolicy(tenantId: string, name: string, service: string, settings: Record<string, string>, actor: Principal): Promise<void> {
     if (!isPolicyService(service)) throw notFound(`policy ${service}`);
     const domain = await this.get(tenantId, name);
