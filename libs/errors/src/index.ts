@@ -29,9 +29,14 @@ export function isPermanent(error: unknown): boolean {
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED', 'ENOTCONN', 'ERR_SOCKET_CLOSED', 'TIMEOUT']);
 /** Prisma: P1xxx are connection-level (cannot reach, authentication, database missing); pool, transaction and write-conflict timeouts. */
 const TRANSIENT_PRISMA = /^(P1\d{3}|P2024|P2028|P2034)$/;
-/** Postgres SQLSTATE: connection exceptions, resources, shutdown or restart, serialization and deadlock, lock timeouts. */
-const TRANSIENT_SQLSTATE = /^(08|53|57P0[1-3]|40001|40P01|55P03)/;
-const TRANSIENT_TEXT = /connection terminated|connection timeout|timeout exceeded when trying to connect|can't reach database server|socket hang up|server closed the connection/i;
+/**
+ * Postgres SQLSTATE: connection exceptions, resources, shutdown or restart, a cancelled statement (timeout),
+ * serialization and deadlock, lock timeouts.
+ */
+const TRANSIENT_SQLSTATE = /^(08|53|57P0[1-3]|57014|40001|40P01|55P03)/;
+const TRANSIENT_TEXT = /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|can't reach database server|socket hang up|server closed the connection/i;
+/** Prisma reports a failed raw query as P2010 with the database's SQLSTATE in its message (or in `meta.code`). */
+const SQLSTATE_IN_MESSAGE = /Code: `([0-9A-Z]{5})`/;
 
 /**
  * Whether a failure is known to pass (a peer down or slow, a lock, a conflict): TemporaryError, or an error of
@@ -43,8 +48,10 @@ export function isTransient(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current instanceof Error && depth < 5; depth++) {
     if (current instanceof ToriiError) return !current.permanent;
-    const { name, code } = current as Error & { code?: unknown };
+    const { name, code, meta } = current as Error & { code?: unknown; meta?: { code?: unknown } };
     if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || TRANSIENT_PRISMA.test(code) || TRANSIENT_SQLSTATE.test(code))) return true;
+    const sqlState = typeof meta?.code === 'string' ? meta.code : SQLSTATE_IN_MESSAGE.exec(current.message)?.[1];
+    if (sqlState && TRANSIENT_SQLSTATE.test(sqlState)) return true;
     if (name === 'PrismaClientInitializationError' || name === 'TimeoutError') return true;
     if (TRANSIENT_TEXT.test(current.message)) return true;
     current = current.cause;

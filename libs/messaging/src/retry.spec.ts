@@ -34,6 +34,10 @@ describe('decideOnFailure', () => {
     ['Prisma cannot reach the database (P1001)', 'retry', pgDown],
     ['a Postgres restart (57P01) under a wrapper', 'retry', new Error('query failed', { cause: Object.assign(new Error('terminating connection'), { code: '57P01' }) })],
     ['a connection reset', 'retry', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
+    // What Prisma (adapter-pg) threw here when Postgres ended the connection under a query:
+    ['Prisma P2010 with the SQLSTATE 57P01 in its message', 'retry', Object.assign(new Error('Raw query failed. Code: `57P01`. Message: `terminating connection due to administrator command`'), { name: 'PrismaClientKnownRequestError', code: 'P2010' })],
+    ['Prisma P2010 for a statement timeout (57014) in meta', 'retry', Object.assign(new Error('Raw query failed.'), { name: 'PrismaClientKnownRequestError', code: 'P2010', meta: { code: '57014' } })],
+    ['Prisma P2010 for a syntax error (42601): a bug', 'dead-letter', Object.assign(new Error('Raw query failed. Code: `42601`. Message: `syntax error`'), { name: 'PrismaClientKnownRequestError', code: 'P2010' })],
     ['a bug', 'dead-letter', new TypeError("Cannot read properties of undefined (reading 'x')")],
     ['a plain Error', 'dead-letter', new Error('boom')],
   ] as const)('%s → %s at UNKNOWN_FAILURE_DELIVERIES deliveries (a day allowed)', (_name, action, error) => {
