@@ -28,13 +28,16 @@ export function isPermanent(error: unknown): boolean {
 /** Network failures of a peer (database, S3, NATS, clamd): the peer may answer again. */
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED', 'ENOTCONN', 'ERR_SOCKET_CLOSED', 'TIMEOUT']);
 /** Prisma: P1xxx are connection-level (cannot reach, authentication, database missing); pool, transaction and write-conflict timeouts. */
-const TRANSIENT_PRISMA = /^(P1\d{3}|P2024|P2028|P2034)$/;
+const TRANSIENT_PRISMA = /^(P1\d{3}|P2024|P2028|P2034|P2037)$/;
 /**
  * Postgres SQLSTATE: connection exceptions, resources, shutdown or restart, a cancelled statement (timeout),
  * serialization and deadlock, lock timeouts.
  */
 const TRANSIENT_SQLSTATE = /^(08|53|57P0[1-3]|57014|40001|40P01|55P03)/;
-const TRANSIENT_TEXT = /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|can't reach database server|socket hang up|server closed the connection/i;
+const TRANSIENT_TEXT =
+  /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|can't reach database server|socket hang up|server closed the connection|not queryable|the database system is (starting up|shutting down|in recovery mode)|too many clients|deadlock detected/i;
+/** The kinds of @prisma/adapter-pg's DriverAdapterError cause (a plain object) that pass. */
+const TRANSIENT_ADAPTER_KINDS = new Set(['TooManyConnections', 'ConnectionClosed', 'SocketTimeout', 'DatabaseNotReachable', 'TransactionWriteConflict']);
 /** Prisma reports a failed raw query as P2010 with the database's SQLSTATE in its message (or in `meta.code`). */
 const SQLSTATE_IN_MESSAGE = /Code: `([0-9A-Z]{5})`/;
 
@@ -52,6 +55,13 @@ export function isTransient(error: unknown): boolean {
     if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || TRANSIENT_PRISMA.test(code) || TRANSIENT_SQLSTATE.test(code))) return true;
     const sqlState = typeof meta?.code === 'string' ? meta.code : SQLSTATE_IN_MESSAGE.exec(current.message)?.[1];
     if (sqlState && TRANSIENT_SQLSTATE.test(sqlState)) return true;
+    // adapter-pg's DriverAdapterError carries the database's answer as a plain object, not an Error.
+    const cause: unknown = current.cause;
+    if (cause && typeof cause === 'object' && !(cause instanceof Error)) {
+      const { kind, code: causeCode, originalCode } = cause as { kind?: unknown; code?: unknown; originalCode?: unknown };
+      if (typeof kind === 'string' && TRANSIENT_ADAPTER_KINDS.has(kind)) return true;
+      for (const c of [causeCode, originalCode]) if (typeof c === 'string' && (TRANSIENT_SQLSTATE.test(c) || TRANSIENT_CODES.has(c))) return true;
+    }
     if (name === 'PrismaClientInitializationError' || name === 'TimeoutError') return true;
     if (TRANSIENT_TEXT.test(current.message)) return true;
     current = current.cause;

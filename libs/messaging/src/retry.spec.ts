@@ -38,11 +38,26 @@ describe('decideOnFailure', () => {
     ['Prisma P2010 with the SQLSTATE 57P01 in its message', 'retry', Object.assign(new Error('Raw query failed. Code: `57P01`. Message: `terminating connection due to administrator command`'), { name: 'PrismaClientKnownRequestError', code: 'P2010' })],
     ['Prisma P2010 for a statement timeout (57014) in meta', 'retry', Object.assign(new Error('Raw query failed.'), { name: 'PrismaClientKnownRequestError', code: 'P2010', meta: { code: '57014' } })],
     ['Prisma P2010 for a syntax error (42601): a bug', 'dead-letter', Object.assign(new Error('Raw query failed. Code: `42601`. Message: `syntax error`'), { name: 'PrismaClientKnownRequestError', code: 'P2010' })],
+    // Shapes @prisma/adapter-pg gives model queries during a Postgres restart or failover (measured by review):
+    ['adapter-pg, the database starting up (57P03, cause a plain object)', 'retry', Object.assign(new Error('the database system is starting up'), { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '57P03', originalCode: '57P03' } })],
+    ['adapter-pg, an unnamed failure with a transient SQLSTATE in its cause', 'retry', Object.assign(new Error('failed'), { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '08006' } })],
+    ['Prisma P2037, too many connections', 'retry', Object.assign(new Error('Too many database connections opened'), { name: 'PrismaClientKnownRequestError', code: 'P2037' })],
+    ['adapter-pg, a deadlock on model updates', 'retry', Object.assign(new Error('deadlock detected'), { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '40P01' } })],
+    ["pg's client after a lost connection in a transaction", 'retry', new Error('Client has encountered a connection error and is not queryable')],
+    ['adapter-pg, a unique violation (23505): a bug here', 'dead-letter', Object.assign(new Error('Unique constraint failed'), { name: 'DriverAdapterError', cause: { kind: 'UniqueConstraintViolation', code: '23505' } })],
     ['a bug', 'dead-letter', new TypeError("Cannot read properties of undefined (reading 'x')")],
     ['a plain Error', 'dead-letter', new Error('boom')],
   ] as const)('%s → %s at UNKNOWN_FAILURE_DELIVERIES deliveries (a day allowed)', (_name, action, error) => {
     expect(decideOnFailure(error, UNKNOWN_FAILURE_DELIVERIES, DAY_OF_DELIVERIES, policy).action).toBe(action);
     expect(decideOnFailure(error, UNKNOWN_FAILURE_DELIVERIES - 1, DAY_OF_DELIVERIES, policy).action).toBe('retry');
+  });
+
+  it('parks an unknown error at delivery UNKNOWN_FAILURE_DELIVERIES, but not one that comes after an outage', () => {
+    const bug = new TypeError('x is undefined');
+    expect(decideOnFailure(bug, UNKNOWN_FAILURE_DELIVERIES, DAY_OF_DELIVERIES, policy).action).toBe('dead-letter');
+    // 60 deliveries failed transiently (an hour's outage), then one unknown error: it keeps its day.
+    expect(decideOnFailure(bug, 61, DAY_OF_DELIVERIES, policy).action).toBe('retry');
+    expect(decideOnFailure(bug, DAY_OF_DELIVERIES, DAY_OF_DELIVERIES, policy).action).toBe('dead-letter');
   });
 
   it('keeps the error text for the dead letter', () => {

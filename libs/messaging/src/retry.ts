@@ -40,7 +40,8 @@ export const UNKNOWN_FAILURE_DELIVERIES = 20;
 /**
  * What to do with a message whose handler failed: a permanent error, or the last allowed delivery, goes to
  * the dead letters; anything else is redelivered later. An error known to pass (isTransient) may use all of
- * `maxDeliver`; any other error at most UNKNOWN_FAILURE_DELIVERIES.
+ * `maxDeliver`; any other error is parked at delivery UNKNOWN_FAILURE_DELIVERIES (a poison message fails so
+ * every time), but not later, when the message has come through an outage.
  */
 export function decideOnFailure(
   error: unknown,
@@ -49,7 +50,10 @@ export function decideOnFailure(
   policy: RetryPolicy,
 ): FailureDecision {
   if (isPermanent(error)) return { action: 'dead-letter', reason: 'permanent', error: describeError(error) };
-  if (deliveryCount >= (isTransient(error) ? maxDeliver : Math.min(maxDeliver, UNKNOWN_FAILURE_DELIVERIES))) {
+  // The shorter budget counts only while a message has not yet been through an outage: past it (its earlier
+  // deliveries failed, transiently, for longer than that), one unknown error among the outage's does not park it.
+  const unknownCap = isTransient(error) || deliveryCount > UNKNOWN_FAILURE_DELIVERIES ? maxDeliver : Math.min(maxDeliver, UNKNOWN_FAILURE_DELIVERIES);
+  if (deliveryCount >= unknownCap) {
     return { action: 'dead-letter', reason: 'max-deliveries', error: describeError(error) };
   }
   return { action: 'retry', delayMs: retryDelayMs(deliveryCount, policy) };
