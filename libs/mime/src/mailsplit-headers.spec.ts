@@ -27,9 +27,15 @@ describe('linear mailsplit header parse', () => {
     ['a first line that starts with a space', ' leading\r\nSubject: x\r\n'],
     ['bare LF, no colon, empty lines at the end', 'Subject: x\nnot-a-header\n X-Y: z\n\n\n'],
     ['runs of empty folded lines', 'X-Big: x' + '\r\n '.repeat(500) + '\r\nSubject: after\r\n'],
+    ['bare CRs inside a line and at the end', 'X-Cr: a' + '\r'.repeat(300) + 'b\r\nSubject: s\r\r\n\r\r'],
     ['empty', ''],
   ])('parses %s as mailsplit does', (_name, text) => {
     expect(parsed(text, linear)).toEqual(parsed(text, mailsplitParseHeaders));
+  });
+
+  it('reads a header line of 250,000 carriage returns in one pass (mailsplit retried the run from every CR)', () => {
+    const { lines } = parsed('X-Cr: a' + '\r'.repeat(250_000) + 'b\r\n\r\n', linear) as { lines: { key: string; line: string }[] };
+    expect(lines.map((l) => [l.key, l.line.length])).toEqual([['x-cr', 250_008]]);
   });
 
   it('parses 85,000 folded lines (a 255 KiB header) into one field, as mailsplit would', () => {
