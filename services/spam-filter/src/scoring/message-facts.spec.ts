@@ -94,6 +94,14 @@ describe('displaySender: the quarantine box\'s sender, its name decoded in any f
     expect(senderOf(raw)).toBe(expected);
   });
 
+  it('never shows an address other than the one the engine judged (7-bit kanji bytes that read as an address)', () => {
+    // The engine reads <a@bb.cc> inside the escaped run; decoded, that run is kanji and <boss@example.jp> follows.
+    const raw = withFrom(Buffer.from('\x1b$B<a@bb.cc>A\x1b(B <boss@example.jp>', 'latin1'));
+    const engine = parseMessage(raw).from?.address;
+    expect(senderOf(raw)).toMatch(new RegExp(`<${engine!.replace(/[.]/g, '\\.')}>$|^${engine!.replace(/[.]/g, '\\.')}$`));
+    expect(senderOf(raw)).not.toContain('boss@example.jp');
+  });
+
   it('is undefined without a From address', () => {
     expect(senderOf(Buffer.from('Subject: x\r\n\r\nbody\r\n'))).toBeUndefined();
   });

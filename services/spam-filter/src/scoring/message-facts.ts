@@ -106,15 +106,17 @@ export function listSubject(raw: Buffer, parsed: Pick<ParsedMessage, 'headers' |
 }
 
 /**
- * The sender as the quarantine box shows it, `Name <address>` (or the address): the first From address, its
- * display name decoded like the Subject (a raw ISO-2022-JP or Shift_JIS name shows as text, and is found by a
- * search for it). Undefined without a From address.
+ * The sender as the quarantine box shows it, `Name <address>` (or the address): the engine's From address (the
+ * one the score and the lists judged), its display name decoded like the Subject (a raw ISO-2022-JP or Shift_JIS
+ * name shows as text, and is found by a search for it). The decoded field gives the name only, and only when it
+ * names the same address: ISO-2022-JP's 7-bit kanji bytes can read as an address to one parser and as text to
+ * the other, and the box must never show (or allow-list) an address other than the one that was judged.
  */
 export function displaySender(raw: Buffer, parsed: Pick<ParsedMessage, 'headers' | 'parts' | 'from'>): string | undefined {
+  const address = parsed.from?.address;
+  if (!address) return undefined;
   const decoded = decodeRawField(raw, parsed, 'from');
   const first = decoded !== undefined ? addressparser(decoded, { flatten: true }).find((a) => a.address.includes('@')) : undefined;
-  const name = first ? first.name : parsed.from?.name;
-  const address = first ? first.address : parsed.from?.address;
-  if (!address) return undefined;
+  const name = first && first.address.toLowerCase() === address.toLowerCase() ? first.name : parsed.from?.name;
   return name ? `${name} <${address}>` : address;
 }
