@@ -32,12 +32,18 @@ describe('ZipHeaderInspector (zips ClamAV 1.4 answers OK without opening)', () =
     expect(await inspect(z64)).toBe(false);
   });
 
-  it('a ZIP64 end of central directory (record and locator) is flagged, whatever the entries, byte by byte too', async () => {
+  it('a classic end record holding the ZIP64 markers is flagged, whatever the entries, byte by byte too', async () => {
     const z64 = await zip64EndRecordZip([{ name: 'eicar.com', data: EICAR }]);
     expect(await inspect(z64)).toBe(true);
     expect(await inspect(z64, 1)).toBe(true);
-    // Four such bytes inside other data, without the fields of a record or locator, are not.
-    expect(await inspect(Buffer.concat([Buffer.alloc(1000, 0x41), Buffer.from([0x50, 0x4b, 0x06, 0x06]), Buffer.alloc(60, 0xff), Buffer.from([0x50, 0x4b, 0x06, 0x07]), Buffer.alloc(30, 0x07)]))).toBe(false);
+  });
+
+  it('a ZIP64 end record beside a classic one with real values is not (clamd reads that zip)', async () => {
+    const z64 = await zip64EndRecordZip([{ name: 'eicar.com', data: EICAR }]);
+    const plain = await zip([{ name: 'eicar.com', data: EICAR }]);
+    const classic = plain.subarray(plain.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])));
+    const withRealEnd = Buffer.concat([z64.subarray(0, z64.length - 22), classic]);
+    expect(await inspect(withRealEnd)).toBe(false);
   });
 
   it('ordinary zips, an encrypted zip and non-zip data are not flagged', async () => {

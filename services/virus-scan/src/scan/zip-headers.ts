@@ -9,21 +9,20 @@ import { Transform, type TransformCallback } from 'node:stream';
  * - a local file header with either size 0xFFFFFFFF and no data descriptor (general purpose flag bit 3
  *   clear: Python's zipfile with force_zip64 on a seekable file). With bit 3 set clamd takes the sizes from
  *   the central directory and opens the entry.
- * - a ZIP64 end of central directory (record `PK\6\6` with its locator `PK\6\7`), whatever the entries look like:
- *   clamd reads the classic end record, finds 0xFFFF / 0xFFFFFFFF there and opens nothing (what `zip -fz`
- *   writes, and every writer past 65,535 entries; QA's round 2 sent EICAR through this way as "clean").
- * Header layout: PKWARE APPNOTE 6.3.10, 4.3.7 (local), 4.3.12 (central), 4.3.14–4.3.15 (ZIP64 end record, locator).
+ * - a classic end of central directory record (`PK\5\6`) holding the ZIP64 markers 0xFFFF / 0xFFFFFFFF, which
+ *   send a reader to the ZIP64 end record: clamd reads only the classic one and opens nothing, whatever the
+ *   entries look like (what `zip -fz` writes, and every writer past 65,535 entries; QA round 2 sent EICAR through
+ *   this way as "clean"). A ZIP64 end record beside a classic one with real values is read, and is not flagged.
+ * Header layout: PKWARE APPNOTE 6.3.10, 4.3.7 (local), 4.3.12 (central), 4.3.16 (end of central directory).
  */
 export const ZIP64_UNSCANNABLE = 'Torii.Unscannable.Zip64-Entry';
 
 const LOCAL = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const CENTRAL = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
-const END64 = Buffer.from([0x50, 0x4b, 0x06, 0x06]);
-const LOCATOR = Buffer.from([0x50, 0x4b, 0x06, 0x07]);
+const END = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const LOCAL_FIXED = 30;
 const CENTRAL_FIXED = 46;
-const END64_FIXED = 56;
-const LOCATOR_FIXED = 20;
+const END_FIXED = 22;
 const ZIP64_MARKER = 0xffffffff;
 const DATA_DESCRIPTOR_FLAG = 0x0008;
 
@@ -40,18 +39,14 @@ function centralHeaderUnreadable(buf: Buffer, at: number): boolean {
   return buf.readUInt32LE(at + 20) === ZIP64_MARKER || buf.readUInt32LE(at + 24) === ZIP64_MARKER || buf.readUInt32LE(at + 42) === ZIP64_MARKER;
 }
 
-/**
- * Whether a ZIP64 end record (`PK\6\6`) or its locator (`PK\6\7`) is at `at`. Their fields are checked so that
- * four such bytes in other binary data do not count: the record's size is at least its 44 fixed bytes and
- * sane; the locator names disk 0 of 1 disk.
- */
-function end64Record(buf: Buffer, at: number): boolean {
-  const size = buf.readBigUInt64LE(at + 4);
-  return size >= 44n && size < 1n << 20n;
-}
-
-function end64Locator(buf: Buffer, at: number): boolean {
-  return buf.readUInt32LE(at + 4) === 0 && buf.readUInt32LE(at + 16) === 1;
+/** Whether the classic end record at `at` sends readers to a ZIP64 one (a count, size or offset is the marker). */
+function endRecordUnreadable(buf: Buffer, at: number): boolean {
+  return (
+    buf.readUInt16LE(at + 8) === 0xffff ||
+    buf.readUInt16LE(at + 10) === 0xffff ||
+    buf.readUInt32LE(at + 12) === ZIP64_MARKER ||
+    buf.readUInt32LE(at + 16) === ZIP64_MARKER
+  );
 }
 
 function scan(buf: Buffer, signature: Buffer, fixed: number, unreadable: (buf: Buffer, at: number) => boolean): boolean {
@@ -81,14 +76,13 @@ export class ZipHeaderInspector extends Transform {
     if (
       scan(buf, LOCAL, LOCAL_FIXED, localHeaderUnreadable) ||
       scan(buf, CENTRAL, CENTRAL_FIXED, centralHeaderUnreadable) ||
-      scan(buf, END64, END64_FIXED, end64Record) ||
-      scan(buf, LOCATOR, LOCATOR_FIXED, end64Locator)
+      scan(buf, END, END_FIXED, endRecordUnreadable)
     ) {
       this.unreadableZip64 = true;
       this.tail = Buffer.alloc(0);
       return;
     }
-    // A header starting in the last END64_FIXED - 1 bytes (the longest) was not complete: look at it again next time.
-    this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - (END64_FIXED - 1))));
+    // A header starting in the last CENTRAL_FIXED - 1 bytes (the longest) was not complete: look at it again next time.
+    this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - (CENTRAL_FIXED - 1))));
   }
 }
