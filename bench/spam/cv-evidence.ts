@@ -18,6 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  campaignGroups,
   cleanSubject,
   DEFAULT_FEATURE_OPTIONS,
   DEFAULT_TRAIN_OPTIONS,
@@ -137,25 +138,7 @@ function fnv(s: string): number {
 
 /** Connected components of the messages in idx linked by a shared key (union-find); returns a group id per position. */
 function groupsOf(idx: readonly number[]): Int32Array {
-  const parent = Int32Array.from(idx.map((_, k) => k));
-  const find = (x: number): number => {
-    while (parent[x] !== x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  const first = new Map<string, number>();
-  idx.forEach((i, k) => {
-    for (const key of keyLists[i]) {
-      if (!activeKeys.has(keyKind(key))) continue;
-      const j = first.get(key);
-      if (j === undefined) first.set(key, k);
-      else {
-        const a = find(j);
-        const b = find(k);
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-      }
-    }
-  });
-  return Int32Array.from(idx.map((_, k) => find(k)));
+  return campaignGroups(idx.map((i) => keyLists[i].filter((key) => activeKeys.has(keyKind(key)))));
 }
 
 /**
