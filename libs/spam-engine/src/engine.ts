@@ -194,11 +194,10 @@ export class SpamEngine {
   }
 
   /**
-   * Feedback into the shared model in place (and the TREC protocol of bench/spam/eval.ts --online): one
-   * logistic-regression gradient step in each model. A message already scored confidently right barely moves
-   * anything; a confident mistake moves each model's margin by about `learningRate` (16) — an aggressive step
-   * that the next labelled messages correct, as in TREC's online filters. Tenant reports go through
-   * learnDelta() with a much smaller step.
+   * A step into the shared model in place (experiments; production feedback and bench/spam/eval.ts --online go
+   * through learnDelta()): one logistic-regression gradient step in each model. A message already scored
+   * confidently right barely moves anything; a confident mistake moves each model's margin by about
+   * `learningRate` (16) — an aggressive step that the next labelled messages correct, as in TREC's online filters.
    */
   learn(input: MessageInput | Features, label: Label): void {
     const features = 'names' in input ? input : extractFeatures(input);
