@@ -87,6 +87,11 @@ class CatalogAwareClient extends pg.Client {
 export interface PrismaAdapterOptions {
   /** Max connections in the pool (default pg's 10). */
   max?: number;
+  /**
+   * How long opening a connection may take (default 10 s). pg's own default waits for ever: a database host
+   * that takes the TCP connection and then says nothing (a partition, a stuck proxy) would hang every handler.
+   */
+  connectionTimeoutMs?: number;
   onPoolError?: (err: Error) => void;
 }
 
@@ -110,6 +115,10 @@ export class ToriiPrismaPg extends PrismaPg {
       connectionString: databaseUrl,
       options: searchPathOption(schema),
       max: options.max,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+      // TCP keepalives from 10 s of silence on: a connection whose peer vanished fails instead of waiting for ever.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       // The Prisma CLI never ends the adapter's pool: without this a `migrate deploy` process lingers for
       // pg's 10 s idle timeout after it is done.
       allowExitOnIdle: true,

@@ -1,4 +1,6 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { isTransient } from '@torii/errors';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@torii/testing';
 import { Client } from 'pg';
@@ -90,6 +92,26 @@ describe('the patched adapter', () => {
       expect(result.rows).toEqual([['public', db.name]]);
     } finally {
       await adapter.dispose();
+    }
+  });
+
+  it('gives up opening a connection to a server that never answers (a transient error, not a hang)', async () => {
+    // Takes the TCP connection and says nothing, as a stuck proxy or a partitioned host does.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const adapter = createPrismaAdapter(`postgresql://postgres@127.0.0.1:${port}/none`, 'public', { connectionTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const error = await adapter.connect().then(async (c) => c.queryRaw({ sql: 'SELECT 1', ...noArgs })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(isTransient(error)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      silent.close();
     }
   });
 
