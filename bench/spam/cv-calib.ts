@@ -21,7 +21,7 @@
 import { readFileSync } from 'node:fs';
 import {
   campaignGroups,
-  cleanSubject,
+  campaignKeys as engineCampaignKeys,
   DEFAULT_FEATURE_OPTIONS,
   DEFAULT_TRAIN_OPTIONS,
   extractFeatures,
@@ -50,7 +50,6 @@ const seeds = listArg(args.seeds).map(Number);
 if (!seeds.length) seeds.push(42, 7);
 const driftSeeds = listArg(args['drift-seeds']).map(Number);
 if (!driftSeeds.length && !args['no-drift']) driftSeeds.push(42);
-const keys = new Set(['subject', 'sender', 'body']);
 let activeKeys = new Set(listArg(args.keys).length ? listArg(args.keys) : ['subject', 'body']);
 const keyKind = (key: string) => (key[0] === 's' ? 'subject' : key[0] === 'f' ? 'sender' : 'body');
 const variants = listArg(args.variants).length ? listArg(args.variants) : ['random', 'group', 'mix', 'time'];
@@ -84,46 +83,11 @@ const labels = wordData.map((d) => d.label);
 console.error(`featurised ${entries.length} in ${Date.now() - t0} ms`);
 
 /**
- * Campaign keys of one message. Subject: list tags and Re:/Fwd: cut, lower-cased, digits folded, punctuation and
- * spacing collapsed; only when at least 2 words and 8 letters remain (a bare "hello" links too much). Sender: the
- * From address lower-cased. Body: MinHash LSH over word 5-shingles of the decoded text (first 4,000 characters,
- * digits folded): 24 hashes in 6 bands of 4, so that two bodies share a band with probability ≈ 0.96 at Jaccard
- * 0.8, ≈ 0.32 at 0.5 and ≈ 0.01 at 0.25.
+ * Campaign keys of one message: the engine's (libs/spam-engine/src/campaign.ts: the normalised Subject, and
+ * MinHash bands of the body's word 5-shingles) plus the From address lower-cased (`f:`, the sender key).
  */
 function campaignKeys(subject: string, from: string, body: string): string[] {
-  const out: string[] = [];
-  if (keys.has('subject')) {
-    const s = cleanSubject(subject ?? '')
-      .toLowerCase()
-      .replace(/\d/g, '0')
-      .replace(/[^\p{L}\p{N}]+/gu, ' ')
-      .trim();
-    if (s.split(' ').length >= 2 && s.replace(/[^\p{L}]/gu, '').length >= 8) out.push(`s:${s}`);
-  }
-  if (keys.has('sender') && from) out.push(`f:${from.toLowerCase()}`);
-  if (keys.has('body')) {
-    const words = body.slice(0, 4000).toLowerCase().replace(/\d/g, '0').split(/[^\p{L}\p{N}$]+/u).filter(Boolean);
-    if (words.length >= 15) {
-      const H = 24;
-      const mins = new Uint32Array(H).fill(0xffffffff);
-      for (let i = 0; i + 5 <= words.length; i++) {
-        const h0 = fnv(words.slice(i, i + 5).join(' '));
-        for (let k = 0; k < H; k++) {
-          const h = Math.imul(h0 ^ Math.imul(k + 1, 0x9e3779b1), 0x85ebca6b) >>> 0;
-          const hh = (h ^ (h >>> 13)) >>> 0;
-          if (hh < mins[k]) mins[k] = hh;
-        }
-      }
-      for (let b = 0; b < 6; b++) out.push(`b${b}:${Array.from(mins.subarray(b * 4, b * 4 + 4)).join('.')}`);
-    }
-  }
-  return out;
-}
-
-function fnv(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
+  return [...engineCampaignKeys(subject, body), ...(from ? [`f:${from.toLowerCase()}`] : [])];
 }
 
 /** Connected components of the messages in idx linked by a shared key (union-find); returns a group id per position. */
