@@ -274,6 +274,17 @@ function main() {
       }
     }
   }
+  // The chart's PrometheusRule reads files/alerts.yml (Helm reads no file outside the chart); compose loads
+  // deploy/prometheus/alerts.yml. One set of alerts: the copy must be the same bytes.
+  const chartAlerts = join(chartDir, 'files', 'alerts.yml');
+  const composeAlerts = join(root, 'deploy', 'prometheus', 'alerts.yml');
+  if (existsSync(chartAlerts) && existsSync(composeAlerts)) {
+    if (!readFileSync(chartAlerts).equals(readFileSync(composeAlerts))) {
+      errors.push(`${rel(chartAlerts)} differs from ${rel(composeAlerts)} (copy it: cp ${rel(composeAlerts)} ${rel(chartAlerts)})`);
+    }
+  } else if (existsSync(join(chartDir, 'templates', 'prometheusrule.yaml'))) {
+    errors.push(`templates/prometheusrule.yaml needs ${rel(chartAlerts)} and ${rel(composeAlerts)}`);
+  }
   if (existsSync(configDoc)) checkEnv(values);
   else errors.push('docs/configuration.md is missing');
 
