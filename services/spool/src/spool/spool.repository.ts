@@ -51,6 +51,18 @@ const TX = { timeout: 30_000, maxWait: 10_000 } as const;
 /** How long a delay notice that failed waits before it is tried again. */
 export const NOTICE_RETRY_MS = 60_000;
 
+/**
+ * Orders the writes of one message's recipients across replicas (a transaction-scoped advisory lock, released at
+ * commit or rollback). Without it, two replicas resolving a message's last two recipients each counted the other
+ * as left and the message row stayed with no recipient; a stale deferral read "not resolved" just before the
+ * outcome committed and re-spooled a delivered recipient; and the two orders of row locks deadlocked. Taken first
+ * in acceptDeferred and resolveRecipient only: the claim, notice and expiry paths lock rows, never this, so no
+ * cycle can form.
+ */
+async function lockMessage(tx: Prisma.TransactionClient, messageId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`spool-message:${messageId}`}))`;
+}
+
 /** The only file that touches the spool schema. Claims use row locks with SKIP LOCKED and leases. */
 @Injectable()
 export class SpoolRepository {
@@ -67,6 +79,7 @@ export class SpoolRepository {
     now: Date,
   ): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
+      await lockMessage(tx, facts.messageId);
       // Already delivered or bounced: this deferral is older than that outcome (the bus reordered them).
       if (await tx.resolvedRecipient.findUnique({ where: { messageId_address: { messageId: facts.messageId, address: facts.recipient.address } } })) return false;
       await tx.$executeRaw`
@@ -93,6 +106,7 @@ export class SpoolRepository {
   /** A recipient was delivered or bounced: it leaves the spool, and the message with its last recipient. */
   async resolveRecipient(messageId: string, address: string, attempt = 0, now = new Date()): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
+      await lockMessage(tx, messageId);
       // After a deferral (attempt > 1) a stale `deferred` may still come: remember the outcome for it. A first
       // attempt's outcome had no deferral before it, so nothing is written for the common case.
       if (attempt > 1) {
