@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import { QuarantineRepository } from './quarantine.repository';
-import { escapeHtml, verifyLink, type LinkClaims } from './quarantine.rules';
+import { escapeHtml, oneLine, verifyLink, type LinkClaims } from './quarantine.rules';
 import { QuarantineService } from './quarantine.service';
 
 export interface Page {
@@ -58,8 +58,8 @@ ${body}
       LABEL[claims.p],
       `<table>
 <tr><th align="left">To / 宛先</th><td>${escapeHtml(item.address)}</td></tr>
-<tr><th align="left">From / 送信者</th><td>${escapeHtml(item.sender)}</td></tr>
-<tr><th align="left">Subject / 件名</th><td>${escapeHtml(item.subject)}</td></tr>
+<tr><th align="left">From / 送信者</th><td>${escapeHtml(oneLine(item.sender))}</td></tr>
+<tr><th align="left">Subject / 件名</th><td>${escapeHtml(oneLine(item.subject))}</td></tr>
 <tr><th align="left">Date / 日時</th><td>${escapeHtml(item.date.toISOString())}</td></tr>
 <tr><th align="left">Score</th><td>${item.scorePercent.toFixed(2)}%</td></tr>
 </table>
@@ -78,7 +78,7 @@ ${body}
     return this.page(
       200,
       'Released / 配信しました',
-      `<p>${escapeHtml(item.subject)} — released to ${escapeHtml(item.address)}.${result.allowed ? ` ${escapeHtml(result.allowed)} is now on your allow list. / 送信者を許可リストに追加しました。` : ''}` +
+      `<p>${escapeHtml(oneLine(item.subject))} — released to ${escapeHtml(item.address)}.${result.allowed ? ` ${escapeHtml(result.allowed)} is now on your allow list. / 送信者を許可リストに追加しました。` : ''}` +
         (result.allowListActive === false
           ? ` Your allow list is inactive while your domain's rules come first; ask your administrator. / ドメインフィルタ優先のため、許可リストは現在無効です。管理者にお問い合わせください。`
           : '') +

@@ -1,7 +1,7 @@
 // Composition of the mails the quarantine sends (80% warning, digest) as UTF-8 MIME: nodemailer's composer
 // encodes a Japanese subject as RFC 2047 encoded words and the bodies as quoted-printable/base64.
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { escapeHtml } from './quarantine.rules';
+import { escapeHtml, oneLine } from './quarantine.rules';
 
 export interface NoticeBase {
   brand: string;
@@ -54,7 +54,9 @@ export interface DigestLine {
   allowUrl?: string;
 }
 
-export function composeDigest(base: NoticeBase & { lines: DigestLine[]; more: number; restUrl: string }): Promise<Buffer> {
+export function composeDigest(digest: NoticeBase & { lines: DigestLine[]; more: number; restUrl: string }): Promise<Buffer> {
+  // Sender and subject are the spammer's text: one line each, in both parts (items filed before this rule too).
+  const base = { ...digest, lines: digest.lines.map((l) => ({ ...l, sender: oneLine(l.sender), subject: oneLine(l.subject) })) };
   const fmtDate = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   const score = (p: number) => `${p.toFixed(2)}%`;
   const text = [

@@ -209,8 +209,10 @@ export class QuarantineRepository {
     if (addresses.length) await this.db.quarantineBox.deleteMany({ where: { domain, address: { in: addresses } } });
   }
 
-  async search(address: string, filter: SearchFilter, page: number, pageSize: number): Promise<{ items: ItemRow[]; total: number }> {
+  /** The box's items of this tenant only: a box left by a domain's earlier tenant is not this one's. */
+  async search(tenantId: string, address: string, filter: SearchFilter, page: number, pageSize: number): Promise<{ items: ItemRow[]; total: number }> {
     const where: Prisma.QuarantineItemWhereInput = {
+      tenantId,
       address,
       ...(filter.sender ? { sender: { contains: likeLiteral(filter.sender), mode: 'insensitive' } } : {}),
       ...(filter.subject ? { subject: { contains: likeLiteral(filter.subject), mode: 'insensitive' } } : {}),

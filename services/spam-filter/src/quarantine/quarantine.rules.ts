@@ -115,6 +115,17 @@ export function verifyLink(secret: string, token: string, now: Date): LinkCheck 
 }
 
 /** HTML-escapes text put into our pages and digests (message fields are attacker-controlled). */
+/**
+ * One line of display text: every run of control characters (C0 incl. tab, CR and LF; DEL; C1 incl. NEL) and
+ * the Unicode line and paragraph separators becomes one space. A Subject or display name decoded from RFC 2047
+ * may carry any of them, and in a notice's text part a line break would let a spammer write lines of their own
+ * (a fake "Release" link) into the digest.
+ */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }

@@ -25,6 +25,7 @@ import {
   domainCapacityBytes,
   headerFields,
   headerSectionOf,
+  oneLine,
   quotaFits,
   signLink,
   type LinkPurpose,
@@ -123,8 +124,9 @@ export class QuarantineService {
         domain: record.domain,
         address,
         messageId: record.messageId,
-        sender: displaySender(head, parsed) ?? input.envelope.mailFrom,
-        subject: listSubject(head, parsed),
+        // Kept as one line each (no control characters): the digest, the link pages and the API show them.
+        sender: oneLine(displaySender(head, parsed) ?? input.envelope.mailFrom),
+        subject: oneLine(listSubject(head, parsed)),
         date,
         scorePercent: record.scorePercent,
         size,
@@ -248,7 +250,7 @@ export class QuarantineService {
 
   async search(tenantId: string, domain: string, address: string, filter: SearchFilter, page: number, pageSize: number) {
     const owned = await this.policies.ownedAddress(tenantId, domain, address);
-    const { items, total } = await this.repository.search(owned.address, filter, page, pageSize);
+    const { items, total } = await this.repository.search(tenantId, owned.address, filter, page, pageSize);
     return { items: items.map(itemView), page, pageSize, total };
   }
 
