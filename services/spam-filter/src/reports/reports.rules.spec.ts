@@ -1,5 +1,5 @@
 import type { Resolution } from '../policy/policy.rules';
-import { counterIncrements, isTimeZone, localDay, reportCsv, reportDisposition, reportRange, retentionStart } from './reports.rules';
+import { counterIncrements, csvField, isTimeZone, localDay, reportCsv, reportDisposition, reportRange, retentionStart } from './reports.rules';
 
 const entry = { id: 'e1', field: 'from-domain', match: 'exact', value: 'x.test' } as const;
 
@@ -80,6 +80,29 @@ describe('reportCsv', () => {
   it('is just the header and a zero total on the 1st of the month', () => {
     const csv = reportCsv('a@t.test', reportRange('current-month', new Date('2026-03-01T05:00:00Z')), []);
     expect(csv).toBe('period,scope,received,spam,tagged,quarantined,deleted_by_block_list,delivered_by_allow_list\r\n2026-03,a@t.test,0,0,0,0,0,0\r\n');
+  });
+});
+
+describe('csvField (OWASP CSV injection)', () => {
+  it.each([
+    ['=cmd@t.test', `"'=cmd@t.test"`],
+    ['+1@t.test', `"'+1@t.test"`],
+    ['-x@t.test', `"'-x@t.test"`],
+    ['@SUM(A1)', `"'@SUM(A1)"`],
+    ['\tx@t.test', `"'\tx@t.test"`],
+    ['\rx@t.test', `"'\rx@t.test"`],
+    ['=HYPERLINK("http://evil")', `"'=HYPERLINK(""http://evil"")"`],
+  ])('%j is text, not a formula: %s', (value, cell) => {
+    expect(csvField(value)).toBe(cell);
+  });
+
+  it('leaves ordinary cells as they were', () => {
+    expect([csvField('t.test'), csvField('a@t.test'), csvField('a,b@t.test'), csvField("o'brien@t.test")]).toEqual(['t.test', 'a@t.test', '"a,b@t.test"', "o'brien@t.test"]);
+  });
+
+  it('neutralises the scope column of a report', () => {
+    const csv = reportCsv('-x@t.test', reportRange('current-month', new Date('2026-03-01T05:00:00Z')), []);
+    expect(csv.split('\r\n')[1]).toBe(`2026-03,"'-x@t.test",0,0,0,0,0,0`);
   });
 });
 

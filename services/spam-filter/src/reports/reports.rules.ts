@@ -105,8 +105,13 @@ export function reportCsv(scope: string, range: { from: Date; to: Date; month: s
   return lines.join('\r\n') + '\r\n';
 }
 
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/**
+ * A text cell. One that starts like a formula (`=`, `+`, `-`, `@`, tab or CR: OWASP's CSV injection list) gets
+ * a leading `'`, so a spreadsheet shows it as text instead of running it (an address may start with `-` or `=`).
+ */
+export function csvField(text: string): string {
+  const value = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return value !== text || /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /**
