@@ -18,7 +18,8 @@ describe('verdict join', () => {
   let sign: (claims: Record<string, unknown>) => Promise<string>;
   const subscribed = { spam: { subscribed: true }, virus: { subscribed: true }, archive: { subscribed: false } };
   beforeAll(async () => {
-    h = await startHarness({ VERDICT_TIMEOUT_SPAM: '1500ms', VERDICT_TIMEOUT_VIRUS: '1500ms' });
+    // Deferred mail waits an hour: only the operator's retry (below) brings it back sooner.
+    h = await startHarness({ VERDICT_TIMEOUT_SPAM: '1500ms', VERDICT_TIMEOUT_VIRUS: '1500ms', RETRY_DELAYS: '1h' });
     await h.putDomain('filtered.test', { services: subscribed });
     await h.putDomain('open.test', { services: { ...subscribed, virus: { subscribed: false } } });
     const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
@@ -181,6 +182,56 @@ describe('verdict join', () => {
     await new Promise((r) => setTimeout(r, 800));
     expect((await status(deleted.messageId))?.recipients[0].state).toBe('dropped');
     expect(h.tenantSink.messages.some((m) => m.messageId === 'join-delete@sender.test')).toBe(false);
+
+    // Both actions are in the domain's audit log (newest first), with who, what and why it was held; the
+    // refused second release wrote nothing.
+    const audit = await api().get('/v1/tenants/tenant1/domains/filtered.test/messages-audit').set('Authorization', admin).expect(200);
+    const mine = audit.body.filter((e: { target: string }) => e.target === released.messageId || e.target === deleted.messageId);
+    expect(mine).toEqual([
+      expect.objectContaining({ actor: 'admin-1', actorRole: 'admin', action: 'delivery.held.delete', target: deleted.messageId, details: { recipients: [{ address: 'del@filtered.test', reason: expect.stringContaining('virus') }] } }),
+      expect.objectContaining({ actor: 'admin-1', actorRole: 'admin', action: 'delivery.held.release', target: released.messageId, details: { recipients: [{ address: 'rel@filtered.test', reason: expect.stringContaining('virus') }] } }),
+    ]);
+    const page = await api().get(`/v1/tenants/tenant1/domains/filtered.test/messages-audit?limit=1&before=${mine[0].id}`).set('Authorization', admin).expect(200);
+    expect(page.body).toHaveLength(1);
+    expect(BigInt(page.body[0].id) < BigInt(mine[0].id)).toBe(true);
+    // Not for a user, another tenant's admin, or a domain that is not the tenant's; a bad page is a 400.
+    await api().get('/v1/tenants/tenant1/domains/filtered.test/messages-audit').set('Authorization', `Bearer ${await sign({ sub: 'u', role: 'user', tid: 'tenant1', email: 'rel@filtered.test' })}`).expect(403);
+    await api().get('/v1/tenants/other/domains/filtered.test/messages-audit').set('Authorization', `Bearer ${await sign({ sub: 'x', role: 'admin', tid: 'other' })}`).expect(404);
+    await api().get('/v1/tenants/tenant1/domains/elsewhere.test/messages-audit').set('Authorization', admin).expect(404);
+    await api().get('/v1/tenants/tenant1/domains/filtered.test/messages-audit?before=abc').set('Authorization', admin).expect(400);
+  });
+
+  it('an operator retries a deferred message now; the audit log says who', async () => {
+    const api = () => request(h.app!.getHttpServer());
+    const operator = `Bearer ${await sign({ sub: 'op-1', role: 'operator' })}`;
+    h.tenantSink.failData(451, '4.3.0 Temporary failure, try again later', 1);
+    const event = await h.storeMessage({ domain: 'filtered.test', from: 'a@sender.test', to: ['retry@filtered.test'], raw: rawMessage('join-retry@sender.test') });
+    await h.publishReceived(event);
+    await spam(event, []);
+    await virus(event, VirusStatus.CLEAN);
+    const deferred = await eventually(async () => {
+      const row = (await status(event.messageId))?.recipients[0];
+      return row?.state === 'deferred' ? row : undefined;
+    }, 10_000, 'deferred');
+    expect(deferred.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 30 * 60_000);
+    // Operators only.
+    await api().post(`/v1/messages/${event.messageId}/retry`).set('Authorization', `Bearer ${await sign({ sub: 'admin-1', role: 'admin', tid: 'tenant1' })}`).expect(403);
+    const res = await api().post(`/v1/messages/${event.messageId}/retry`).set('Authorization', operator).expect(201);
+    expect(res.body).toEqual({ messageId: event.messageId, recipientsRescheduled: 1 });
+    await h.tenantSink.waitFor((m) => m.messageId === 'join-retry@sender.test', 10_000);
+    const audit = await api().get('/v1/tenants/tenant1/domains/filtered.test/messages-audit').set('Authorization', operator).expect(200);
+    expect(audit.body.find((e: { target: string }) => e.target === event.messageId)).toMatchObject({
+      actor: 'op-1',
+      actorRole: 'operator',
+      action: 'delivery.deferred.retry',
+      details: { recipients: [{ address: 'retry@filtered.test' }] },
+    });
+    // Nothing deferred any more: nothing rescheduled, nothing audited.
+    await eventually(async () => (await status(event.messageId))?.recipients[0]?.state === 'delivered', 10_000, 'delivered');
+    const again = await api().post(`/v1/messages/${event.messageId}/retry`).set('Authorization', operator).expect(201);
+    expect(again.body.recipientsRescheduled).toBe(0);
+    const after = await api().get('/v1/tenants/tenant1/domains/filtered.test/messages-audit').set('Authorization', operator).expect(200);
+    expect(after.body.filter((e: { target: string }) => e.target === event.messageId)).toHaveLength(1);
   });
 
   it('an infected message is dropped', async () => {

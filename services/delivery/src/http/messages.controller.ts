@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, Roles, type Principal } from '@torii/auth';
-import { RecentMessagesQueryDto } from './messages.dto';
+import { DeliveryAuditQueryDto, RecentMessagesQueryDto } from './messages.dto';
 import { MessagesService } from './messages.service';
 
 @Controller('v1')
@@ -42,7 +42,17 @@ export class MessagesController {
   /** Operator: try a deferred message now. */
   @Post('messages/:messageId/retry')
   @Roles('operator')
-  retry(@Param('messageId') messageId: string) {
-    return this.messages.retryNow(messageId);
+  retry(@CurrentPrincipal() principal: Principal, @Param('messageId') messageId: string) {
+    return this.messages.retryNow(principal, messageId);
+  }
+
+  /**
+   * Who released or deleted held mail, or retried deferred mail, by hand: actor, role, time, message and the
+   * recipients changed (with why they were held). Newest first; page with `before` = the last entry's id.
+   */
+  @Get('tenants/:tenantId/domains/:domain/messages-audit')
+  @Roles('operator', 'admin')
+  audit(@CurrentPrincipal() principal: Principal, @Param('tenantId') tenantId: string, @Param('domain') domain: string, @Query() query: DeliveryAuditQueryDto) {
+    return this.messages.audit(principal, tenantId, domain, { limit: query.limit, before: query.before === undefined ? undefined : BigInt(query.before) });
   }
 }

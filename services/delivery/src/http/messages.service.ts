@@ -44,10 +44,20 @@ export class MessagesService {
     return rows.map((m) => present({ ...m, attempts: [] }, this.retriedBy));
   }
 
+  /** Who released, deleted or retried the domain's mail by hand, newest first (404 for a domain not the tenant's). */
+  async audit(principal: Principal, tenantId: string, domain: string, page: { limit: number; before?: bigint }) {
+    const name = domain.toLowerCase();
+    if (!canAccessTenant(principal, tenantId) || (await this.directory.lookup(name))?.tenantId !== tenantId) {
+      throw new ProblemException({ status: 404, title: 'Not Found', detail: `no domain ${domain.slice(0, 253)}` });
+    }
+    const rows = await this.repository.auditLog(tenantId, { ...page, domain: name });
+    return rows.map((r) => ({ id: String(r.id), at: r.at.toISOString(), actor: r.actor, actorRole: r.actorRole, action: r.action, target: r.target, details: r.details }));
+  }
+
   /** Held recipients go back to the verdict join, released: 409 when none is held. */
   async release(principal: Principal, tenantId: string, messageId: string) {
     await this.status(principal, tenantId, messageId);
-    const count = await this.repository.releaseHeld(messageId);
+    const count = await this.repository.releaseHeld(messageId, actorOf(principal));
     if (count === 0) throw nothingHeld(messageId);
     this.logger.log(`message ${messageId}: ${count} held recipient(s) released by ${principal.role} ${principal.subject}`);
     this.worker.nudge();
@@ -63,6 +73,7 @@ export class MessagesService {
         const event = recipientStatusEvent({ id: messageId, tenantId, direction: message.direction as 'inbound' | 'outbound' }, r, { state: 'dropped', reason: DELETED_REASON }, now);
         return event ? [event] : [];
       }),
+      actorOf(principal),
     );
     if (count === 0) throw nothingHeld(messageId);
     recipientOutcomes.inc({ direction: message.direction, state: 'dropped' }, count);
@@ -72,16 +83,18 @@ export class MessagesService {
   }
 
   /** Operator: deferred recipients are tried now instead of at their next scheduled time. */
-  async retryNow(messageId: string) {
+  async retryNow(principal: Principal, messageId: string) {
     const message = await this.repository.findMessage(messageId);
     if (!message) throw notFound(messageId);
-    const count = await this.repository.retryNow(messageId);
+    const count = await this.repository.retryNow(messageId, actorOf(principal));
     this.worker.nudge();
     return { messageId, recipientsRescheduled: count };
   }
 }
 
 const DELETED_REASON = 'deleted-by-admin';
+
+const actorOf = (principal: Principal) => ({ actor: principal.subject, actorRole: principal.role });
 
 function nothingHeld(messageId: string): ProblemException {
   return new ProblemException({ status: 409, code: 'nothing-held', detail: `message ${messageId} has no held recipient` });

@@ -75,6 +75,39 @@ export type EvaluationResult =
 /** The reason of a recipient an administrator released from a hold, until the join has judged it again. */
 export const RELEASED_REASON = 'released-by-admin';
 
+export type AuditRow = Prisma.AuditLogGetPayload<object>;
+
+/** Who acts by hand on a message (written to the audit log with what it changed). */
+export interface ManualAudit {
+  actor: string;
+  actorRole: string;
+}
+
+export const DELIVERY_AUDIT_ACTIONS = ['delivery.held.release', 'delivery.held.delete', 'delivery.deferred.retry'] as const;
+export type DeliveryAuditAction = (typeof DELIVERY_AUDIT_ACTIONS)[number];
+
+/** One audit row inside the caller's transaction: the recipients changed, and why they were held or deferred. */
+async function writeAudit(
+  tx: Prisma.TransactionClient,
+  audit: ManualAudit,
+  action: DeliveryAuditAction,
+  message: { tenant_id: string; domain: string },
+  messageId: string,
+  recipients: RecipientRow[],
+): Promise<void> {
+  await tx.auditLog.create({
+    data: {
+      actor: audit.actor,
+      actorRole: audit.actorRole,
+      tenantId: message.tenant_id,
+      domain: message.domain,
+      action,
+      target: messageId,
+      details: { recipients: recipients.map((r) => ({ address: r.address, reason: r.reason })) },
+    },
+  });
+}
+
 // A recipient is due when it waits for an attempt whose time has come, or a crashed worker's lease ran out.
 const DUE = `((r.state IN ('pending','deferred') AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now()))
               OR (r.state = 'delivering' AND r.lease_until < now()))`;
@@ -129,25 +162,32 @@ export class DeliveryRepository {
    * An administrator releases the held recipients of a message: they go back to the join, marked released
    * (src/verdicts: nothing holds them again; the other verdicts still apply). Returns how many.
    */
-  async releaseHeld(messageId: string): Promise<number> {
+  async releaseHeld(messageId: string, audit: ManualAudit): Promise<number> {
     return this.db.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT id FROM message WHERE id = ${messageId} FOR UPDATE`;
+      const [message] = await tx.$queryRaw<{ tenant_id: string; domain: string }[]>`
+        SELECT tenant_id, domain FROM message WHERE id = ${messageId} FOR UPDATE`;
+      const held = await tx.recipient.findMany({ where: { messageId, state: 'held' }, orderBy: { id: 'asc' } });
+      if (!message || held.length === 0) return 0;
       const released = await tx.recipient.updateMany({
-        where: { messageId, state: 'held' },
+        where: { id: { in: held.map((r) => r.id) }, state: 'held' },
         data: { state: 'awaiting_verdicts', reason: RELEASED_REASON },
       });
-      if (released.count > 0) await tx.message.update({ where: { id: messageId }, data: { evaluateAt: new Date() } });
+      await tx.message.update({ where: { id: messageId }, data: { evaluateAt: new Date() } });
+      await writeAudit(tx, audit, 'delivery.held.release', message, messageId, held);
       return released.count;
     });
   }
 
   /** An administrator deletes the held recipients of a message: dropped, with the events saying so. */
-  async dropHeld(messageId: string, reason: string, eventsFor: (recipients: RecipientRow[]) => OutboxEvent[]): Promise<number> {
+  async dropHeld(messageId: string, reason: string, eventsFor: (recipients: RecipientRow[]) => OutboxEvent[], audit: ManualAudit): Promise<number> {
     return this.db.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT id FROM message WHERE id = ${messageId} FOR UPDATE`;
+      const [message] = await tx.$queryRaw<{ tenant_id: string; domain: string }[]>`
+        SELECT tenant_id, domain FROM message WHERE id = ${messageId} FOR UPDATE`;
       const held = await tx.recipient.findMany({ where: { messageId, state: 'held' }, orderBy: { id: 'asc' } });
+      if (!message || held.length === 0) return 0;
       const count = await this.writeUpdates(tx, held.map((r) => ({ id: r.id, state: 'dropped' as const, reason })), 'held');
       await this.writeEvents(tx, eventsFor(held));
+      await writeAudit(tx, audit, 'delivery.held.delete', message, messageId, held);
       return count;
     });
   }
@@ -373,12 +413,28 @@ export class DeliveryRepository {
   }
 
   /** Operator: deferred recipients of a message are due now. Returns how many. */
-  async retryNow(messageId: string): Promise<number> {
-    const result = await this.db.recipient.updateMany({
-      where: { messageId, state: 'deferred' },
-      data: { nextAttemptAt: new Date() },
+  async retryNow(messageId: string, audit: ManualAudit): Promise<number> {
+    return this.db.$transaction(async (tx) => {
+      const [message] = await tx.$queryRaw<{ tenant_id: string; domain: string }[]>`
+        SELECT tenant_id, domain FROM message WHERE id = ${messageId} FOR UPDATE`;
+      const deferred = await tx.recipient.findMany({ where: { messageId, state: 'deferred' }, orderBy: { id: 'asc' } });
+      if (!message || deferred.length === 0) return 0;
+      const result = await tx.recipient.updateMany({
+        where: { id: { in: deferred.map((r) => r.id) }, state: 'deferred' },
+        data: { nextAttemptAt: new Date() },
+      });
+      await writeAudit(tx, audit, 'delivery.deferred.retry', message, messageId, deferred);
+      return result.count;
     });
-    return result.count;
+  }
+
+  /** A tenant's audit log (what administrators and operators did to its mail by hand), newest first. */
+  async auditLog(tenantId: string, page: { limit: number; before?: bigint; domain?: string }): Promise<AuditRow[]> {
+    return this.db.auditLog.findMany({
+      where: { tenantId, ...(page.domain ? { domain: page.domain } : {}), ...(page.before !== undefined ? { id: { lt: page.before } } : {}) },
+      orderBy: { id: 'desc' },
+      take: page.limit,
+    });
   }
 
   /** Returns how many rows changed; `claimToken` (when given) must still be the row's. */
