@@ -13,6 +13,8 @@ interface HttpRequest {
   method?: string;
   originalUrl?: string;
   url?: string;
+  /** The matched route's path parameters (Express), decoded. */
+  params?: Record<string, unknown>;
   headers?: Record<string, string | string[] | undefined>;
 }
 
@@ -68,6 +70,33 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private logFailure(exception: unknown, request: HttpRequest, traceId: string): void {
     const stack = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
-    this.logger.error(`${request.method ?? '?'} ${request.originalUrl ?? request.url ?? '?'} failed [traceId=${traceId}]: ${describeError(exception)}`, stack);
+    this.logger.error(`${request.method ?? '?'} ${loggedUrl(request)} failed [traceId=${traceId}]: ${describeError(exception)}`, stack);
   }
+}
+
+/** A path parameter whose value is a credential (a digest link's `:token`): never written to a log. */
+const SECRET_PARAM = /token|secret/i;
+
+/**
+ * The request's URL as a log line shows it: each path segment holding a secret parameter's value becomes
+ * `{name}` (`/v1/quarantine/links/<token>` → `/v1/quarantine/links/{token}`); the query is kept.
+ */
+export function loggedUrl(request: Pick<HttpRequest, 'originalUrl' | 'url' | 'params'>): string {
+  const url = request.originalUrl ?? request.url ?? '?';
+  const secrets = Object.entries(request.params ?? {}).filter(([name, value]) => SECRET_PARAM.test(name) && typeof value === 'string' && value !== '');
+  if (secrets.length === 0) return url;
+  const cut = url.search(/[?#]/);
+  const [path, rest] = cut < 0 ? [url, ''] : [url.slice(0, cut), url.slice(cut)];
+  const decoded = (segment: string) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+  };
+  const redacted = path.split('/').map((segment) => {
+    const secret = secrets.find(([, value]) => value === segment || value === decoded(segment));
+    return secret ? `{${secret[0]}}` : segment;
+  });
+  return redacted.join('/') + rest;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Module, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Logger, Module, Param, Post, Query } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TemporaryError } from '@torii/errors';
 import request from 'supertest';
@@ -44,6 +44,13 @@ class AddressController {
   @AnyQuery()
   mailLink(@Param('token') token: string) {
     return { token };
+  }
+
+  /** A mail link whose handler fails: its log line must not carry the token (security review F9b). */
+  @Post('mail-link/:token')
+  @AnyQuery()
+  mailLinkFails(@Param('token') token: string) {
+    throw new Error(`could not act on a link (${token.length} characters)`);
   }
 
   @Get('page')
@@ -164,6 +171,23 @@ describe('createServiceApp', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 500, title: 'Internal Server Error', traceId: 'req-123' });
     expect(JSON.stringify(res.body)).not.toContain('hunter2');
+  });
+
+  it('logs a 5xx with the URL, a token path parameter replaced by {token} (security review F9b)', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const token = 'eyJwIjoicmVsZWFzZSJ9.SECRET-sig_-';
+      await request(app.getHttpServer()).post(`/addresses/mail-link/${token}?utm_source=mail`).expect(500);
+      const lines = errors.mock.calls.map((call) => String(call[0]));
+      expect(lines).toEqual([expect.stringMatching(/^POST \/addresses\/mail-link\/\{token\}\?utm_source=mail failed \[traceId=/)]);
+      expect(JSON.stringify(errors.mock.calls)).not.toContain('SECRET-sig');
+      errors.mockClear();
+      // Other path parameters stay: they say what failed.
+      await request(app.getHttpServer()).get('/addresses/boom').expect(500);
+      expect(String(errors.mock.calls[0]?.[0])).toMatch(/^GET \/addresses\/boom failed/);
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('answers a TemporaryError with 503', async () => {

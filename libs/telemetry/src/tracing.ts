@@ -56,7 +56,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     }),
     instrumentations: [
       // Probes and scrapes would otherwise be most of the traces.
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => isProbe(req.url) }),
+      // A digest link's token is a credential (it releases mail without a login): spans carry its route instead.
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => isProbe(req.url), startIncomingSpanHook: (req) => incomingSpanAttributes(req.url) }),
       // Patches @nestjs/core < 12 only for now; kept so Nest spans appear as soon as upstream supports 12.
       new NestInstrumentation(),
       new PgInstrumentation({ requireParentSpan: true }),
@@ -72,6 +73,33 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     shutdown: () => (stopping ??= sdk.shutdown()),
   };
   return started;
+}
+
+/**
+ * Path segments that are credentials: what follows the route prefix up to the next `/`, `?` or `#` becomes the
+ * placeholder (`/v1/quarantine/links/<token>` → `/v1/quarantine/links/{token}`). Case-insensitive, as Express
+ * routes: `/V1/QUARANTINE/LINKS/<token>` reaches the same handler.
+ */
+const SECRET_SEGMENTS: readonly (readonly [RegExp, string])[] = [[/(\/v1\/quarantine\/links\/)[^/?#]+/gi, '$1{token}']];
+
+/** The URL (path and query) with its secret path segments replaced by their placeholder. */
+export function redactUrlPath(url: string): string {
+  return SECRET_SEGMENTS.reduce((out, [pattern, placeholder]) => out.replace(pattern, placeholder), url);
+}
+
+/**
+ * The incoming span's `url.path`, redacted; the instrumentation applies these over what it computed. Parsed as it
+ * parses (`new URL`), so a path it would normalise (`/v1/quarantine/./links/…`) is redacted in that form too.
+ */
+export function incomingSpanAttributes(url: string | undefined): Record<string, string> {
+  let path: string;
+  try {
+    path = new URL(url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return {};
+  }
+  const redacted = redactUrlPath(path);
+  return redacted === path ? {} : { 'url.path': redacted };
 }
 
 function isProbe(url: string | undefined): boolean {
