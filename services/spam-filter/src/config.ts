@@ -2,6 +2,11 @@ import { bool, commonFields, databaseFields, duration, loadConfig, parseConfig, 
 import { DEFAULT_MODEL_PATH } from '@torii/spam-engine';
 import { isTimeZone } from './reports/reports.rules';
 
+/** The development default of QUARANTINE_LINK_SECRET: public, so refused in production. */
+export const DEV_LINK_SECRET = 'dev-only-quarantine-link-secret';
+/** The shortest QUARANTINE_LINK_SECRET production accepts (bytes): 256 bits for HMAC-SHA256. */
+export const MIN_PRODUCTION_LINK_SECRET_BYTES = 32;
+
 /** The spam-filter service's environment. Every field has a default, so `npm start` works with no env at all. */
 export const spamFilterConfigSchema = z.object({
   ...commonFields,
@@ -47,14 +52,29 @@ export const spamFilterConfigSchema = z.object({
   GATEWAY_HOSTNAME: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a host name').default('localhost'),
   /** Public base URL of this service: digest links (SPAM13) point at `<url>/v1/quarantine/links/…`. */
   QUARANTINE_PUBLIC_URL: z.url().default('http://127.0.0.1:3004'),
-  /** HMAC key signing digest links (set a long random secret in production; rotating it voids old links). */
-  QUARANTINE_LINK_SECRET: z.string().min(16).default('dev-only-quarantine-link-secret'),
+  /**
+   * HMAC key signing digest links, which release mail without a login. With NODE_ENV=production the service
+   * refuses to start unless it is set to at least 32 bytes (e.g. `openssl rand -hex 32`); the default is for
+   * development only. Rotating it voids the links already sent.
+   */
+  QUARANTINE_LINK_SECRET: z.string().min(16).default(DEV_LINK_SECRET),
   /** How long a digest link stays valid. */
   QUARANTINE_LINK_TTL: duration('7d'),
   /** How often the quarantine jobs run: retention (SPAM12), due digests (SPAM13), unpublished notices. */
   QUARANTINE_JOB_INTERVAL: duration('1m'),
   /** Apply the committed migrations at boot. */
   MIGRATE_ON_BOOT: bool(true),
+}).superRefine((config, ctx) => {
+  // Anyone can forge a link signed with the public default: in production a real secret is a must.
+  if (config.NODE_ENV !== 'production') return;
+  const secret = config.QUARANTINE_LINK_SECRET;
+  if (secret === DEV_LINK_SECRET || Buffer.byteLength(secret, 'utf8') < MIN_PRODUCTION_LINK_SECRET_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['QUARANTINE_LINK_SECRET'],
+      message: `with NODE_ENV=production, set a random secret of at least ${MIN_PRODUCTION_LINK_SECRET_BYTES} bytes (e.g. openssl rand -hex 32); the development default signs links anyone can forge`,
+    });
+  }
 });
 
 export type SpamFilterConfig = z.output<typeof spamFilterConfigSchema>;
