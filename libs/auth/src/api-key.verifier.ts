@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AuthUnavailableError } from './errors';
+import { DEV_INTERNAL_TOKEN, INTERNAL_TOKEN_HEADER } from './internal';
 import { LookupCache } from './lookup-cache';
 import { ROLES, type Principal } from './principal';
 import { parseApiKey } from './secrets';
@@ -13,6 +14,8 @@ export abstract class ApiKeyVerifier {
 export interface HttpApiKeyVerifierOptions {
   /** e.g. http://127.0.0.1:3001 (TENANT_URL). */
   tenantUrl: string;
+  /** The shared INTERNAL_TOKEN the tenant service's `/internal/*` routes require (development default if unset). */
+  internalToken?: string;
   /** How long a valid key is trusted without asking again (a revocation takes this long to bite). */
   positiveTtlMs?: number;
   /** How long an unknown key is refused without asking again. */
@@ -69,7 +72,7 @@ export class HttpApiKeyVerifier extends ApiKeyVerifier {
     try {
       response = await fetch(this.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: this.options.internalToken ?? DEV_INTERNAL_TOKEN },
         body: JSON.stringify({ key }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
       });
@@ -82,7 +85,8 @@ export class HttpApiKeyVerifier extends ApiKeyVerifier {
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new AuthUnavailableError(`tenant service answered ${response.status} to an API key check`);
+      const why = response.status === 403 ? ' (it refused our INTERNAL_TOKEN: every service must share the tenant service’s)' : '';
+      throw new AuthUnavailableError(`tenant service answered ${response.status} to an API key check${why}`);
     }
     const parsed = VerifyResponse.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) throw new AuthUnavailableError('tenant service gave a malformed API key answer', { cause: parsed.error });

@@ -3,8 +3,9 @@ import { Reflector } from '@nestjs/core';
 import { ProblemException } from '@torii/http';
 import { decideAccess } from './access';
 import { ApiKeyVerifier } from './api-key.verifier';
-import { PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './decorators';
+import { INTERNAL_KEY, PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './decorators';
 import { AuthUnavailableError, InvalidCredentialsError } from './errors';
+import { INTERNAL_TOKEN_HEADER, internalTokenMatches } from './internal';
 import type { JwtVerifier } from './jwt';
 import type { Principal, Role } from './principal';
 import { looksLikeApiKey } from './secrets';
@@ -34,7 +35,8 @@ const unauthenticated = (detail: string) =>
   new ProblemException({ status: HttpStatus.UNAUTHORIZED, code: 'unauthenticated', detail });
 
 /**
- * Global guard: authenticates every HTTP route that is not @Public (401), then applies the role and tenant
+ * Global guard: lets @Internal routes through with the shared internal token only (403 without it),
+ * authenticates every other HTTP route that is not @Public (401), then applies the role and tenant
  * rules of `decideAccess` (403 for a role the route does not admit, 404 for someone else's tenant or
  * address). Non-HTTP handlers (bus consumers in a hybrid app) are not its business.
  */
@@ -54,6 +56,10 @@ export class AuthGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<GuardedRequest>();
     const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(INTERNAL_KEY, targets)) {
+      if (internalTokenMatches(header(request, INTERNAL_TOKEN_HEADER), this.options.internalToken)) return true;
+      throw new ProblemException({ status: HttpStatus.FORBIDDEN, code: 'internal-only', detail: 'For the gateway’s own services only.' });
+    }
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     if (request.path !== undefined && this.options.publicPaths.includes(request.path)) return true;
 

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyVerifier, HttpApiKeyVerifier } from './api-key.verifier';
 import { AuthGuard } from './auth.guard';
 import type { TrustedProxies } from './ip';
+import { resolveInternalToken } from './internal';
 import { IpAllowListGuard, IpAllowListSource } from './ip-allow-list.guard';
 import { JwtVerifier, type JwksOption } from './jwt';
 import { HttpSessionVerifier, SessionVerifier } from './session.verifier';
@@ -35,6 +36,12 @@ export interface AuthModuleOptions {
   ipAllowList?: ProviderSpec<IpAllowListSource>;
   /** Whose X-Forwarded-For to believe: false (default), true (all hops), or proxy ranges. */
   trustedProxies?: TrustedProxies;
+  /**
+   * The shared secret sent to (the API-key and session checks) and required by (@Internal routes) the tenant
+   * service's `/internal/*`. Defaults to INTERNAL_TOKEN from the environment, or the development default
+   * outside production; with NODE_ENV=production and no real token, forRoot throws (the boot stops).
+   */
+  internalToken?: string;
   /** Paths served without authentication; defaults to health and metrics. */
   publicPaths?: string[];
   /** Modules the verifier or allow-list source need to be constructed. */
@@ -55,9 +62,11 @@ function toProvider<T>(provide: InjectionToken, spec: ProviderSpec<T>): Provider
 @Module({})
 export class AuthModule {
   static forRoot(options: AuthModuleOptions): DynamicModule {
+    const internalToken = options.internalToken ?? resolveInternalToken(process.env);
     const resolved: ResolvedAuthOptions = {
       trustedProxies: options.trustedProxies ?? false,
       publicPaths: options.publicPaths ?? DEFAULT_PUBLIC_PATHS,
+      internalToken,
     };
     const jwt = new JwtVerifier({ issuer: options.issuer ?? 'torii-tenant', audience: options.audience ?? 'torii', jwks: options.jwks });
     const providers: Provider[] = [
@@ -67,10 +76,10 @@ export class AuthModule {
     ];
     const exports: InjectionToken[] = [AUTH_OPTIONS, JWT_VERIFIER];
     if (options.apiKeyVerifier) providers.push(toProvider(ApiKeyVerifier, options.apiKeyVerifier));
-    else if (options.tenantUrl) providers.push({ provide: ApiKeyVerifier, useValue: new HttpApiKeyVerifier({ tenantUrl: options.tenantUrl }) });
+    else if (options.tenantUrl) providers.push({ provide: ApiKeyVerifier, useValue: new HttpApiKeyVerifier({ tenantUrl: options.tenantUrl, internalToken }) });
     if (options.apiKeyVerifier || options.tenantUrl) exports.push(ApiKeyVerifier);
     if (options.sessionVerifier) providers.push(toProvider(SessionVerifier, options.sessionVerifier));
-    else if (options.sessionVerifier === undefined && options.tenantUrl) providers.push({ provide: SessionVerifier, useValue: new HttpSessionVerifier({ tenantUrl: options.tenantUrl }) });
+    else if (options.sessionVerifier === undefined && options.tenantUrl) providers.push({ provide: SessionVerifier, useValue: new HttpSessionVerifier({ tenantUrl: options.tenantUrl, internalToken }) });
     if (options.sessionVerifier || (options.sessionVerifier === undefined && options.tenantUrl)) exports.push(SessionVerifier);
     if (options.ipAllowList) {
       providers.push(toProvider(IpAllowListSource, options.ipAllowList), IpAllowListGuard);

@@ -1,12 +1,13 @@
 export { ROLES, isRole, type Role, type Principal } from './principal';
 export { canAccessTenant, canAccessAddress, decideAccess, type AccessDecision, type AccessRequest } from './access';
-export { Public, Roles, CurrentPrincipal, PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './decorators';
+export { Public, Internal, Roles, CurrentPrincipal, PUBLIC_KEY, INTERNAL_KEY, ROLES_KEY, type AuthenticatedRequest } from './decorators';
+export { INTERNAL_TOKEN_HEADER, DEV_INTERNAL_TOKEN, MIN_INTERNAL_TOKEN_LENGTH, InternalTokenMissingError, resolveInternalToken, internalTokenMatches } from './internal';
 export { AuthModule, DEFAULT_PUBLIC_PATHS, type AuthModuleOptions, type ProviderSpec } from './auth.module';
 export { AuthGuard, extractCredential } from './auth.guard';
 export { ApiKeyVerifier, HttpApiKeyVerifier, type HttpApiKeyVerifierOptions } from './api-key.verifier';
 export { SessionVerifier, HttpSessionVerifier, endedBecause, type SessionState, type HttpSessionVerifierOptions } from './session.verifier';
 export { JwtVerifier, principalFromClaims, type JwksOption, type JwtVerifierOptions } from './jwt';
 export { IpAllowList, IpAllowListGuard, IpAllowListSource } from './ip-allow-list.guard';
-export { ipInRanges, clientIp, type TrustedProxies } from './ip';
+export { ipInRanges, clientIp, addressClass, isIpOrRange, type TrustedProxies } from './ip';
 export { hashSecret, verifySecret, generateApiKey, parseApiKey, looksLikeApiKey, type GeneratedApiKey } from './secrets';
 export { InvalidCredentialsError, AuthUnavailableError } from './errors';

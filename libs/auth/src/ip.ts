@@ -46,6 +46,16 @@ export function ipInRanges(ip: string, ranges: readonly string[]): boolean {
   });
 }
 
+/** Whether `text` is an IP address or a CIDR range (what ipInRanges takes). */
+export const isIpOrRange = (text: string): boolean => parseRange(text) !== undefined;
+
+/**
+ * The special-purpose class of an address as ipaddr.js names it (`unicast` for a public one; `loopback`,
+ * `private`, `linkLocal`, `uniqueLocal`, `reserved`…), IPv4-mapped IPv6 judged as its IPv4; undefined if
+ * malformed.
+ */
+export const addressClass = (ip: string): string | undefined => parseAddress(ip)?.range();
+
 /** `true`: trust every hop (behind a known load balancer only); a list: trust proxies in these ranges. */
 export type TrustedProxies = boolean | readonly string[];
 

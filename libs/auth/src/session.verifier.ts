@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { InvalidCredentialsError } from './errors';
+import { DEV_INTERNAL_TOKEN, INTERNAL_TOKEN_HEADER } from './internal';
 import { LookupCache } from './lookup-cache';
 import { ROLES, type Principal, type Role } from './principal';
 
@@ -35,6 +36,8 @@ export abstract class SessionVerifier {
 export interface HttpSessionVerifierOptions {
   /** e.g. http://127.0.0.1:3001 (TENANT_URL). */
   tenantUrl: string;
+  /** The shared INTERNAL_TOKEN the tenant service's `/internal/*` routes require (development default if unset). */
+  internalToken?: string;
   /** How long an answer is used without asking again: a deletion or sign-out takes this long to bite here. */
   ttlMs?: number;
   /** A cached answer that refuses a token is asked again when older than this (1 s). */
@@ -114,14 +117,17 @@ export class HttpSessionVerifier extends SessionVerifier {
 
   private async ask(subject: string): Promise<SessionState | null> {
     const url = new URL(`/internal/v1/users/${encodeURIComponent(subject)}/session`, this.options.tenantUrl);
-    const response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000) });
+    const response = await fetch(url, {
+      headers: { [INTERNAL_TOKEN_HEADER]: this.options.internalToken ?? DEV_INTERNAL_TOKEN },
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
+    });
     if (response.status === 404) {
       await response.body?.cancel();
       return null;
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new Error(`tenant service answered ${response.status}`);
+      throw new Error(`tenant service answered ${response.status}${response.status === 403 ? ' (it refused our INTERNAL_TOKEN: every service must share the tenant service’s)' : ''}`);
     }
     const parsed = StateResponse.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) throw new Error('malformed session answer');

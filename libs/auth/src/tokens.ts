@@ -7,4 +7,6 @@ export const JWT_VERIFIER = Symbol('JWT_VERIFIER');
 export interface ResolvedAuthOptions {
   trustedProxies: TrustedProxies;
   publicPaths: readonly string[];
+  /** What an @Internal() route requires in the X-Torii-Internal-Token header. */
+  internalToken: string;
 }

@@ -9,6 +9,8 @@ import {
   AuthUnavailableError,
   CurrentPrincipal,
   IpAllowList,
+  INTERNAL_TOKEN_HEADER,
+  Internal,
   IpAllowListSource,
   Public,
   Roles,
@@ -22,6 +24,12 @@ class ProbeController {
   @Get('public')
   @Public()
   open() {
+    return { ok: true };
+  }
+
+  @Get('internal/who')
+  @Internal()
+  internal() {
     return { ok: true };
   }
 
@@ -92,6 +100,7 @@ describe('AuthModule in a service', () => {
           apiKeyVerifier: StubApiKeyVerifier,
           ipAllowList: StubIpAllowList,
           trustedProxies: ['127.0.0.0/8', '::1/128'],
+          internalToken: 'the-shared-internal-token',
         }),
       ],
       controllers: [ProbeController],
@@ -114,6 +123,18 @@ describe('AuthModule in a service', () => {
   it('lets anyone reach @Public routes and health', async () => {
     await get('/public').expect(200);
     await get('/healthz').expect(200);
+  });
+
+  it('lets @Internal routes answer only with the internal token: no credential, a user’s, or a wrong token is 403', async () => {
+    await get('/internal/who').set(INTERNAL_TOKEN_HEADER, 'the-shared-internal-token').expect(200, { ok: true });
+    for (const res of [
+      await get('/internal/who'),
+      await get('/internal/who', await operator()),
+      await get('/internal/who').set(INTERNAL_TOKEN_HEADER, 'the-shared-internal-toke'),
+    ]) {
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ status: 403, code: 'internal-only' });
+    }
   });
 
   it('answers 401 problem details without a credential', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { AuthUnavailableError, HttpApiKeyVerifier, InvalidCredentialsError, JwtVerifier, generateApiKey } from '../src';
+import { AuthUnavailableError, DEV_INTERNAL_TOKEN, HttpApiKeyVerifier, INTERNAL_TOKEN_HEADER, InvalidCredentialsError, JwtVerifier, generateApiKey } from '../src';
 
 async function readBody(req: IncomingMessage): Promise<string> {
   let body = '';
@@ -16,6 +16,12 @@ function startTenantStub(validKey: string, jwks: { keys: JWK[] }) {
     void (async () => {
       calls.push(`${req.method} ${req.url}`);
       if (req.method === 'POST' && req.url === '/internal/v1/api-keys/verify') {
+        // Like the tenant service: /internal/ answers only with the shared internal token.
+        if (req.headers[INTERNAL_TOKEN_HEADER] !== DEV_INTERNAL_TOKEN) {
+          res.writeHead(403, { 'content-type': 'application/problem+json' });
+          res.end(JSON.stringify({ status: 403, code: 'internal-only' }));
+          return;
+        }
         const { key } = JSON.parse(await readBody(req)) as { key: string };
         if (key === validKey) {
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -96,6 +102,13 @@ describe('HttpApiKeyVerifier and a remote JWKS against a real HTTP server', () =
     await Promise.all([verifier.verify(validKey), verifier.verify(validKey), verifier.verify(validKey)]);
     expect(await verifier.verify('torii_not_a_key')).toBeNull();
     expect(verifyCalls()).toBe(before + 1);
+  });
+
+  it('sends the internal token; a refused one is AuthUnavailableError naming INTERNAL_TOKEN, not an unknown key', async () => {
+    await expect(new HttpApiKeyVerifier({ tenantUrl: stub.url, internalToken: DEV_INTERNAL_TOKEN }).verify(validKey)).resolves.toMatchObject({ subject: 'key-1' });
+    const wrong = new HttpApiKeyVerifier({ tenantUrl: stub.url, internalToken: 'not-the-shared-one' });
+    await expect(wrong.verify(validKey)).rejects.toThrow(/refused our INTERNAL_TOKEN/);
+    await expect(wrong.verify(validKey)).rejects.toBeInstanceOf(AuthUnavailableError);
   });
 
   it('reports an unreachable tenant service as AuthUnavailableError', async () => {

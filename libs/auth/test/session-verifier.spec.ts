@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpSessionVerifier, InvalidCredentialsError, endedBecause, type Principal, type SessionState } from '../src';
+import { DEV_INTERNAL_TOKEN, HttpSessionVerifier, INTERNAL_TOKEN_HEADER, InvalidCredentialsError, endedBecause, type Principal, type SessionState } from '../src';
 
 /** A stand-in for the tenant service's session endpoint: users by id, and a switch to make it fail. */
 async function startSessionStub() {
@@ -10,6 +10,12 @@ async function startSessionStub() {
   const server: Server = createServer((req, res) => {
     calls.push(req.url ?? '');
     const match = /^\/internal\/v1\/users\/([^/]+)\/session$/.exec(req.url ?? '');
+    // Like the tenant service: /internal/ answers only with the shared internal token.
+    if (req.headers[INTERNAL_TOKEN_HEADER] !== DEV_INTERNAL_TOKEN) {
+      res.writeHead(403, { 'content-type': 'application/problem+json' });
+      res.end('{"status":403,"code":"internal-only"}');
+      return;
+    }
     if (failing || req.method !== 'GET' || !match) {
       res.writeHead(failing ? 503 : 404);
       res.end();
@@ -148,6 +154,16 @@ describe('HttpSessionVerifier against a real HTTP server', () => {
     stub.fail(true);
     clock += 30_000;
     await expect(sessions.check(alice, 1)).rejects.toThrow(/sessions were ended/); // older than the last answer
+  });
+
+  it('sends the internal token; a refused one is reported by name in the warning, never read as "no such user"', async () => {
+    stub.users.set('u-bob', { role: 'user', tenantId: 'T1', sessionVersion: 0 });
+    const bob: Principal = { ...alice, subject: 'u-bob' };
+    await new HttpSessionVerifier({ tenantUrl: stub.url, logger: { warn: (m: string) => warnings.push(m) } }).check(bob, 0);
+    const before = warnings.length;
+    const wrong = new HttpSessionVerifier({ tenantUrl: stub.url, internalToken: 'not-the-shared-one', logger: { warn: (m: string) => warnings.push(m) } });
+    await wrong.check(bob, 0); // never asked successfully: the signature decides, as in an outage, and it is logged
+    expect(warnings.slice(before)).toEqual([expect.stringContaining('refused our INTERNAL_TOKEN')]);
   });
 
   it('lets the signature decide when the tenant service is not there at all', async () => {
