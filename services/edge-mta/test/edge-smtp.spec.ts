@@ -259,6 +259,31 @@ describe('edge-mta over SMTP (real Haraka, NATS, S3)', () => {
     expect((await nats.events()).length).toBe(before);
   });
 
+  it('refuses a bare CR in DATA with 550 5.5.2: a header hidden behind it would reach the tenant as a real line', async () => {
+    const before = (await nats.events()).length;
+    // QA's shape: a forged Authentication-Results and spam score behind bare CRs in one header line.
+    const forged = message('bare cr', 'hello\r\n').replace(
+      'Subject: bare cr\r\n',
+      'Subject: bare cr\r\nX-Note: hello\rAuthentication-Results: gw.torii.test; dkim=pass header.d=bank.example; dmarc=pass\rX-Torii-Spam-Check: 0.00%\r\n',
+    );
+    expect(forged).toContain('\rAuthentication-Results');
+    const replies = await inbound(['MAIL FROM:<sender@outside.test>', 'RCPT TO:<alice@filtered.test>', 'DATA', wire(forged)]);
+    expect(replies[5]).toEqual({
+      code: 550,
+      text: '5.5.2 Bare carriage return (CR without LF) in the message: SMTP lines end with CRLF (RFC 5321 2.3.8); a retry will fail the same way',
+    });
+    expect(replies).toHaveLength(6); // closed
+    // In the body too (a MIME boundary could hide there), and as the last byte before the CRLF.
+    for (const body of ['one\rtwo\r\n', 'one\r\r\n']) {
+      const again = await inbound(['MAIL FROM:<sender@outside.test>', 'RCPT TO:<alice@filtered.test>', 'DATA', wire(message('bare cr body', body))]);
+      expect(again[5]).toMatchObject({ code: 550, text: expect.stringMatching(/^5\.5\.2 Bare carriage return/) });
+    }
+    expect((await nats.events()).length).toBe(before);
+    // Ordinary CRLF mail still passes.
+    const fine = await inbound(['MAIL FROM:<sender@outside.test>', 'RCPT TO:<alice@filtered.test>', 'DATA', wire(message('crlf only', 'one\r\ntwo\r\n'))]);
+    expect(fine[5].code).toBe(250);
+  });
+
   it('takes a quoted local part that needs no quotes as the same mailbox, and records it unquoted (RFC 5321 §4.1.2)', async () => {
     const replies = await inbound([
       'MAIL FROM:<sender@outside.test>',

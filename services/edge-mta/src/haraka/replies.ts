@@ -27,6 +27,9 @@ export const Replies = {
    */
   bareLineFeed: () =>
     new DSN(550, '5.5.2', 'Bare line feed (LF without CR) in the message: SMTP lines end with CRLF (RFC 5321 2.3.8); a retry will fail the same way'),
+  /** A bare CR (not followed by LF) in DATA: it hides header and boundary lines from the checks (RFC 5321 §2.3.8). */
+  bareCarriageReturn: () =>
+    new DSN(550, '5.5.2', 'Bare carriage return (CR without LF) in the message: SMTP lines end with CRLF (RFC 5321 2.3.8); a retry will fail the same way'),
   /** RFC 6531: a non-ASCII address in MAIL or RCPT needs the SMTPUTF8 parameter on MAIL. */
   nonAsciiAddress: () =>
     new DSN(553, '5.6.7', 'Non-ASCII address without SMTPUTF8: send MAIL FROM with the SMTPUTF8 parameter (RFC 6531)'),

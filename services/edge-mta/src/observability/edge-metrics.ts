@@ -37,6 +37,7 @@ export type RefusalReason =
   | 'queue-failed'
   | 'timeout'
   | 'bare-lf'
+  | 'bare-cr'
   | 'non-ascii-address';
 
 export function countRefusal(reason: RefusalReason): void {

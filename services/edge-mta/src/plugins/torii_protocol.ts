@@ -12,6 +12,12 @@
 // A bare LF in DATA: Haraka refuses it, which stops SMTP smuggling, but with a temporary `451 Bare line-feed`
 // without enhanced code, so a broken sender retries for days. We answer 550 5.5.2 and close, the same refusal
 // made permanent.
+//
+// A bare CR in DATA (a CR not followed by LF): Haraka takes it, and it hid a header from every check. The
+// header rewriter and the scanners split lines on LF, so `X-Note: a<CR>Authentication-Results: …` was one
+// header to them; delivery's SMTP client (nodemailer) turns each bare CR into CRLF when it sends, and the tenant
+// received a forged Authentication-Results line, and could receive a MIME boundary the virus scan never saw.
+// RFC 5321 §2.3.8: CR and LF only occur together. Refused the same way, 550 5.5.2.
 import type { HarakaAddress, HarakaConnection, HarakaNext } from '../haraka/haraka-types';
 import { HookResult } from '../haraka/haraka-types';
 import { Replies } from '../haraka/replies';
@@ -84,8 +90,21 @@ export function hook_data(next: HarakaNext, connection: HarakaConnection): void 
         countRefusal('bare-lf');
         return reader.respond(550, Replies.bareLineFeed(), () => reader.disconnect());
       }
+      if (hasBareCarriageReturn(line)) {
+        reader.lognotice('client sent a bare carriage return in DATA: 550 5.5.2');
+        countRefusal('bare-cr');
+        return reader.respond(550, Replies.bareCarriageReturn(), () => reader.disconnect());
+      }
       accumulate(line);
     };
   }
   next();
+}
+
+/** A CR anywhere in a DATA line but as the CR of its closing CRLF (Haraka hands over one LF-ended line at a time). */
+export function hasBareCarriageReturn(line: Buffer): boolean {
+  const cr = line.indexOf(0x0d);
+  if (cr === -1) return false;
+  const end = line.length - 2;
+  return cr !== end || line[line.length - 1] !== 0x0a;
 }
