@@ -108,6 +108,15 @@ async function writeAudit(
   });
 }
 
+/**
+ * Orders a message's arrival and its verdicts across replicas (a transaction-scoped advisory lock, released at
+ * commit). Without it a verdict committed while the message was being inserted found no row to nudge, and the
+ * insert's own join saw no verdict: the message waited out the verdict timeout (race 7 of session 7).
+ */
+async function lockMessage(tx: Prisma.TransactionClient, messageId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`delivery-message:${messageId}`}))`;
+}
+
 // A recipient is due when it waits for an attempt whose time has come, or a crashed worker's lease ran out.
 const DUE = `((r.state IN ('pending','deferred') AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now()))
               OR (r.state = 'delivering' AND r.lease_until < now()))`;
@@ -120,6 +129,7 @@ export class DeliveryRepository {
   /** Stores a new message and its recipients (awaiting the verdict join); false when it was already known. */
   async insertMessage(message: NewMessage): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
+      await lockMessage(tx, message.id);
       const { recipients, ...row } = message;
       const created = await tx.message.createMany({ data: [{ ...row, evaluateAt: new Date() }], skipDuplicates: true });
       if (created.count === 0) return false;
@@ -138,8 +148,10 @@ export class DeliveryRepository {
    */
   async recordVerdict(messageId: string, kind: string, payload: Prisma.InputJsonValue): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
-      // Serialised with the join of this message (evaluateDue locks the same row): a verdict arriving while
-      // the join holds the message for want of it sees the hold, and re-opens it.
+      // Serialised with the message's insert (the advisory lock: the row may not be committed yet) and with its
+      // join (evaluateDue locks the same row): a verdict arriving while the join holds the message for want of
+      // it sees the hold, and re-opens it.
+      await lockMessage(tx, messageId);
       await tx.$queryRaw`SELECT id FROM message WHERE id = ${messageId} FOR UPDATE`;
       const created = await tx.verdict.createMany({ data: [{ messageId, kind, payload }], skipDuplicates: true });
       const failed = (payload as { failed?: unknown } | null)?.failed === true;
