@@ -138,3 +138,49 @@ describe('race 7: a verdict committed while its message is being inserted', () =
     expect(row?.recipients.map((r) => r.state)).toEqual(['pending']);
   });
 });
+
+describe('race 4: two replicas sending DSNs while a second recipient bounces', () => {
+  /** The DSN owed for message `id`, as replica `repo`'s DSN pass reads it. */
+  const owedBy = async (repo: DeliveryRepository, id: string) => {
+    const message = (await repo.pendingDsns(20)).find((m) => m.id === id);
+    if (!message) throw new Error(`no DSN owed for ${id}`);
+    return message;
+  };
+  it('every bounced recipient gets its DSN (a stale pending set is refused, not half-applied)', async () => {
+    const [a, b] = repos;
+    const id = 'dsn-stale-set';
+    await a.insertMessage(message(id, ['r1@race.test', 'r2@race.test'], []));
+    const [r1, r2] = await dbs[0].recipient.findMany({ where: { messageId: id }, orderBy: { id: 'asc' } });
+    await dbs[0].recipient.update({ where: { id: r1.id }, data: { state: 'bounced', dsnPending: true } });
+    // What DsnService does on two replicas: A reads [r1]; r2 bounces; B reads [r1, r2]; A completes; B completes.
+    const seenA = await owedBy(a, id);
+    await dbs[0].recipient.update({ where: { id: r2.id }, data: { state: 'bounced', dsnPending: true } });
+    const seenB = await owedBy(b, id);
+    expect(seenA.recipients.map((r) => r.address)).toEqual(['r1@race.test']);
+    expect(seenB.recipients.map((r) => r.address)).toEqual(['r1@race.test', 'r2@race.test']);
+    const complete = (repo: DeliveryRepository, seen: typeof seenA) => {
+      const ids = seen.recipients.map((r) => r.id);
+      return repo.completeDsn(seen.id, ids, {
+        subject: 'mail.submit',
+        msgId: `dsn-${seen.id}-${ids[0]}`,
+        typeName: 'torii.test.Addresses',
+        payload: Buffer.from(JSON.stringify(seen.recipients.map((r) => r.address))),
+      });
+    };
+    const doneA = await complete(a, seenA);
+    const doneB = await complete(b, seenB);
+
+    const outbox = await dbs[0].outbox.findMany({ where: { msgId: { startsWith: `dsn-${id}-` } } });
+    const covered = outbox.flatMap((o) => JSON.parse(Buffer.from(o.payload).toString()) as string[]);
+    const owed = await dbs[0].recipient.findMany({ where: { messageId: id, dsnPending: true } });
+    // Each bounced recipient is either in a DSN on its way or still owed one; A's DSN covers r1 only.
+    expect([...covered, ...owed.map((r) => r.address)].sort()).toEqual(['r1@race.test', 'r2@race.test']);
+    expect(covered).toEqual(['r1@race.test']);
+    expect([doneA, doneB]).toEqual([true, false]);
+    // r2 is still owed: the next pass sends its own DSN.
+    const next = await owedBy(b, id);
+    expect(next.recipients.map((r) => r.address)).toEqual(['r2@race.test']);
+    expect(await complete(b, next)).toBe(true);
+    expect(await dbs[0].recipient.count({ where: { messageId: id, dsnPending: true } })).toBe(0);
+  });
+});

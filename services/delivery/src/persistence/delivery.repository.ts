@@ -330,12 +330,32 @@ export class DeliveryRepository {
     });
   }
 
-  /** The DSN was stored; its MailSubmit goes out through the outbox in the same transaction. */
-  async completeDsn(recipientIds: bigint[], event: OutboxEvent | undefined): Promise<void> {
-    await this.db.$transaction(async (tx) => {
-      await tx.recipient.updateMany({ where: { id: { in: recipientIds } }, data: { dsnPending: false } });
-      if (event) await this.writeEvents(tx, [event]);
-    });
+  /**
+   * The DSN was stored; its MailSubmit goes out through the outbox in the same transaction. Only when every
+   * one of `recipientIds` still owes it: false (nothing written) when another pass settled some of them
+   * since they were read. Two replicas could read different pending sets of one message and build the same
+   * DSN id; the second one's outbox row was dropped as a duplicate while it cleared the recipients only it
+   * had seen, so they never got a DSN (race 4 of session 7).
+   */
+  async completeDsn(messageId: string, recipientIds: bigint[], event: OutboxEvent | undefined): Promise<boolean> {
+    if (recipientIds.length === 0) return false;
+    const settled = new Error('dsn already settled');
+    try {
+      await this.db.$transaction(async (tx) => {
+        // The message first, as the join and the claim lock it: two passes of one message queue here.
+        await tx.$queryRaw`SELECT id FROM message WHERE id = ${messageId} FOR UPDATE`;
+        const cleared = await tx.$queryRaw<{ id: bigint }[]>`
+          UPDATE recipient SET dsn_pending = false, updated_at = now()
+           WHERE message_id = ${messageId} AND id = ANY(${recipientIds}::bigint[]) AND dsn_pending
+          RETURNING id`;
+        if (cleared.length !== new Set(recipientIds.map(String)).size) throw settled;
+        if (event) await this.writeEvents(tx, [event]);
+      });
+      return true;
+    } catch (error) {
+      if (error === settled) return false;
+      throw error;
+    }
   }
 
   /**

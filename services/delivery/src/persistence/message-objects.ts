@@ -25,6 +25,10 @@ export class MessageObjects {
     return this.store.put(key, Readable.from([content]), { contentType });
   }
 
+  delete(key: string): Promise<void> {
+    return this.store.delete(key);
+  }
+
   async exists(key: string): Promise<boolean> {
     return (await this.store.stat(key)) !== null;
   }
