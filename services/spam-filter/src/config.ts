@@ -60,6 +60,15 @@ export const spamFilterConfigSchema = z.object({
   QUARANTINE_LINK_SECRET: z.string().min(16).default(DEV_LINK_SECRET),
   /** How long a digest link stays valid. */
   QUARANTINE_LINK_TTL: duration('7d'),
+  /** Forwards of quarantined messages one user (or API key) may make per QUARANTINE_FORWARD_WINDOW; then 429. */
+  QUARANTINE_FORWARD_USER_LIMIT: positiveInt(20),
+  /** Forwards of quarantined messages one tenant's users together may make per QUARANTINE_FORWARD_WINDOW; then 429. */
+  QUARANTINE_FORWARD_TENANT_LIMIT: positiveInt(200),
+  /**
+   * The sliding window of the forward limits; a second forward of the same item to the same address within it
+   * sends nothing and answers the first one's id again.
+   */
+  QUARANTINE_FORWARD_WINDOW: duration('1h').refine((ms) => ms >= 1000, 'at least 1s'),
   /** How often the quarantine jobs run: retention (SPAM12), due digests (SPAM13), unpublished notices. */
   QUARANTINE_JOB_INTERVAL: duration('1m'),
   /** Apply the committed migrations at boot. */

@@ -12,3 +12,12 @@ export const unprocessable = (code: string, detail: string, extensions?: Record<
   new ProblemException({ status: HttpStatus.UNPROCESSABLE_ENTITY, code, detail, extensions });
 
 export const forbiddenProblem = (detail: string): ProblemException => new ProblemException({ status: HttpStatus.FORBIDDEN, code: 'forbidden', detail });
+
+/** A forward limit reached (security review F1); the controller sends `retryAfterSeconds` as Retry-After. */
+export const forwardLimited = (scope: 'user' | 'tenant', limit: number, windowMs: number, retryAfterSeconds: number): ProblemException =>
+  new ProblemException({
+    status: HttpStatus.TOO_MANY_REQUESTS,
+    code: 'forward-limit',
+    detail: `${scope === 'user' ? 'you have' : 'your organisation has'} forwarded ${limit} quarantined messages in the last ${Math.round(windowMs / 60_000)} minutes, the most allowed; try again in ${retryAfterSeconds} s`,
+    extensions: { scope, limit, windowSeconds: Math.round(windowMs / 1000), retryAfterSeconds },
+  });

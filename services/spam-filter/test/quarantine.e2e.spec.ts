@@ -359,17 +359,21 @@ describe('quarantine box end to end', () => {
       expect(bad.body).toMatchObject({ status: bad.status });
     }
     await api().post(`${box('frank')}/items/${item.id}/forward`).set('Authorization', `Bearer ${frankToken}`).send({}).expect((r) => expect([400, 422]).toContain(r.status));
-    expect(await db().quarantineOutbox.count({ where: { submitId: { startsWith: `quarantine-forward-${item.id}` } } })).toBe(0);
+    expect(await db().quarantineOutbox.count({ where: { submitId: { startsWith: 'quarantine-forward-' } } })).toBe(0);
 
     // The user forwards from their own box (README: admin, the user) to a colleague of the domain (inbound).
     const res = await api().post(`${box('frank')}/items/${item.id}/forward`).set('Authorization', `Bearer ${frankToken}`).send({ to: `Grace@${DOMAIN}` }).expect(202);
-    expect(res.body.submitId).toMatch(new RegExp(`^quarantine-forward-${item.id}-`));
+    // A random id: the item's id (a digest link's claim) must not show in the Received field delivery stamps.
+    expect(res.body.submitId).toMatch(/^quarantine-forward-[0-9a-f-]{36}$/);
     // No virus verdict is published for the forward: delivery must judge it by the original's (same bytes).
     const forwarded = await sink.waitFor(copyFor(`grace@${DOMAIN}`, 'q-forward@e2e'), 30_000);
     expect(forwarded.envelope.mailFrom).toBe(''); // null sender (README)
     const got = forwarded.raw.toString('latin1');
     const original = raw.toString('latin1');
-    expect(got.slice(got.indexOf(original.slice(0, 40)))).toBe(original); // the box's bytes; delivery only prepends
+    expect(got.slice(got.indexOf(original.slice(0, 40)))).toBe(original); // the box's bytes; only prepended to
+    expect(got).toMatch(new RegExp(`^Resent-From: frank@${DOMAIN}\r$`, 'm')); // who forwarded it (RFC 5322 resent block)
+    expect(got).toContain(`id ${res.body.submitId}`); // delivery's Received names the submit id
+    expect(got).not.toContain(item.id);
     expect(got).not.toMatch(/^X-Acme-Spam-Check:/im); // bypasses the spam filter: not re-judged, not re-quarantined
     // Only to the given address: the box's owner gets nothing.
     expect(sink.messages.some(copyFor(`frank@${DOMAIN}`, 'q-forward@e2e'))).toBe(false);

@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Put, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles, type Principal } from '@torii/auth';
-import { ApiProblemResponse } from '@torii/http';
+import { ApiProblemResponse, ProblemException } from '@torii/http';
 import { forbiddenProblem } from '../problems';
 import { BoxSettingsDto, ForwardDto, ReleaseQueryDto, SearchQueryDto } from './quarantine.dto';
 import { QuarantineJobs } from './quarantine.jobs';
@@ -100,10 +100,25 @@ export class QuarantineBoxController {
 
   @Post('items/:id/forward')
   @HttpCode(202)
-  async forward(@Param('tenantId') t: string, @Param('domain') d: string, @Param('address') a: string, @Param('id') id: string, @Body() body: ForwardDto, @CurrentPrincipal() actor: Principal) {
-    const result = await this.quarantine.forward(t, d, a, id, body.to, actor);
-    await this.jobs.relay();
-    return result;
+  @ApiProblemResponse(429, 'forward-limit: the user or the tenant reached its forwards per window (Retry-After says when to try again)')
+  async forward(
+    @Param('tenantId') t: string,
+    @Param('domain') d: string,
+    @Param('address') a: string,
+    @Param('id') id: string,
+    @Body() body: ForwardDto,
+    @CurrentPrincipal() actor: Principal,
+    @Res({ passthrough: true }) res: { setHeader(name: string, value: string): unknown },
+  ) {
+    try {
+      const result = await this.quarantine.forward(t, d, a, id, body.to, actor);
+      await this.jobs.relay();
+      return result;
+    } catch (error) {
+      // The problem filter answers; the header it keeps tells a client when a place frees in the window.
+      if (error instanceof ProblemException && error.code === 'forward-limit') res.setHeader('Retry-After', String(error.extensions['retryAfterSeconds']));
+      throw error;
+    }
   }
 
   /** Sends this box's digest now (items since the last one), whatever the schedule. */

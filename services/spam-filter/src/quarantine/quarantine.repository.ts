@@ -332,6 +332,42 @@ export class QuarantineRepository {
     return (await this.db.quarantineTokenUse.findUnique({ where: { jti } })) !== null;
   }
 
+  /**
+   * One forward of an item (security review F1), decided under the tenant's lock so replicas count together:
+   * the same item to the same address within the window is a `repeat` (the earlier submit id, nothing sent);
+   * a user, or the tenant, at its limit within the window is `limited` (seconds until its oldest forward there
+   * leaves the window); otherwise `send` stores the copy and the forward, its notice and its audit commit together.
+   * Rows older than the window are deleted as it goes.
+   */
+  async forward(
+    f: { tenantId: string; actor: string; itemId: string; to: string; now: Date; windowMs: number; userLimit: number; tenantLimit: number },
+    send: () => Promise<OutboxRow>,
+    audit: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> },
+  ): Promise<{ kind: 'sent' | 'repeat'; submitId: string } | { kind: 'limited'; scope: 'user' | 'tenant'; limit: number; retryAfterSeconds: number }> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`quarantine-forward:${f.tenantId}`}))`;
+      const since = new Date(f.now.getTime() - f.windowMs);
+      await tx.quarantineForward.deleteMany({ where: { tenantId: f.tenantId, at: { lte: since } } });
+      const earlier = await tx.quarantineForward.findFirst({ where: { tenantId: f.tenantId, itemId: f.itemId, to: f.to }, orderBy: { at: 'desc' } });
+      if (earlier) return { kind: 'repeat' as const, submitId: earlier.submitId };
+      const limited = async (scope: 'user' | 'tenant', limit: number) => {
+        const where = { tenantId: f.tenantId, ...(scope === 'user' ? { actor: f.actor } : {}) };
+        if ((await tx.quarantineForward.count({ where })) < limit) return undefined;
+        // The window frees a place when the oldest forward that fills it ages out.
+        const [oldest] = await tx.quarantineForward.findMany({ where, orderBy: { at: 'desc' }, skip: limit - 1, take: 1 });
+        const freeAt = (oldest?.at.getTime() ?? f.now.getTime()) + f.windowMs;
+        return { kind: 'limited' as const, scope, limit, retryAfterSeconds: Math.max(1, Math.ceil((freeAt - f.now.getTime()) / 1000)) };
+      };
+      const refused = (await limited('user', f.userLimit)) ?? (await limited('tenant', f.tenantLimit));
+      if (refused) return refused;
+      const row = await send();
+      await tx.quarantineForward.create({ data: { tenantId: f.tenantId, actor: f.actor, itemId: f.itemId, to: f.to, submitId: row.submitId, at: f.now } });
+      await tx.quarantineOutbox.create({ data: { submitId: row.submitId, payload: Buffer.from(row.payload) } });
+      await this.audit(tx, audit);
+      return { kind: 'sent' as const, submitId: row.submitId };
+    }, TX);
+  }
+
   async addNotice(row: OutboxRow, audit?: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> }): Promise<void> {
     await this.db.$transaction(async (tx) => {
       await tx.quarantineOutbox.createMany({ data: [{ submitId: row.submitId, payload: Buffer.from(row.payload) }], skipDuplicates: true });

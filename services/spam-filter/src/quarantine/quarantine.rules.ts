@@ -155,3 +155,25 @@ export function headerFields(section: string): { name: string; value: string }[]
   }
   return out;
 }
+
+/** An address as a header may carry it bare (no space, quote, angle bracket or control character). */
+// eslint-disable-next-line no-control-regex
+const HEADER_ADDRESS = /^[^\s<>()",;:\\@\u0000-\u001f\u007f]+@[^\s<>()",;:\\@\u0000-\u001f\u007f]+$/u;
+
+/** RFC 5322 date-time in UTC: `Tue, 08 Dec 2026 01:17:10 +0000`. */
+export function rfc5322Date(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, '+0000');
+}
+
+/**
+ * The quarantined bytes with a resent block on top (RFC 5322 §3.6.6): who of the tenant's people forwarded
+ * the copy (`Resent-From`; an API key, which has no address, as a named postmaster), when, to whom, under
+ * which id. The original message follows unchanged, in its own line endings.
+ */
+export function withResentFields(raw: Buffer, r: { from: string | undefined; fromName: string; postmaster: string; to: string; date: Date; messageId: string }): Buffer {
+  const from = r.from && HEADER_ADDRESS.test(r.from) ? r.from : `"${r.fromName.replace(/[^A-Za-z0-9 ._:@-]/g, '_')}" <${r.postmaster}>`;
+  const lf = raw.indexOf(0x0a);
+  const eol = lf > 0 && raw[lf - 1] !== 0x0d ? '\n' : '\r\n';
+  const block = [`Resent-Date: ${rfc5322Date(r.date)}`, `Resent-From: ${from}`, `Resent-To: ${r.to}`, `Resent-Message-ID: <${r.messageId}>`].join(eol) + eol;
+  return Buffer.concat([Buffer.from(block, 'utf8'), raw]);
+}

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '@torii/auth';
 import { Codecs, DeliveryState, Direction, MailSubmitSchema, NotifyCondition, create, timestampFromDate, type DeliveryStatus, type MailSubmit } from '@torii/contracts';
 import { composeFailureDsn, headerSection } from '@torii/dsn';
@@ -11,7 +12,7 @@ import { DirectoryCache } from '../directory/directory.cache';
 import type { FeedbackView } from '../feedback/feedback.dto';
 import { FeedbackService } from '../feedback/feedback.service';
 import { PolicyService } from '../policy/policy.service';
-import { notFound, unprocessable } from '../problems';
+import { forwardLimited, notFound, unprocessable } from '../problems';
 import { displaySender, listSubject } from '../scoring/message-facts';
 import { ScoredRepository } from '../scoring/scored.repository';
 import type { StoredInput } from '../scoring/scoring.service';
@@ -28,6 +29,7 @@ import {
   oneLine,
   quotaFits,
   signLink,
+  withResentFields,
   type LinkPurpose,
 } from './quarantine.rules';
 
@@ -328,26 +330,55 @@ export class QuarantineService {
     return { submitId, feedback };
   }
 
-  async forward(tenantId: string, domain: string, address: string, id: string, to: string, principal: Principal): Promise<{ submitId: string }> {
+  /**
+   * A copy to any address (SPAM10), within the forward limits (security review F1): per user and per tenant in
+   * QUARANTINE_FORWARD_WINDOW, counted in Postgres (429 with Retry-After beyond them); the same item to the same
+   * address again within the window sends nothing and answers the first forward's id (`repeated`). The copy is
+   * the box's bytes under a resent block naming the forwarder; its id is random (the item's id, a digest link's
+   * claim, stays out of the Received field delivery stamps with it).
+   */
+  async forward(tenantId: string, domain: string, address: string, id: string, to: string, principal: Principal): Promise<{ submitId: string; repeated?: true }> {
     const item = await this.ownedItem(tenantId, domain, address, id);
     const target = to.trim().toLowerCase();
     const now = new Date();
-    const submitId = `quarantine-forward-${item.id}-${now.getTime()}`;
-    const raw = await this.objects.read(item.objectKey);
-    const row = await this.submission(raw, {
-      submitId,
-      tenantId,
-      domain: item.domain,
-      purpose: 'quarantine-forward',
-      direction: target.endsWith(`@${item.domain}`) ? Direction.INBOUND : Direction.OUTBOUND,
-      mailFrom: '',
-      to: [target],
-      bypass: ['spam', 'audit'],
-      related: item.messageId,
-      now,
-    });
-    await this.repository.addNotice(row, { actor: this.actor(principal, tenantId, item.domain), action: 'spam.quarantine.forward', target: item.id, details: { address: item.address, messageId: item.messageId, to: target } });
-    return { submitId };
+    const submitId = `quarantine-forward-${randomUUID()}`;
+    const result = await this.repository.forward(
+      {
+        tenantId,
+        actor: principal.subject,
+        itemId: item.id,
+        to: target,
+        now,
+        windowMs: this.config.QUARANTINE_FORWARD_WINDOW,
+        userLimit: this.config.QUARANTINE_FORWARD_USER_LIMIT,
+        tenantLimit: this.config.QUARANTINE_FORWARD_TENANT_LIMIT,
+      },
+      async () => {
+        const raw = withResentFields(await this.objects.read(item.objectKey), {
+          from: principal.address,
+          fromName: `${this.config.TORII_BRAND} ${principal.via === 'api-key' ? 'API key' : principal.role} ${principal.subject}`,
+          postmaster: `postmaster@${this.config.GATEWAY_HOSTNAME}`,
+          to: target,
+          date: now,
+          messageId: `${submitId}@${this.config.GATEWAY_HOSTNAME}`,
+        });
+        return this.submission(raw, {
+          submitId,
+          tenantId,
+          domain: item.domain,
+          purpose: 'quarantine-forward',
+          direction: target.endsWith(`@${item.domain}`) ? Direction.INBOUND : Direction.OUTBOUND,
+          mailFrom: '',
+          to: [target],
+          bypass: ['spam', 'audit'],
+          related: item.messageId,
+          now,
+        });
+      },
+      { actor: this.actor(principal, tenantId, item.domain), action: 'spam.quarantine.forward', target: item.id, details: { address: item.address, messageId: item.messageId, to: target, submitId } },
+    );
+    if (result.kind === 'limited') throw forwardLimited(result.scope, result.limit, this.config.QUARANTINE_FORWARD_WINDOW, result.retryAfterSeconds);
+    return result.kind === 'repeat' ? { submitId: result.submitId, repeated: true } : { submitId: result.submitId };
   }
 
   /**
