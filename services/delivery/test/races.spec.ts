@@ -2,8 +2,10 @@ import { SpamVerdictSchema, create } from '@torii/contracts';
 import { createTestSchema, type TestSchema } from '@torii/db';
 import { join } from 'node:path';
 import type { DeliveryConfig } from '../src/config/delivery.config';
+import { statusEvent } from '../src/delivery/status-events';
 import { DeliveryDb } from '../src/persistence/delivery-db';
 import { DeliveryRepository, type NewMessage } from '../src/persistence/delivery.repository';
+import { SpoolRetryRepository } from '../src/spool/spool-retry.repository';
 import { JoinService } from '../src/verdicts/join.service';
 import { spamFacts } from '../src/verdicts/verdict-facts';
 import { DEFAULT_JOIN_POLICY } from '../src/verdicts/verdict-join.rules';
@@ -11,7 +13,7 @@ import { DEFAULT_JOIN_POLICY } from '../src/verdicts/verdict-join.rules';
 /**
  * Two delivery replicas are two Prisma clients on one real Postgres. A replica's transaction can be held
  * open after one of its statements (`pauseAfter`, a slow pod) while the other replica acts, which forces
- * the interleavings the concurrency review found (session 7).
+ * the interleavings the concurrency review found (session 7, races 4, 7 and 8).
  */
 jest.setTimeout(60_000);
 
@@ -182,5 +184,38 @@ describe('race 4: two replicas sending DSNs while a second recipient bounces', (
     expect(next.recipients.map((r) => r.address)).toEqual(['r2@race.test']);
     expect(await complete(b, next)).toBe(true);
     expect(await dbs[0].recipient.count({ where: { messageId: id, dsnPending: true } })).toBe(0);
+  });
+});
+
+describe('race 8: a spool EXPIRE racing a claim of the same recipient', () => {
+  it('announces no bounce for a recipient it did not bounce', async () => {
+    const [a, b] = repos;
+    const id = 'expire-vs-claim';
+    await a.insertMessage(message(id, ['x@race.test'], []));
+    await dbs[0].message.update({ where: { id }, data: { evaluateAt: null } });
+    await dbs[0].recipient.updateMany({ where: { messageId: id }, data: { state: 'deferred', attempts: 1, nextAttemptAt: new Date(Date.now() - 1000) } });
+    const spool = new SpoolRetryRepository(dbs[0]);
+    // Replica A carries out EXPIRE and stalls after reading the deferred recipients; replica B claims.
+    const paused = pauseAfter(dbs[0], 'recipient', 'findMany');
+    const expiring = spool.expire(id, ['x@race.test'], (m, rs) =>
+      rs.flatMap(
+        (r) =>
+          statusEvent({ messageId: id, tenantId: m.tenantId, direction: m.direction, recipient: r.address, state: 'bounced', attempt: r.attempts, reason: 'expired', now: new Date() }) ?? [],
+      ),
+    );
+    await paused.reached;
+    const claiming = b.claimDue(10, 60_000);
+    await within(claiming, 1_000);
+    paused.release();
+    const expired = await expiring;
+    const claimed = (await claiming).filter((m) => m.id === id).flatMap((m) => m.recipients);
+
+    const row = await dbs[0].recipient.findFirstOrThrow({ where: { messageId: id } });
+    const bounced = await dbs[0].outbox.count({ where: { msgId: { startsWith: `${id}:` }, AND: { msgId: { contains: ':bounced:' } } } });
+    // Exactly one of them won, and what was announced is what the row says.
+    expect(expired + claimed.length).toBe(1);
+    expect(row.state).toBe(expired === 1 ? 'bounced' : 'delivering');
+    expect(bounced).toBe(row.state === 'bounced' ? 1 : 0);
+    expect(row.dsnPending).toBe(row.state === 'bounced');
   });
 });
