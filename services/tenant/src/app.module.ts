@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TenantIdInterceptor } from './tenant-id.interceptor';
-import { AuthModule } from '@torii/auth';
+import { AuthModule, DEV_INTERNAL_TOKEN } from '@torii/auth';
 import { AddressesController } from './addresses/addresses.controller';
 import { AddressesRepository } from './addresses/addresses.repository';
 import { AddressesService } from './addresses/addresses.service';
@@ -47,6 +47,7 @@ export class AppModule {
           jwks: { keys: async () => keyring.jwks() },
           apiKeyVerifier: { useExisting: ApiKeysService },
           sessionVerifier: { useExisting: TenantSessionVerifier },
+          internalToken: config.INTERNAL_TOKEN ?? DEV_INTERNAL_TOKEN,
           imports: [ApiKeysModule, SessionsModule],
         }),
       ],

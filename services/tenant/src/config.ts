@@ -1,3 +1,4 @@
+import { DEV_INTERNAL_TOKEN, MIN_INTERNAL_TOKEN_LENGTH } from '@torii/auth';
 import { bool, commonFields, databaseFields, duration, list, loadConfig, parseConfig, port, z, type Env } from '@torii/config';
 
 /** The tenant service's environment. Every field has a default, so `npm start` works with no env at all. */
@@ -17,6 +18,16 @@ export const TenantConfigSchema = z.object({
   DIRECTORY_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('directory'),
   /** Rewrite every domain's snapshot at boot (repairs a lost or stale KV). */
   REPUBLISH_ON_BOOT: bool(true),
+  /**
+   * Shared secret the other services send (X-Torii-Internal-Token) to the API-key and session checks under
+   * `/internal/`; without it those answer 403. Every service needs the same value. Required in production
+   * (at least 32 characters); unset, `npm start` and tests use a development default.
+   */
+  INTERNAL_TOKEN: z.string().optional(),
+}).superRefine((config, ctx) => {
+  if (config.NODE_ENV === 'production' && (config.INTERNAL_TOKEN === undefined || config.INTERNAL_TOKEN === DEV_INTERNAL_TOKEN || config.INTERNAL_TOKEN.length < MIN_INTERNAL_TOKEN_LENGTH)) {
+    ctx.addIssue({ code: 'custom', path: ['INTERNAL_TOKEN'], message: `required in production: a random secret of at least ${MIN_INTERNAL_TOKEN_LENGTH} characters, the same in every service` });
+  }
 });
 
 export type TenantConfig = z.output<typeof TenantConfigSchema>;

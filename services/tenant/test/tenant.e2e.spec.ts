@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { DEV_INTERNAL_TOKEN, INTERNAL_TOKEN_HEADER } from '@torii/auth';
 import { createTestSchema, type TestSchema } from '@torii/db';
 import { TEST_NATS_URL, uniqueName } from '@torii/testing';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -25,6 +26,8 @@ describe('tenant service', () => {
     return (res.body as { token: string }).token;
   };
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+  /** What the other services send to `/internal/*` (the development default of INTERNAL_TOKEN). */
+  const internal = { [INTERNAL_TOKEN_HEADER]: DEV_INTERNAL_TOKEN };
 
   beforeAll(async () => {
     db = await createTestSchema({ schema: 'tenant', prismaConfigPath });
@@ -174,7 +177,7 @@ describe('tenant service', () => {
     await http.get(me).set(auth(phone)).expect(401);
     const after = await login(`carol@${name}`, 'carol-password');
     await http.get(me).set(auth(after)).expect(200);
-    expect((await http.get(`/internal/v1/users/${userId}/session`).expect(200)).body).toEqual({ role: 'user', tenantId: id, sessionVersion: 1 });
+    expect((await http.get(`/internal/v1/users/${userId}/session`).set(internal).expect(200)).body).toEqual({ role: 'user', tenantId: id, sessionVersion: 1 });
 
     // An admin resetting the password ends the user's sessions (a stolen token dies with the old password).
     await http.put(`${me}/password`).set(auth(admin)).send({ newPassword: 'carol-password-2' }).expect(204);
@@ -186,8 +189,8 @@ describe('tenant service', () => {
     // A deleted user's token is refused at once, and the internal endpoint says there is no such user.
     await http.delete(`/v1/tenants/${id}/users/${userId}`).set(auth(admin)).expect(204);
     await http.get(me).set(auth(fresh)).expect(401);
-    await http.get(`/internal/v1/users/${userId}/session`).expect(404);
-    await http.get('/internal/v1/users/not-a-uuid/session').expect(404);
+    await http.get(`/internal/v1/users/${userId}/session`).set(internal).expect(404);
+    await http.get('/internal/v1/users/not-a-uuid/session').set(internal).expect(404);
 
     // An API key has no session to end.
     const key = (await http.post(`/v1/tenants/${id}/api-keys`).set(auth(admin)).send({ label: 'ci' }).expect(201)).body as { key: string };
@@ -213,7 +216,7 @@ describe('tenant service', () => {
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', k1.key).expect(401);
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', k2.key).expect(401);
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', k4.key).expect(401);
-    await http.post('/internal/v1/api-keys/verify').send({ key: k2.key }).expect(401);
+    await http.post('/internal/v1/api-keys/verify').set(internal).send({ key: k2.key }).expect(401);
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', kept.key).expect(200);
     const listed = (await http.get(`/v1/tenants/${id}/api-keys`).set(auth(admin)).expect(200)).body as { label: string; revokedAt: string | null }[];
     expect(listed.map((k) => [k.label, k.revokedAt !== null]).sort()).toEqual([
@@ -230,13 +233,13 @@ describe('tenant service', () => {
     const created = await http.post(`/v1/tenants/${id}/api-keys`).set(auth(admin)).send({ label: 'ci' }).expect(201);
     const { key, id: keyId } = created.body as { key: string; id: string };
     expect(key).toMatch(/^torii_/);
-    const verified = await http.post('/internal/v1/api-keys/verify').send({ key }).expect(200);
+    const verified = await http.post('/internal/v1/api-keys/verify').set(internal).send({ key }).expect(200);
     expect(verified.body).toEqual({ subject: `api-key:${keyId}`, role: 'admin', tenantId: id });
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', key).expect(200);
     const listed = await http.get(`/v1/tenants/${id}/api-keys`).set(auth(admin)).expect(200);
     expect(JSON.stringify(listed.body)).not.toContain(key);
     await http.delete(`/v1/tenants/${id}/api-keys/${keyId}`).set(auth(admin)).expect(200);
-    await http.post('/internal/v1/api-keys/verify').send({ key }).expect(401);
+    await http.post('/internal/v1/api-keys/verify').set(internal).send({ key }).expect(401);
     await http.get(`/v1/tenants/${id}/domains`).set('X-API-Key', key).expect(401);
   });
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Public, Roles, type Principal } from '@torii/auth';
+import { CurrentPrincipal, Internal, Roles, type Principal } from '@torii/auth';
 import { ProblemException } from '@torii/http';
 import { ApiKeyVerifyDto } from '../auth/auth.dto';
 import { ApiKeyCreateDto, type ApiKeyView } from './api-keys.dto';
@@ -30,11 +30,11 @@ export class ApiKeysController {
   }
 
   /**
-   * For the other services' API-key guard (HttpApiKeyVerifier). Public so no credential is needed to ask,
-   * but it answers only "who is this key": it MUST NOT be routed by the ingress (internal network only).
+   * For the other services' API-key guard (HttpApiKeyVerifier): answers only with the shared INTERNAL_TOKEN
+   * (403 without), and only "who is this key". Keep `/internal/` off the ingress too.
    */
   @Post('internal/v1/api-keys/verify')
-  @Public()
+  @Internal()
   @HttpCode(200)
   @ApiExcludeEndpoint()
   async verify(@Body() body: ApiKeyVerifyDto): Promise<Omit<Principal, 'via'>> {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Public, Roles, type Principal, type SessionState } from '@torii/auth';
+import { CurrentPrincipal, Internal, Public, Roles, type Principal, type SessionState } from '@torii/auth';
 import { ApiProblemResponse, ProblemException } from '@torii/http';
 import { UsersRepository } from '../users/users.repository';
 import type { JSONWebKeySet } from 'jose';
@@ -42,11 +42,11 @@ export class AuthController {
   }
 
   /**
-   * For the other services' session check (HttpSessionVerifier). Public so no credential is needed to ask, but
-   * it answers only a user's role, tenant and session version: it MUST NOT be routed by the ingress.
+   * For the other services' session check (HttpSessionVerifier): answers only with the shared INTERNAL_TOKEN
+   * (403 without), and only a user's role, tenant and session version. Keep `/internal/` off the ingress too.
    */
   @Get('internal/v1/users/:userId/session')
-  @Public()
+  @Internal()
   @ApiExcludeEndpoint()
   async session(@Param('userId') userId: string): Promise<SessionState> {
     const state = /^[0-9a-f-]{36}$/i.test(userId) ? await this.users.sessionState(userId) : null;

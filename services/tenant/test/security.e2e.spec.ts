@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { ConfigError } from '@torii/config';
+import { DEV_INTERNAL_TOKEN, INTERNAL_TOKEN_HEADER } from '@torii/auth';
+import { createTestSchema, type TestSchema } from '@torii/db';
+import { TEST_NATS_URL, uniqueName } from '@torii/testing';
+import request from 'supertest';
+import { parseTenantConfig } from '../src/config';
+import { createTenantApp } from '../src/main';
+import { SeedService } from '../src/seed/seed.service';
+
+jest.setTimeout(60_000);
+const prismaConfigPath = join(__dirname, '..', 'prisma.config.ts');
+
+/**
+ * The security review's findings on the tenant service (F4 login throttling, F6 where a tenant's server may
+ * be, F7 the internal endpoints), on the default settings, with two replicas on one database.
+ */
+describe('tenant service security', () => {
+  let db: TestSchema;
+  let replicas: NestExpressApplication[];
+  let nc: NatsConnection;
+  const bucket = uniqueName('dir');
+  let operator: string;
+  // Replica 0 by default.
+  const http = (replica = 0) => request(replicas[replica].getHttpServer());
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const attempt = (email: string, password: string, options: { replica?: number } = {}) => http(options.replica).post('/v1/auth/login').send({ email, password });
+  const login = async (email: string, password: string) => ((await attempt(email, password).expect(200)).body as { token: string }).token;
+
+  beforeAll(async () => {
+    db = await createTestSchema({ schema: 'tenant', prismaConfigPath });
+    const config = parseTenantConfig({
+      DATABASE_URL: db.url,
+      NATS_URL: TEST_NATS_URL,
+      DIRECTORY_BUCKET: bucket,
+      MIGRATE_ON_BOOT: 'false',
+    });
+    replicas = [await createTenantApp(config, { logger: false }), await createTenantApp({ ...config, REPUBLISH_ON_BOOT: false }, { logger: false })];
+    for (const app of replicas) await app.init();
+    await replicas[0].get(SeedService).apply({ operators: [{ email: 'op@torii.local', password: 'operator-pw' }], tenants: [] });
+    operator = await login('op@torii.local', 'operator-pw');
+    nc = await connect({ servers: TEST_NATS_URL });
+  });
+
+  afterAll(async () => {
+    for (const app of replicas ?? []) await app.close();
+    await new Kvm(nc)
+      .open(bucket)
+      .then(async (kv) => kv.destroy())
+      .catch(() => undefined);
+    await nc?.close();
+    await db?.drop();
+  });
+
+  async function tenantWithAdmin(name: string): Promise<{ id: string; admin: string; email: string }> {
+    const id = ((await http().post('/v1/tenants').set(auth(operator)).send({ name }).expect(201)).body as { id: string }).id;
+    const email = `admin@${name.replaceAll('_', '-')}.example`;
+    await http().post(`/v1/tenants/${id}/admins`).set(auth(operator)).send({ email, password: 'admin-password' }).expect(201);
+    return { id, email, admin: await login(email, 'admin-password') };
+  }
+
+  describe('F7: /internal/* answers the other services only', () => {
+    it('refuses the API-key and session checks without the internal token (403), answers with it', async () => {
+      const { id, admin } = await tenantWithAdmin(uniqueName('int'));
+      const me = (await http().get('/v1/me').set(auth(admin)).expect(200)).body as { subject: string };
+      const key = ((await http().post(`/v1/tenants/${id}/api-keys`).set(auth(admin)).send({ label: 'k' }).expect(201)).body as { key: string }).key;
+      const session = () => http().get(`/internal/v1/users/${me.subject}/session`);
+      const verify = () => http().post('/internal/v1/api-keys/verify');
+
+      for (const res of [await session(), await verify().send({ key }), await session().set(auth(admin)), await session().set(INTERNAL_TOKEN_HEADER, 'guess')]) {
+        expect(res.status).toBe(403);
+        expect(res.body).toMatchObject({ code: 'internal-only' });
+        expect(JSON.stringify(res.body)).not.toContain(id);
+      }
+      expect((await session().set(INTERNAL_TOKEN_HEADER, DEV_INTERNAL_TOKEN).expect(200)).body).toEqual({ role: 'admin', tenantId: id, sessionVersion: 0 });
+      expect((await verify().set(INTERNAL_TOKEN_HEADER, DEV_INTERNAL_TOKEN).send({ key }).expect(200)).body).toMatchObject({ role: 'admin', tenantId: id });
+    });
+
+    it('refuses to boot in production without a real INTERNAL_TOKEN', () => {
+      const env = { NODE_ENV: 'production', DATABASE_URL: db.url };
+      for (const token of [undefined, DEV_INTERNAL_TOKEN, 'too-short']) {
+        expect(() => parseTenantConfig({ ...env, INTERNAL_TOKEN: token })).toThrow(ConfigError);
+        expect(() => parseTenantConfig({ ...env, INTERNAL_TOKEN: token })).toThrow(/INTERNAL_TOKEN: required in production/);
+      }
+      expect(parseTenantConfig({ ...env, INTERNAL_TOKEN: 'r'.repeat(32) }).INTERNAL_TOKEN).toBe('r'.repeat(32));
+    });
+  });
+});
