@@ -12,6 +12,7 @@ import {
   signLink,
   verifyLink,
   warnedAfterRemoval,
+  withResentFields,
 } from './quarantine.rules';
 
 describe('capacity and quota (B1, SPAM11)', () => {
@@ -99,5 +100,25 @@ describe('text helpers', () => {
       { name: 'Subject', value: 'a b' },
       { name: 'From', value: 'x@y' },
     ]);
+  });
+});
+
+describe('withResentFields (a forward names its forwarder, RFC 5322 §3.6.6)', () => {
+  const r = { fromName: 'Acme API key k1', postmaster: 'postmaster@gw.test', to: 'x@outside.example', date: new Date('2026-12-08T01:02:03Z'), messageId: 'quarantine-forward-1@gw.test' };
+
+  it('puts the block on top in the message\'s own line endings and leaves the message unchanged', () => {
+    const crlf = Buffer.from('Subject: hi\r\n\r\nbody\r\n');
+    expect(withResentFields(crlf, { ...r, from: 'bob@a.test' }).toString()).toBe(
+      'Resent-Date: Tue, 08 Dec 2026 01:02:03 +0000\r\nResent-From: bob@a.test\r\nResent-To: x@outside.example\r\nResent-Message-ID: <quarantine-forward-1@gw.test>\r\nSubject: hi\r\n\r\nbody\r\n',
+    );
+    expect(withResentFields(Buffer.from('Subject: hi\n\nbody\n'), { ...r, from: 'bob@a.test' }).toString()).toMatch(/^Resent-Date: [^\r\n]+\nResent-From: bob@a\.test\nResent-To: [^\r\n]+\nResent-Message-ID: [^\r\n]+\nSubject: hi\n/);
+  });
+
+  it('names a postmaster for a principal without a usable address; nothing from the name can break the line', () => {
+    for (const from of [undefined, 'bob@a.test\r\nBcc: y@evil.example', '"quoted"@a.test', 'no-at-sign']) {
+      const lines = withResentFields(Buffer.from('Subject: hi\r\n\r\n'), { ...r, from, fromName: 'Acme user\r\nBcc: y@evil.example "x"' }).toString().split('\r\n');
+      expect(lines[1]).toBe('Resent-From: "Acme user__Bcc: y@evil.example _x_" <postmaster@gw.test>');
+      expect(lines[4]).toBe('Subject: hi');
+    }
   });
 });
