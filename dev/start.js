@@ -21,7 +21,8 @@ env.LOG_LEVEL ??= 'info';
 
 /** Services in start order; `ready` is the HTTP port polled before the next one starts. */
 const SERVICES = [
-  { name: 'tenant', port: 3001 },
+  // The demo domain's server is the local sink (127.0.0.1:2526): loopback and high ports are refused by default.
+  { name: 'tenant', port: 3001, env: { MAIL_SERVER_ALLOWED_RANGES: process.env.MAIL_SERVER_ALLOWED_RANGES ?? '127.0.0.0/8,::1', MAIL_SERVER_PORTS: process.env.MAIL_SERVER_PORTS ?? '25,465,587,1024-65535' } },
   // With the spool running, it owns deferred mail (SEC1-SEC4); delivery hands it over.
   { name: 'delivery', port: 3002, env: { DEFERRAL_MODE: 'spool' } },
   { name: 'spam-filter', port: 3004 },

@@ -197,7 +197,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ]);
     const tenant = new ServiceProcess(
       'tenant',
-      { ...common, TORII_SEED: seedFile },
+      // The tenants' servers here are loopback sinks on any port (the spool test's dead one is port 1).
+      { ...common, TORII_SEED: seedFile, MAIL_SERVER_ALLOWED_RANGES: '127.0.0.0/8', MAIL_SERVER_PORTS: '1-65535' },
       tenantPort,
       join(work, 'tenant.log'),
     );

@@ -1,5 +1,6 @@
-import { DEV_INTERNAL_TOKEN, MIN_INTERNAL_TOKEN_LENGTH } from '@torii/auth';
+import { DEV_INTERNAL_TOKEN, MIN_INTERNAL_TOKEN_LENGTH, isIpOrRange } from '@torii/auth';
 import { bool, commonFields, databaseFields, duration, list, loadConfig, parseConfig, port, z, type Env } from '@torii/config';
+import { parsePortList } from './domains/mail-server.rules';
 
 /** The tenant service's environment. Every field has a default, so `npm start` works with no env at all. */
 export const TenantConfigSchema = z.object({
@@ -24,9 +25,20 @@ export const TenantConfigSchema = z.object({
    * (at least 32 characters); unset, `npm start` and tests use a development default.
    */
   INTERNAL_TOKEN: z.string().optional(),
+  /**
+   * Comma-separated CIDRs where tenants' mail servers may be although not public unicast (by default loopback,
+   * private, link-local, shared, multicast and reserved addresses are refused), e.g. an ISP's customer network.
+   */
+  MAIL_SERVER_ALLOWED_RANGES: list([]),
+  /** Ports a tenant's mail server may have: a list of ports and ranges such as `1024-65535`. */
+  MAIL_SERVER_PORTS: list(['25', '465', '587', '2525']),
 }).superRefine((config, ctx) => {
   if (config.NODE_ENV === 'production' && (config.INTERNAL_TOKEN === undefined || config.INTERNAL_TOKEN === DEV_INTERNAL_TOKEN || config.INTERNAL_TOKEN.length < MIN_INTERNAL_TOKEN_LENGTH)) {
     ctx.addIssue({ code: 'custom', path: ['INTERNAL_TOKEN'], message: `required in production: a random secret of at least ${MIN_INTERNAL_TOKEN_LENGTH} characters, the same in every service` });
+  }
+  if (parsePortList(config.MAIL_SERVER_PORTS) === undefined) ctx.addIssue({ code: 'custom', path: ['MAIL_SERVER_PORTS'], message: 'expected ports or ranges between 1 and 65535, e.g. 25,465,587,2525' });
+  for (const range of config.MAIL_SERVER_ALLOWED_RANGES) {
+    if (!isIpOrRange(range)) ctx.addIssue({ code: 'custom', path: ['MAIL_SERVER_ALLOWED_RANGES'], message: `${range} is not an IP address or CIDR` });
   }
 });
 

@@ -88,4 +88,42 @@ describe('tenant service security', () => {
       expect(parseTenantConfig({ ...env, INTERNAL_TOKEN: 'r'.repeat(32) }).INTERNAL_TOKEN).toBe('r'.repeat(32));
     });
   });
+
+  describe('F6: a tenant’s mail server is a public address on a mail port (by default)', () => {
+    it('refuses internal addresses and non-mail ports with 422, and keeps the server it had', async () => {
+      const { id, admin } = await tenantWithAdmin(uniqueName('srv'));
+      const name = `${uniqueName('d').replaceAll('_', '-')}.example`;
+      await http().post(`/v1/tenants/${id}/domains`).set(auth(admin)).send({ name }).expect(201);
+      const put = (server: { hostname: string; ips: string[]; port: number }, token = admin) => http().put(`/v1/tenants/${id}/domains/${name}/server`).set(auth(token)).send(server);
+      const good = { hostname: 'mail.customer.example', ips: ['93.184.216.34'], port: 25 };
+      await put(good).expect(200);
+      for (const [server, code] of [
+        [{ hostname: 'postgres', ips: ['127.0.0.1'], port: 25 }, 'mail-server-address-not-allowed'],
+        [{ hostname: 'metadata', ips: ['169.254.169.254'], port: 25 }, 'mail-server-address-not-allowed'],
+        [{ hostname: 'inside', ips: ['10.0.0.5'], port: 25 }, 'mail-server-address-not-allowed'],
+        [{ hostname: 'mapped', ips: ['93.184.216.34', '::ffff:127.0.0.1'], port: 25 }, 'mail-server-address-not-allowed'],
+        [{ hostname: 'v6', ips: ['::1'], port: 587 }, 'mail-server-address-not-allowed'],
+        [{ hostname: 'postgres', ips: ['93.184.216.34'], port: 5432 }, 'mail-server-port-not-allowed'],
+        [{ hostname: 'web', ips: [], port: 80 }, 'mail-server-port-not-allowed'],
+      ] as const) {
+        const res = await put({ ...server, ips: [...server.ips] }).expect(422);
+        expect(res.body).toMatchObject({ code });
+        // The operator is held to the same settings (MAIL_SERVER_ALLOWED_RANGES widens them for everyone).
+        await put({ ...server, ips: [...server.ips] }, operator).expect(422);
+      }
+      expect((await http().get(`/v1/tenants/${id}/domains/${name}/server`).set(auth(admin)).expect(200)).body).toMatchObject(good);
+      await put({ hostname: 'mail.customer.example', ips: ['2a00:1450:4001::1'], port: 587 }).expect(200);
+    });
+
+    it('refuses such a server in the seed too', async () => {
+      const tenant = uniqueName('seedsrv');
+      const domain = `${tenant.replaceAll('_', '-')}.example`;
+      await expect(
+        replicas[0].get(SeedService).apply({
+          operators: [],
+          tenants: [{ name: tenant, admins: [], domains: [{ name: domain, plan: 10, server: { hostname: 'localhost', ips: ['127.0.0.1'], port: 2526 }, services: [], addresses: [], users: [] }] }],
+        }),
+      ).rejects.toMatchObject({ status: 422 });
+    });
+  });
 });

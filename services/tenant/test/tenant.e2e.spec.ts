@@ -37,6 +37,9 @@ describe('tenant service', () => {
       DIRECTORY_BUCKET: bucket,
       OPERATOR_DOMAINS: 'torii.example.net',
       MIGRATE_ON_BOOT: 'false',
+      // These tests register servers on loopback and documentation addresses, on port 2526 (the dev sink's).
+      MAIL_SERVER_ALLOWED_RANGES: '127.0.0.0/8,192.0.2.0/24',
+      MAIL_SERVER_PORTS: '25,2526',
     });
     app = await createTenantApp(config, { logger: false });
     await app.init();

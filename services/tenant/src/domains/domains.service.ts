@@ -6,6 +6,7 @@ import { SERVICE_CODES } from '../directory/directory.rules';
 import { conflict, notFound, unprocessable } from '../problems';
 import { DomainsRepository, DomainTakenError, revisionBase, PlanTooSmallError, type DomainRecord, type MailServerRecord } from './domains.repository';
 import { checkDomainName } from './domains.rules';
+import { checkMailServer, parsePortList } from './mail-server.rules';
 import { planForAddresses } from './plans.rules';
 import { isPolicyService, policySettingsProblems } from './policy-settings.rules';
 import type { DomainView } from './domains.dto';
@@ -100,8 +101,11 @@ export class DomainsService {
     return server;
   }
 
+  /** Refused (422) where the operator does not let delivery connect: see checkMailServer (the seed included). */
   async putServer(tenantId: string, name: string, server: MailServerRecord, actor: Principal): Promise<MailServerRecord> {
     const domain = await this.get(tenantId, name);
+    const check = checkMailServer(server, { allowedRanges: this.config.MAIL_SERVER_ALLOWED_RANGES, ports: parsePortList(this.config.MAIL_SERVER_PORTS) ?? [] });
+    if (!check.ok) throw unprocessable(check.code, check.detail);
     const saved = await this.domains.putMailServer(domain, { ...server, ips: [...new Set(server.ips)] }, actor);
     await this.directory.publish([domain.name]);
     return saved;
