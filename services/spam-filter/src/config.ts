@@ -2,7 +2,7 @@ import { bool, commonFields, databaseFields, duration, loadConfig, parseConfig, 
 import { DEFAULT_MODEL_PATH } from '@torii/spam-engine';
 import { isTimeZone } from './reports/reports.rules';
 
-/** The development default of QUARANTINE_LINK_SECRET: public, so refused in production. */
+/** The development default of QUARANTINE_LINK_SECRET (below): public, so refused in production. */
 export const DEV_LINK_SECRET = 'dev-only-quarantine-link-secret';
 /** The shortest QUARANTINE_LINK_SECRET production accepts (bytes): 256 bits for HMAC-SHA256. */
 export const MIN_PRODUCTION_LINK_SECRET_BYTES = 32;
@@ -57,7 +57,7 @@ export const spamFilterConfigSchema = z.object({
    * refuses to start unless it is set to at least 32 bytes (e.g. `openssl rand -hex 32`); the default is for
    * development only. Rotating it voids the links already sent.
    */
-  QUARANTINE_LINK_SECRET: z.string().min(16).default(DEV_LINK_SECRET),
+  QUARANTINE_LINK_SECRET: z.string().min(16).default('dev-only-quarantine-link-secret'),
   /** How long a digest link stays valid. */
   QUARANTINE_LINK_TTL: duration('7d'),
   /** Forwards of quarantined messages one user (or API key) may make per QUARANTINE_FORWARD_WINDOW; then 429. */
