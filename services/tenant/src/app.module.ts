@@ -10,6 +10,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
+import { LoginThrottleRepository } from './auth/login-throttle.repository';
 import { SessionsModule, TenantSessionVerifier } from './auth/sessions.module';
 import { SigningKeysRepository } from './auth/signing-keys.repository';
 import { TokensService } from './auth/tokens.service';
@@ -48,6 +49,7 @@ export class AppModule {
           apiKeyVerifier: { useExisting: ApiKeysService },
           sessionVerifier: { useExisting: TenantSessionVerifier },
           internalToken: config.INTERNAL_TOKEN ?? DEV_INTERNAL_TOKEN,
+          trustedProxies: config.TRUSTED_PROXIES,
           imports: [ApiKeysModule, SessionsModule],
         }),
       ],
@@ -68,6 +70,7 @@ export class AppModule {
         SigningKeysRepository,
         TokensService,
         AuthService,
+        LoginThrottleRepository,
         SubscriptionsRepository,
         SubscriptionsService,
         SeedService,

@@ -1,5 +1,5 @@
 import { DEV_INTERNAL_TOKEN, MIN_INTERNAL_TOKEN_LENGTH, isIpOrRange } from '@torii/auth';
-import { bool, commonFields, databaseFields, duration, list, loadConfig, parseConfig, port, z, type Env } from '@torii/config';
+import { bool, commonFields, databaseFields, duration, list, loadConfig, parseConfig, port, positiveInt, z, type Env } from '@torii/config';
 import { parsePortList } from './domains/mail-server.rules';
 
 /** The tenant service's environment. Every field has a default, so `npm start` works with no env at all. */
@@ -32,13 +32,28 @@ export const TenantConfigSchema = z.object({
   MAIL_SERVER_ALLOWED_RANGES: list([]),
   /** Ports a tenant's mail server may have: a list of ports and ranges such as `1024-65535`. */
   MAIL_SERVER_PORTS: list(['25', '465', '587', '2525']),
+  /** Failed logins of one account within LOGIN_FAILURE_WINDOW before it is locked (then doubling locks). */
+  LOGIN_MAX_FAILURES: positiveInt(5),
+  /** Failed logins from one client IP within LOGIN_FAILURE_WINDOW before it is locked (then doubling locks). */
+  LOGIN_MAX_FAILURES_PER_IP: positiveInt(20),
+  /** How long a failed login counts; a quiet account or IP starts again from zero. */
+  LOGIN_FAILURE_WINDOW: duration('15m'),
+  /** The first lock; each further failure after it doubles it, up to LOGIN_LOCK_MAX. */
+  LOGIN_LOCK_BASE: duration('30s'),
+  LOGIN_LOCK_MAX: duration('15m'),
+  /** Password hashes (scrypt, ~90 ms of a libuv thread each) run at once for logins; the rest wait in line. */
+  LOGIN_CONCURRENCY: positiveInt(2),
+  /** Logins waiting for a hash slot beyond which a login is answered 503 at once (a flood cannot queue for ever). */
+  LOGIN_QUEUE: positiveInt(64),
+  /** Whose X-Forwarded-For to believe for the client IP of a login (CIDRs of the ingress; default: nobody). */
+  TRUSTED_PROXIES: list([]),
 }).superRefine((config, ctx) => {
   if (config.NODE_ENV === 'production' && (config.INTERNAL_TOKEN === undefined || config.INTERNAL_TOKEN === DEV_INTERNAL_TOKEN || config.INTERNAL_TOKEN.length < MIN_INTERNAL_TOKEN_LENGTH)) {
     ctx.addIssue({ code: 'custom', path: ['INTERNAL_TOKEN'], message: `required in production: a random secret of at least ${MIN_INTERNAL_TOKEN_LENGTH} characters, the same in every service` });
   }
   if (parsePortList(config.MAIL_SERVER_PORTS) === undefined) ctx.addIssue({ code: 'custom', path: ['MAIL_SERVER_PORTS'], message: 'expected ports or ranges between 1 and 65535, e.g. 25,465,587,2525' });
-  for (const range of config.MAIL_SERVER_ALLOWED_RANGES) {
-    if (!isIpOrRange(range)) ctx.addIssue({ code: 'custom', path: ['MAIL_SERVER_ALLOWED_RANGES'], message: `${range} is not an IP address or CIDR` });
+  for (const range of [...config.MAIL_SERVER_ALLOWED_RANGES, ...config.TRUSTED_PROXIES]) {
+    if (!isIpOrRange(range)) ctx.addIssue({ code: 'custom', path: [config.MAIL_SERVER_ALLOWED_RANGES.includes(range) ? 'MAIL_SERVER_ALLOWED_RANGES' : 'TRUSTED_PROXIES'], message: `${range} is not an IP address or CIDR` });
   }
 });
 

@@ -8,11 +8,13 @@ import { createTestSchema, type TestSchema } from '@torii/db';
 import { TEST_NATS_URL, uniqueName } from '@torii/testing';
 import request from 'supertest';
 import { parseTenantConfig } from '../src/config';
+import { PrismaService } from '../src/db/prisma.service';
 import { createTenantApp } from '../src/main';
 import { SeedService } from '../src/seed/seed.service';
 
 jest.setTimeout(60_000);
 const prismaConfigPath = join(__dirname, '..', 'prisma.config.ts');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The security review's findings on the tenant service (F4 login throttling, F6 where a tenant's server may
@@ -24,10 +26,14 @@ describe('tenant service security', () => {
   let nc: NatsConnection;
   const bucket = uniqueName('dir');
   let operator: string;
-  // Replica 0 by default.
+  // Replica 0 by default; the client address is set with X-Forwarded-For (the test is the trusted proxy).
   const http = (replica = 0) => request(replicas[replica].getHttpServer());
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-  const attempt = (email: string, password: string, options: { replica?: number } = {}) => http(options.replica).post('/v1/auth/login').send({ email, password });
+  let nextIp = 1;
+  /** A fresh client address, so that the per-account rule is tested apart from the per-IP one. */
+  const freshIp = () => `198.51.100.${nextIp++}`;
+  const attempt = (email: string, password: string, options: { ip?: string; replica?: number } = {}) =>
+    http(options.replica).post('/v1/auth/login').set('X-Forwarded-For', options.ip ?? freshIp()).send({ email, password });
   const login = async (email: string, password: string) => ((await attempt(email, password).expect(200)).body as { token: string }).token;
 
   beforeAll(async () => {
@@ -37,6 +43,9 @@ describe('tenant service security', () => {
       NATS_URL: TEST_NATS_URL,
       DIRECTORY_BUCKET: bucket,
       MIGRATE_ON_BOOT: 'false',
+      TRUSTED_PROXIES: '127.0.0.1,::1',
+      // Short locks so that the doubling is seen in a test; counts and window are the defaults (5, 20, 15 min).
+      LOGIN_LOCK_BASE: '2s',
     });
     replicas = [await createTenantApp(config, { logger: false }), await createTenantApp({ ...config, REPUBLISH_ON_BOOT: false }, { logger: false })];
     for (const app of replicas) await app.init();
@@ -124,6 +133,50 @@ describe('tenant service security', () => {
           tenants: [{ name: tenant, admins: [], domains: [{ name: domain, plan: 10, server: { hostname: 'localhost', ips: ['127.0.0.1'], port: 2526 }, services: [], addresses: [], users: [] }] }],
         }),
       ).rejects.toMatchObject({ status: 422 });
+    });
+  });
+
+  describe('F4: login throttling, shared by the replicas', () => {
+    it('locks an account after 5 failures (even the right password, on either replica), doubles the lock, and a success clears it', async () => {
+      const { email, id } = await tenantWithAdmin(uniqueName('lock'));
+      for (let i = 0; i < 5; i++) await attempt(email, `guess-${i}`, { replica: i % 2 }).expect(401);
+      for (const replica of [0, 1]) {
+        const locked = await attempt(email, 'admin-password', { replica }).expect(429);
+        expect(locked.body).toMatchObject({ code: 'login-throttled' });
+        expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(2);
+      }
+      await sleep(2_100);
+      // Guessing on after the lock: locked again at once, for twice as long.
+      await attempt(email, 'guess-5').expect(401);
+      const doubled = await attempt(email, 'admin-password', { replica: 1 }).expect(429);
+      expect(Number(doubled.headers['retry-after'])).toBeGreaterThanOrEqual(3);
+      expect(Number(doubled.headers['retry-after'])).toBeLessThanOrEqual(4);
+      await sleep(Number(doubled.headers['retry-after']) * 1000 + 100);
+      await login(email, 'admin-password');
+      // The success cleared the count: 4 more failures do not lock.
+      for (let i = 0; i < 4; i++) await attempt(email, `again-${i}`).expect(401);
+      await login(email, 'admin-password');
+
+      const audit = await replicas[0].get(PrismaService).auditLog.findMany({ where: { tenantId: id, action: 'user.login-locked' }, orderBy: { id: 'asc' } });
+      expect(audit.map((a) => [a.target, (a.details as { failures: number }).failures])).toEqual([
+        [email, 5],
+        [email, 6],
+      ]);
+    });
+
+    it('locks a client address after 20 failures, whatever the accounts; others are not affected', async () => {
+      const { email } = await tenantWithAdmin(uniqueName('ip'));
+      const ip = '203.0.113.77';
+      for (let i = 0; i < 20; i++) await attempt(`nobody${i}@spray.example`, 'whatever-pw', { ip, replica: i % 2 }).expect(401);
+      const refused = await attempt(email, 'admin-password', { ip }).expect(429);
+      expect(refused.body).toMatchObject({ code: 'login-throttled' });
+      await attempt(email, 'admin-password', { ip: '203.0.113.78' }).expect(200);
+    });
+
+    it('counts unknown emails like known ones (no difference to probe for)', async () => {
+      for (let i = 0; i < 5; i++) await attempt('ghost@unknown.example', `guess-${i}`).expect(401);
+      await attempt('ghost@unknown.example', 'guess').expect(429);
     });
   });
 });

@@ -1,12 +1,18 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Internal, Public, Roles, type Principal, type SessionState } from '@torii/auth';
+import { CurrentPrincipal, Internal, Public, Roles, clientIp, type Principal, type SessionState } from '@torii/auth';
 import { ApiProblemResponse, ProblemException } from '@torii/http';
 import { UsersRepository } from '../users/users.repository';
 import type { JSONWebKeySet } from 'jose';
+import { TENANT_CONFIG, type TenantConfig } from '../config';
 import { LoginDto } from './auth.dto';
-import { AuthService } from './auth.service';
+import { AuthService, LoginRefusedException } from './auth.service';
 import { TokensService } from './tokens.service';
+
+interface LoginRequest {
+  headers: Record<string, string | string[] | undefined>;
+  socket: { remoteAddress?: string };
+}
 
 @ApiTags('auth')
 @Controller()
@@ -15,14 +21,24 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly tokens: TokensService,
     private readonly users: UsersRepository,
+    @Inject(TENANT_CONFIG) private readonly config: TenantConfig,
   ) {}
 
   @Post('v1/auth/login')
   @Public()
   @HttpCode(200)
   @ApiProblemResponse(401, 'invalid-credentials')
-  login(@Body() body: LoginDto): Promise<{ token: string; expiresAt: string }> {
-    return this.auth.login(body.email, body.password);
+  @ApiProblemResponse(429, 'login-throttled: too many failed logins of this account or from this address; see Retry-After')
+  @ApiProblemResponse(503, 'login-busy: too many logins at once; see Retry-After')
+  async login(@Body() body: LoginDto, @Req() request: LoginRequest, @Res({ passthrough: true }) response: { setHeader(name: string, value: string): unknown }): Promise<{ token: string; expiresAt: string }> {
+    const forwarded = request.headers['x-forwarded-for'];
+    const ip = clientIp(request.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded, this.config.TRUSTED_PROXIES);
+    try {
+      return await this.auth.login(body.email, body.password, ip);
+    } catch (error) {
+      if (error instanceof LoginRefusedException) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw error;
+    }
   }
 
   /**

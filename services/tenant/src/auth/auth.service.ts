@@ -1,27 +1,110 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { verifySecret } from '@torii/auth';
 import { ProblemException } from '@torii/http';
+import { TENANT_CONFIG, type TenantConfig } from '../config';
 import { UsersRepository } from '../users/users.repository';
+import { HashSlots, HashSlotsBusyError } from './hash-slots';
+import { LoginThrottleRepository, type ThrottleRule } from './login-throttle.repository';
 import { TokensService } from './tokens.service';
 
 // Compared against when the email is unknown, so both cases cost one scrypt (no timing oracle).
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
+/** Forgotten failures are purged at most this often (by whichever replica sees a failure). */
+const PURGE_INTERVAL_MS = 60_000;
+
+/** A login refused before its password is checked: 429 (locked) or 503 (too many waiting), with Retry-After. */
+export class LoginRefusedException extends ProblemException {
+  constructor(
+    status: HttpStatus.TOO_MANY_REQUESTS | HttpStatus.SERVICE_UNAVAILABLE,
+    readonly retryAfterSeconds: number,
+    detail: string,
+  ) {
+    super({ status, code: status === HttpStatus.TOO_MANY_REQUESTS ? 'login-throttled' : 'login-busy', detail, extensions: { retryAfter: retryAfterSeconds } });
+  }
+}
+
+const invalidCredentials = () => new ProblemException({ status: HttpStatus.UNAUTHORIZED, code: 'invalid-credentials', detail: 'wrong email or password' });
+
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger('Login');
+  private readonly slots: HashSlots;
+  private readonly accountRule: ThrottleRule;
+  private readonly ipRule: ThrottleRule;
+  private lastPurge = 0;
+
   constructor(
     private readonly users: UsersRepository,
     private readonly tokens: TokensService,
-  ) {}
+    private readonly throttle: LoginThrottleRepository,
+    @Inject(TENANT_CONFIG) config: TenantConfig,
+  ) {
+    this.slots = new HashSlots(config.LOGIN_CONCURRENCY, config.LOGIN_QUEUE);
+    const lock = { windowMs: config.LOGIN_FAILURE_WINDOW, baseMs: config.LOGIN_LOCK_BASE, maxLockMs: config.LOGIN_LOCK_MAX };
+    this.accountRule = { ...lock, max: config.LOGIN_MAX_FAILURES };
+    this.ipRule = { ...lock, max: config.LOGIN_MAX_FAILURES_PER_IP };
+  }
 
-  async login(email: string, password: string): Promise<{ token: string; expiresAt: string }> {
-    const user = await this.users.findByEmail(email.trim().toLowerCase());
-    const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) throw new ProblemException({ status: HttpStatus.UNAUTHORIZED, code: 'invalid-credentials', detail: 'wrong email or password' });
+  /**
+   * F4: an account or client IP locked by earlier failures is refused (429) before its password is looked at,
+   * even a correct one; password checks run a few at a time (HashSlots). A failure counts for both; a success
+   * clears the account's count.
+   */
+  async login(email: string, password: string, ip: string | undefined): Promise<{ token: string; expiresAt: string }> {
+    const normalized = email.trim().toLowerCase();
+    const account = `account:${normalized}`;
+    const keys = ip === undefined ? [account] : [account, `ip:${ip}`];
+    await this.refuseIfLocked(keys);
+    let checked: { user: Awaited<ReturnType<UsersRepository['findByEmail']>>; ok: boolean };
+    try {
+      checked = await this.slots.run(async () => {
+        // Asked again in the slot: the wait may have been long, and a flood's own failures lock it meanwhile.
+        await this.refuseIfLocked(keys);
+        const user = await this.users.findByEmail(normalized);
+        return { user, ok: await verifySecret(password, user?.passwordHash ?? DUMMY_HASH) };
+      });
+    } catch (error) {
+      if (error instanceof HashSlotsBusyError) {
+        this.logger.warn(`login of ${normalized} from ${ip ?? 'an unknown address'} refused: ${error.message}`);
+        throw new LoginRefusedException(HttpStatus.SERVICE_UNAVAILABLE, 1, 'Too many logins at once; try again in a moment.');
+      }
+      throw error;
+    }
+    const { user, ok } = checked;
+    if (!user || !ok) {
+      await this.countFailure(account, ip, user);
+      throw invalidCredentials();
+    }
+    await this.throttle.clear(account);
     // Read again after the (slow) password check: a sign-out or password change meanwhile would otherwise give
     // a token that is dead on arrival.
     const now = await this.users.sessionState(user.id);
-    if (!now) throw new ProblemException({ status: HttpStatus.UNAUTHORIZED, code: 'invalid-credentials', detail: 'wrong email or password' });
+    if (!now) throw invalidCredentials();
     return this.tokens.issue({ userId: user.id, role: now.role, tenantId: now.tenantId, email: user.email, sessionVersion: now.sessionVersion });
+  }
+
+  private async refuseIfLocked(keys: readonly string[]): Promise<void> {
+    const ms = await this.throttle.lockedFor(keys);
+    if (ms > 0) {
+      const seconds = Math.ceil(ms / 1000);
+      throw new LoginRefusedException(HttpStatus.TOO_MANY_REQUESTS, seconds, `Too many failed logins; try again in ${seconds} s.`);
+    }
+  }
+
+  private async countFailure(account: string, ip: string | undefined, user: { email: string; tenantId: string | null } | null): Promise<void> {
+    const [byAccount, byIp] = await Promise.all([
+      this.throttle.recordFailure(account, this.accountRule),
+      ip === undefined ? undefined : this.throttle.recordFailure(`ip:${ip}`, this.ipRule),
+    ]);
+    if (byAccount.lockedUntil) {
+      this.logger.warn(`${account} locked until ${byAccount.lockedUntil.toISOString()} after ${byAccount.failures} failed logins (last from ${ip ?? 'an unknown address'})`);
+      if (user) await this.throttle.auditLock(user, { failures: byAccount.failures, lockedUntil: byAccount.lockedUntil, ip });
+    }
+    if (byIp?.lockedUntil) this.logger.warn(`ip:${ip} locked until ${byIp.lockedUntil.toISOString()} after ${byIp.failures} failed logins`);
+    if (Date.now() - this.lastPurge > PURGE_INTERVAL_MS) {
+      this.lastPurge = Date.now();
+      await this.throttle.purge(this.accountRule.windowMs).catch((error: unknown) => this.logger.warn(`purging old login failures failed: ${String(error)}`));
+    }
   }
 }
