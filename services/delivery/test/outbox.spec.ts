@@ -101,3 +101,84 @@ describe('outbox relay: a row that cannot be published', () => {
     expect(orderingKey(msgId)).toBe(key);
   });
 });
+
+/** The real publisher, recording what it published; `stall()` holds its next publish until released. */
+class RecordingPublisher extends JetStreamPublisher {
+  readonly published: string[] = [];
+  private gate: { reached: () => void; open: Promise<void> } | undefined;
+  stall(): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedP = new Promise<void>((resolve) => (reached = resolve));
+    this.gate = { reached, open: new Promise<void>((resolve) => (release = resolve)) };
+    return { reached: reachedP, release };
+  }
+  override async publish<T>(subject: string, codec: Codec<T>, message: T, options: PublishOptions): Promise<PublishResult> {
+    const gate = this.gate;
+    if (gate) {
+      this.gate = undefined;
+      gate.reached();
+      await gate.open;
+    }
+    const result = await super.publish(subject, codec, message, options);
+    this.published.push(options.msgId);
+    return result;
+  }
+}
+
+/** Low (b) of the session 7 review: every replica's relay used to publish every unpublished row. */
+describe('outbox relay on two replicas', () => {
+  let h: Harness;
+  let dbs: DeliveryDb[];
+  let publishers: RecordingPublisher[];
+  let relays: OutboxRelay[];
+  const subject = Subjects.mailReceived(Direction.INBOUND);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    dbs = [0, 1].map(() => new DeliveryDb(h.config));
+    publishers = [0, 1].map(() => new RecordingPublisher(h.nc));
+    relays = [0, 1].map((i) => new OutboxRelay(new DeliveryRepository(dbs[i]), publishers[i], h.config));
+  }, 60_000);
+  afterAll(async () => {
+    for (const d of dbs ?? []) await d.$disconnect();
+    await h?.close();
+  });
+
+  const insert = (msgIds: string[]) =>
+    dbs[0].outbox.createMany({ data: msgIds.map((msgId) => ({ subject, msgId, typeName: 'torii.test.Bytes', payload: Buffer.from('x') })) });
+  const unpublished = () => dbs[0].outbox.count({ where: { publishedAt: null } });
+
+  it('a row is published by the replica that claimed it, not by every replica', async () => {
+    const ids = Array.from({ length: 5 }, () => newId());
+    await insert(ids);
+    // Replica A claims the batch and is slow to publish its first row; replica B runs a pass meanwhile.
+    const stalled = publishers[0].stall();
+    const passA = relays[0].publishBatch();
+    await stalled.reached;
+    expect(await relays[1].publishBatch()).toBe(0);
+    stalled.release();
+    expect(await passA).toBe(5);
+    expect(publishers[0].published).toEqual(ids);
+    expect(publishers[1].published).toEqual([]);
+    expect(await unpublished()).toBe(0);
+  });
+
+  it("keeps one message's events in order while another replica holds the earlier one", async () => {
+    publishers.forEach((p) => p.published.splice(0));
+    const [x, y] = [newId(), newId()];
+    await insert([`${x}:a@t.test:delivering:1`, `${x}:a@t.test:delivered:2`, `${y}:b@t.test:delivered:1`]);
+    // A claims only x's first event and stalls publishing it: B publishes y's, not x's second.
+    const stalled = publishers[0].stall();
+    const passA = relays[0].publishBatch(1);
+    await stalled.reached;
+    await relays[1].publishBatch();
+    expect(publishers[1].published).toEqual([`${y}:b@t.test:delivered:1`]);
+    stalled.release();
+    await passA;
+    await relays[1].publishBatch();
+    expect(publishers[0].published).toEqual([`${x}:a@t.test:delivering:1`]);
+    expect(publishers[1].published).toEqual([`${y}:b@t.test:delivered:1`, `${x}:a@t.test:delivered:2`]);
+    expect(await unpublished()).toBe(0);
+  });
+});

@@ -4,12 +4,15 @@ import { JetStreamPublisher, type Codec } from '@torii/messaging';
 import { counter } from '@torii/telemetry';
 import { PollLoop } from '@torii/worker';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
-import { DeliveryRepository } from '../persistence/delivery.repository';
+import { DeliveryRepository, type OutboxClaim } from '../persistence/delivery.repository';
 
 /**
  * Publishes what state changes wrote into the outbox (transactional outbox, not publish-after-commit: a
  * commit whose publish fails — NATS away, process killed — is still published later, and a repeat is
- * dropped by the stream's Nats-Msg-Id window). Several replicas may race on a row; the id dedups that too.
+ * dropped by the stream's Nats-Msg-Id window). Replicas share the rows: a pass claims its batch with row
+ * locks (SKIP LOCKED) and stamps it in the same transaction, so each row is published by one replica (a
+ * pass that dies after publishing leaves its rows to the next one, and the Nats-Msg-Id drops the repeat).
+ * A pass starts no publish after PASS_BUDGET_MS: its transaction stays well inside CLAIM_TIMEOUT_MS.
  *
  * A row that fails does not hold up the others: it backs off on its own (publishRetryDelay) and the pass
  * goes on. Order kept: one message's status events (same ordering key, the msg_id before the first ':')
@@ -47,30 +50,32 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.loop.nudge();
   }
 
-  /** Publishes one batch; returns how many rows were tried. */
+  /** Publishes one batch claimed by this replica; returns how many rows were tried. */
   async publishBatch(limit = 200): Promise<number> {
-    const rows = await this.repository.unpublished(limit);
-    const done: bigint[] = [];
-    const blocked = new Set<string>(); // ordering keys with a row that failed in this pass
-    try {
-      for (const row of rows) {
+    return this.repository.claimUnpublished(limit, CLAIM_TIMEOUT_MS, async (claim) => {
+      const deadline = Date.now() + PASS_BUDGET_MS;
+      const done: bigint[] = [];
+      const blocked = new Set<string>(); // ordering keys with a row that failed (or was left) in this pass
+      let tried = 0;
+      for (const row of claim.rows) {
         const key = orderingKey(row.msgId);
         if (blocked.has(key)) continue;
+        if (Date.now() > deadline) break; // the rest waits for the next pass
+        tried++;
         try {
           await this.publisher.publish(row.subject, passthrough(row.typeName), new Uint8Array(row.payload), { msgId: row.msgId });
           done.push(row.id);
         } catch (error) {
           blocked.add(key);
-          await this.failed(row, error);
+          await this.failed(claim, row, error);
         }
       }
-    } finally {
-      if (done.length) await this.repository.markPublished(done);
-    }
-    return rows.length;
+      await claim.markPublished(done);
+      return tried;
+    });
   }
 
-  private async failed(row: { id: bigint; subject: string; msgId: string; attempts: number }, error: unknown): Promise<void> {
+  private async failed(claim: OutboxClaim, row: { id: bigint; subject: string; msgId: string; attempts: number }, error: unknown): Promise<void> {
     const attempts = row.attempts + 1;
     const moveAside = error instanceof PermanentError && attempts >= MAX_PERMANENT_REFUSALS;
     publishFailures.inc({ kind: error instanceof PermanentError ? 'permanent' : 'temporary' });
@@ -82,9 +87,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     } else {
       this.logger.warn(`outbox row ${row.id} (${row.subject}) not published (attempt ${attempts}), retried later: ${describeError(error)}`);
     }
-    await this.repository.recordPublishFailure(row.id, describeError(error), publishRetryDelay(attempts), moveAside);
+    await claim.recordFailure(row.id, describeError(error), publishRetryDelay(attempts), moveAside);
   }
 }
+
+/** A pass starts no publish after this long (each publish may wait up to the publisher's 5 s timeout). */
+const PASS_BUDGET_MS = 20_000;
+/** The claim's transaction: the budget, one last publish's timeout, and room to spare. */
+const CLAIM_TIMEOUT_MS = 60_000;
 
 /** A row refused as bad (PermanentError) this many times is moved aside instead of retried. */
 export const MAX_PERMANENT_REFUSALS = 5;

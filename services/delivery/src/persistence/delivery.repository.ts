@@ -51,6 +51,14 @@ export interface OutboxRow {
   attempts: number;
 }
 
+/** Outbox rows claimed by one publishing pass, and what the pass writes back about them (in its transaction). */
+export interface OutboxClaim {
+  rows: OutboxRow[];
+  markPublished(ids: bigint[]): Promise<void>;
+  /** A publish failed: try again after `retryInMs`, or (`moveAside`) never again. */
+  recordFailure(id: bigint, error: string, retryInMs: number, moveAside: boolean): Promise<void>;
+}
+
 export type MessageRow = Prisma.MessageGetPayload<object>;
 export type RecipientRow = Prisma.RecipientGetPayload<object>;
 export type VerdictRow = Prisma.VerdictGetPayload<object>;
@@ -359,34 +367,52 @@ export class DeliveryRepository {
   }
 
   /**
-   * Rows due for publishing, in id order: not published, not moved aside, not backing off, and with no
-   * earlier row of the same ordering key (a status event's message id, the msg_id before the first ':')
-   * still backing off — so one message's events go out in the order they were written.
+   * Claims the rows due for publishing and runs `work` on them inside one transaction that holds their row
+   * locks (FOR UPDATE SKIP LOCKED), so replicas share the rows instead of each publishing all of them; what
+   * `work` stamps through the claim commits with it. Due: not published, not moved aside, not backing off, in
+   * id order. One message's events (same ordering key, the msg_id before the first ':') go out in the order
+   * they were written: a row waits while an earlier row of its key backs off, or is claimed by another
+   * replica's pass still publishing it. `timeoutMs` bounds the transaction (the pass must end well within it).
    */
-  async unpublished(limit: number): Promise<OutboxRow[]> {
-    return this.db.$queryRaw<OutboxRow[]>`
-      SELECT o.id, o.subject, o.msg_id AS "msgId", o.type_name AS "typeName", o.payload, o.attempts
-        FROM outbox o
-       WHERE o.published_at IS NULL AND o.failed_at IS NULL
-         AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now())
-         AND NOT EXISTS (
-               SELECT 1 FROM outbox p
-                WHERE split_part(p.msg_id, ':', 1) = split_part(o.msg_id, ':', 1) AND p.id < o.id
-                  AND p.published_at IS NULL AND p.failed_at IS NULL AND p.next_attempt_at > now())
-       ORDER BY o.id LIMIT ${limit}`;
-  }
-
-  /** A publish failed: try again after `retryInMs`, or (`moveAside`) never again. */
-  async recordPublishFailure(id: bigint, error: string, retryInMs: number, moveAside: boolean): Promise<void> {
-    await this.db.$executeRaw`
-      UPDATE outbox SET attempts = attempts + 1, last_error = ${error.slice(0, 2000)},
-             next_attempt_at = now() + (${retryInMs}::int * interval '1 millisecond'),
-             failed_at = CASE WHEN ${moveAside}::boolean THEN now() ELSE NULL END
-       WHERE id = ${id} AND published_at IS NULL`;
-  }
-
-  async markPublished(ids: bigint[]): Promise<void> {
-    await this.db.outbox.updateMany({ where: { id: { in: ids } }, data: { publishedAt: new Date() } });
+  async claimUnpublished<T>(limit: number, timeoutMs: number, work: (claim: OutboxClaim) => Promise<T>): Promise<T> {
+    return this.db.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRaw<OutboxRow[]>`
+          WITH claimed AS (
+            SELECT o.id, o.subject, o.msg_id, o.type_name, o.payload, o.attempts
+              FROM outbox o
+             WHERE o.published_at IS NULL AND o.failed_at IS NULL
+               AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now())
+               AND NOT EXISTS (
+                     SELECT 1 FROM outbox p
+                      WHERE split_part(p.msg_id, ':', 1) = split_part(o.msg_id, ':', 1) AND p.id < o.id
+                        AND p.published_at IS NULL AND p.failed_at IS NULL AND p.next_attempt_at > now())
+             ORDER BY o.id LIMIT ${limit}
+             FOR UPDATE OF o SKIP LOCKED)
+          SELECT c.id, c.subject, c.msg_id AS "msgId", c.type_name AS "typeName", c.payload, c.attempts
+            FROM claimed c
+           WHERE NOT EXISTS (
+                   SELECT 1 FROM outbox p
+                    WHERE split_part(p.msg_id, ':', 1) = split_part(c.msg_id, ':', 1) AND p.id < c.id
+                      AND p.published_at IS NULL AND p.failed_at IS NULL
+                      AND p.id NOT IN (SELECT id FROM claimed))
+           ORDER BY c.id`;
+        return work({
+          rows,
+          markPublished: async (ids) => {
+            if (ids.length) await tx.outbox.updateMany({ where: { id: { in: ids } }, data: { publishedAt: new Date() } });
+          },
+          recordFailure: async (id, error, retryInMs, moveAside) => {
+            await tx.$executeRaw`
+              UPDATE outbox SET attempts = attempts + 1, last_error = ${error.slice(0, 2000)},
+                     next_attempt_at = now() + (${retryInMs}::int * interval '1 millisecond'),
+                     failed_at = CASE WHEN ${moveAside}::boolean THEN now() ELSE NULL END
+               WHERE id = ${id} AND published_at IS NULL`;
+          },
+        });
+      },
+      { timeout: timeoutMs, maxWait: 10_000 },
+    );
   }
 
   /** Which of these message ids have a row. */
