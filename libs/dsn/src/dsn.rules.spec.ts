@@ -6,6 +6,7 @@ import {
   delayDsnRecipients,
   failureDsnRecipients,
   headerSection,
+  publicDiagnostic,
   returnMode,
   type DsnInput,
   type DsnRecipient,
@@ -101,5 +102,33 @@ describe('delay DSN', () => {
     [['never'], false],
   ])('NOTIFY=%j wants a delay notice: %s', (notify, wanted) => {
     expect(delayDsnRecipients('alice@sender.test', [rcpt({ notify })]).length === 1).toBe(wanted);
+  });
+});
+
+describe('publicDiagnostic (what a DSN tells the sender about the last attempt)', () => {
+  it.each([
+    ['550 5.1.1 User unknown', 'smtp', '550 5.1.1 User unknown'],
+    ['451-4.3.0 try again', 'smtp', '451-4.3.0 try again'],
+    ['Error: connect ECONNREFUSED 127.0.0.1:2599', 'X-Torii', 'connection refused by the receiving server'],
+    ['connect: ECONNREFUSED', 'X-Torii', 'connection refused by the receiving server'],
+    ['Connection timeout', 'X-Torii', 'no answer from the receiving server in time'],
+    ['queryMx ENOTFOUND mx.example.net', 'X-Torii', 'the receiving server was not found in DNS'],
+    ['connect EHOSTUNREACH 10.0.0.7:25', 'X-Torii', 'the receiving server could not be reached'],
+    ['read ECONNRESET', 'X-Torii', 'the receiving server closed the connection'],
+    ['certificate has expired', 'X-Torii', 'the TLS handshake with the receiving server failed'],
+    ['connect: ESOCKET', 'X-Torii', 'the connection to the receiving server failed'],
+    ['weird failure at 192.168.1.20:2525 and [2001:db8::5]:25', 'X-Torii', 'weird failure at [address] and [address]'],
+    ['', 'smtp', ''],
+  ])('%j → %s; %j', (diagnostic, type, text) => expect(publicDiagnostic(diagnostic)).toEqual({ type, text }));
+
+  it('keeps the tenant server\'s address out of the report, and says no SMTP reply came', () => {
+    const raw = composeFailureDsn(
+      input({ recipients: [rcpt({ status: '5.4.7', remoteMta: '', diagnostic: 'Error: connect ECONNREFUSED 10.20.30.40:25' })] }),
+      { type: 'headers', headers: headerSection(original) },
+    )!.toString('latin1');
+    expect(raw).toContain('Diagnostic-Code: X-Torii; connection refused by the receiving server');
+    expect(raw).toContain('connection refused by the receiving server');
+    expect(raw).not.toContain('10.20.30.40');
+    expect(raw).not.toContain('smtp;Error');
   });
 });

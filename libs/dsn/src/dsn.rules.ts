@@ -149,7 +149,7 @@ function composeReport(input: DsnInput, recipients: DsnRecipient[], returned: Re
     ``,
     ...kind.explanation,
     ``,
-    ...recipients.map((r) => `<${r.address}>: ${r.diagnostic || `status ${r.status}`}`),
+    ...recipients.map((r) => `<${r.address}>: ${publicDiagnostic(r.diagnostic).text || `status ${r.status}`}`),
     ``,
     `-- ${input.brand} mail gateway`,
   ];
@@ -166,7 +166,7 @@ function composeReport(input: DsnInput, recipients: DsnRecipient[], returned: Re
       `Action: ${kind.action}`,
       `Status: ${r.status}`,
       ...(r.remoteMta ? [`Remote-MTA: dns;${r.remoteMta}`] : []),
-      ...(r.diagnostic ? [`Diagnostic-Code: smtp;${r.diagnostic}`] : []),
+      ...(r.diagnostic ? [diagnosticCodeField(r.diagnostic)] : []),
       `Last-Attempt-Date: ${rfc5322Date(r.lastAttemptAt)}`,
       ...(kind.willRetryUntil ? [`Will-Retry-Until: ${rfc5322Date(kind.willRetryUntil)}`] : []),
     ].join(CRLF),
@@ -207,4 +207,41 @@ export function headerSection(raw: Buffer): Buffer {
   const lf = raw.indexOf('\n\n');
   if (lf !== -1) return raw.subarray(0, lf + 1);
   return raw;
+}
+
+/** Network failures (no SMTP reply at all), by the error codes Node and nodemailer put in their messages. */
+const NETWORK_FAILURES: readonly [RegExp, string][] = [
+  [/ECONNREFUSED|connection refused/i, 'connection refused by the receiving server'],
+  [/ETIMEDOUT|ESOCKETTIMEDOUT|timed? ?out/i, 'no answer from the receiving server in time'],
+  [/ENOTFOUND|EAI_AGAIN|EAI_NONAME|ENODATA|NXDOMAIN|SERVFAIL/i, 'the receiving server was not found in DNS'],
+  [/EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENETDOWN/i, 'the receiving server could not be reached'],
+  [/ECONNRESET|EPIPE|socket hang up|connection (?:closed|lost)|unexpected close/i, 'the receiving server closed the connection'],
+  [/TLS|SSL|certificate|handshake/i, 'the TLS handshake with the receiving server failed'],
+  [/ESOCKET|ECONNECTION|EPROTOCOL/i, 'the connection to the receiving server failed'],
+];
+
+/**
+ * What a DSN tells the sender about one recipient's last attempt. An SMTP reply ("451 4.3.0 …") is passed on as
+ * it came, as `smtp` (RFC 3464 §2.3.6). Anything else is no SMTP reply at all: a connection refused, a timeout, a
+ * DNS failure. It was written into the DSN as `smtp;Error: connect ECONNREFUSED 10.1.2.3:25`, which is not an
+ * SMTP reply and told an outside sender the address and port of the tenant's own server (the server Torii stands
+ * in front of). It now says what happened in words, as `X-Torii`, with any address left out.
+ */
+export function publicDiagnostic(diagnostic: string): { type: 'smtp' | 'X-Torii'; text: string } {
+  const line = diagnostic.replace(/\s+/g, ' ').trim();
+  if (line === '' || /^[2-5]\d\d(?:[ -]|$)/.test(line)) return { type: 'smtp', text: line };
+  for (const [pattern, words] of NETWORK_FAILURES) if (pattern.test(line)) return { type: 'X-Torii', text: words };
+  return { type: 'X-Torii', text: withoutAddresses(line) };
+}
+
+function diagnosticCodeField(diagnostic: string): string {
+  const { type, text } = publicDiagnostic(diagnostic);
+  return `Diagnostic-Code: ${type};${type === 'smtp' ? '' : ' '}${text}`;
+}
+
+/** IPv4 and IPv6 addresses (with a port, brackets) replaced by "[address]". */
+function withoutAddresses(text: string): string {
+  return text
+    .replace(/\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?(?::\d+)?/g, '[address]')
+    .replace(/\[?\b(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\b\]?(?::\d+)?/gi, '[address]');
 }

@@ -7,6 +7,7 @@ export {
   delayDsnRecipients,
   failureDsnRecipients,
   headerSection,
+  publicDiagnostic,
   returnMode,
   wantsDelayNotice,
   wantsFailureNotice,
