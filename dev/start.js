@@ -101,7 +101,24 @@ function startClamd() {
   });
   if (result.status === 0) say('clamd on 127.0.0.1:3310 (test signatures: EICAR and ClamAV test files)');
   else say(`clamd is not available (${(result.stderr || '').trim()}); virus scans wait until it is`);
+  // Ours to stop at the end (a clamd that already answered there belongs to someone else: it stays).
+  if (result.status === 0 && !/already answers/.test(result.stdout || '')) {
+    clamdPidFile = path.join(env.CLAMD_RUN_DIR || path.join(env.TMPDIR || '/tmp', 'torii-clamd-3310'), 'clamd.pid');
+  }
 }
+
+/** Stops the clamd this run started (it daemonizes, so the supervisor's process group does not hold it). */
+function stopClamd() {
+  if (!clamdPidFile) return;
+  try {
+    const pid = Number(require('node:fs').readFileSync(clamdPidFile, 'utf8').trim());
+    if (pid > 0) process.kill(pid, 'SIGTERM');
+  } catch {
+    /* gone already */
+  }
+}
+
+let clamdPidFile;
 
 let devS3;
 let sink;
@@ -112,6 +129,7 @@ const supervisor = createSupervisor({
   cleanup: async () => {
     await sink?.close();
     await devS3?.close();
+    stopClamd();
   },
 });
 const shutdown = (code) => supervisor.shutdown(code);
