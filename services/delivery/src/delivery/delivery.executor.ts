@@ -7,8 +7,9 @@ import { RouterService, type Route } from '../routing/router.service';
 import { classifyReply, connectionFailure, formatReply, type SmtpReply } from '../smtp/smtp-reply.rules';
 import { sendSmtpTransaction, type SmtpTransactionResult } from '../smtp/smtp.sender';
 import type { DeliverTreatment } from '../verdicts/verdict-join.rules';
+import type { ClaimStatus } from './claim-lease';
 import { DEFERRAL_HANDLER, type DeferralHandler } from './deferral.handler';
-import { recipientOutcomes } from './delivery.metrics';
+import { claimsLost, recipientOutcomes } from './delivery.metrics';
 import { MessageContent } from './message-content';
 import { domainOf, groupRecipients } from './recipient-grouping.rules';
 import { recipientStatusEvent } from './status-events';
@@ -33,8 +34,11 @@ export class DeliveryExecutor {
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
   ) {}
 
-  /** One delivery pass of a claimed message, as a span of the trace its event came with (O2). */
-  deliver(message: MessageWithRecipients): Promise<void> {
+  /**
+   * One delivery pass of a claimed message, as a span of the trace its event came with (O2). `claim` (the
+   * worker's lease keeper) is asked before each SMTP transaction: once it is lost, nothing more is sent.
+   */
+  deliver(message: MessageWithRecipients, claim: ClaimStatus = HELD): Promise<void> {
     const parent = message.traceParent ? propagation.extract(ROOT_CONTEXT, { traceparent: message.traceParent }) : ROOT_CONTEXT;
     return tracer.startActiveSpan(
       'delivery attempt',
@@ -42,7 +46,7 @@ export class DeliveryExecutor {
       parent,
       async (span) => {
         try {
-          await this.deliverClaimed(message);
+          await this.deliverClaimed(message, claim);
         } catch (error) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
           throw error;
@@ -53,7 +57,7 @@ export class DeliveryExecutor {
     );
   }
 
-  private async deliverClaimed(message: MessageWithRecipients): Promise<void> {
+  private async deliverClaimed(message: MessageWithRecipients, claim: ClaimStatus): Promise<void> {
     const claimed: Claimed[] = message.recipients.map((r) => ({
       ...r,
       treatment: (r.treatment as unknown as DeliverTreatment | null) ?? { headers: [] },
@@ -62,9 +66,10 @@ export class DeliveryExecutor {
     if (whereabouts !== 'stored') return this.recordMissing(message, claimed, whereabouts);
     const inbound = message.direction === 'inbound';
     const groups = groupRecipients(claimed, (r) => (inbound ? message.domain : domainOf(r.address)));
-    for (const group of groups) {
+    for (const [index, group] of groups.entries()) {
+      if (claim.lost) return this.stopLost(message, groups.length - index);
       try {
-        await this.deliverGroup(message, group.destination, group.treatment, group.recipients, inbound);
+        await this.deliverGroup(message, group.destination, group.treatment, group.recipients, inbound, claim);
       } catch (error) {
         // Our own failure (database, object store): the lease runs out and the group is tried again.
         this.logger.error(`message ${message.id} to ${group.destination}: ${describeError(error)}`);
@@ -78,6 +83,7 @@ export class DeliveryExecutor {
     treatment: DeliverTreatment,
     recipients: Claimed[],
     inbound: boolean,
+    claim: ClaimStatus,
   ): Promise<void> {
     const route: Route = inbound ? await this.router.tenantServer(destination) : await this.router.recipientDomain(destination);
     const addresses = recipients.map((r) => r.address);
@@ -89,6 +95,7 @@ export class DeliveryExecutor {
     } else {
       let result: SmtpTransactionResult | undefined;
       for (const [index, hop] of route.hops.entries()) {
+        if (claim.lost) return this.stopLost(message, 1);
         const attemptId = await this.repository.startAttempt(message.id, addresses, hop.host, hop.ip);
         this.logger.log(`attempt ${attemptId} start message=${message.id} host=${hop.host} ip=${hop.ip} rcpts=${addresses.length}`);
         result = await sendSmtpTransaction({
@@ -119,6 +126,15 @@ export class DeliveryExecutor {
       replies = new Map(addresses.map((a) => [a, connectionFailure('no host to try')]));
     }
     await this.record(message, recipients, replies, host, ip);
+  }
+
+  /**
+   * The claim is lost (taken over, or its lease not renewed for a lease): another worker may be sending these
+   * recipients now. Nothing is written; the lease hands them on if nobody has them yet.
+   */
+  private stopLost(message: MessageWithRecipients, groupsLeft: number): void {
+    claimsLost.inc();
+    this.logger.warn(`message ${message.id}: claim lost (lease taken over or not renewed in time); ${groupsLeft} destination group(s) not tried by this worker`);
   }
 
   private async record(
@@ -234,6 +250,9 @@ export class DeliveryExecutor {
     });
   }
 }
+
+/** For a caller that keeps no lease (the claim is taken as held throughout). */
+const HELD: ClaimStatus = { lost: false };
 
 /** One claim covers a message's recipients: they share its token (null for claims older than tokens). */
 function claimTokenOf(recipients: Claimed[]): string | null {

@@ -6,6 +6,7 @@ import { DsnService } from '../dsn/dsn.service';
 import { OutboxRelay } from '../messaging/outbox.relay';
 import { DeliveryRepository } from '../persistence/delivery.repository';
 import { JoinService } from '../verdicts/join.service';
+import { ClaimLease } from './claim-lease';
 import { DeliveryExecutor } from './delivery.executor';
 
 /**
@@ -56,12 +57,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     let claimedAny = false;
     const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
     if (free > 0) {
+      const claimedAt = Date.now();
       const claimed = await this.repository.claimDue(free, this.config.DELIVERY_LEASE, [...this.inFlight.keys()]);
       claimedAny = claimed.length > 0;
       for (const message of claimed) {
-        const stopRenewing = this.keepLease(message);
+        const lease = this.keepLease(message, claimedAt);
+        const stopRenewing = lease.start();
         const task: Promise<void> = this.executor
-          .deliver(message)
+          .deliver(message, lease)
           .catch((error: unknown) => this.logger.error(`deliver ${message.id}: ${describeError(error)}`))
           .finally(() => {
             stopRenewing();
@@ -81,17 +84,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * Renews the claim's lease every third of it while the message is being delivered: a delivery may take
    * longer than one lease (several destinations in turn, each up to SMTP_SOCKET_TIMEOUT per reply), and an
    * expired lease would let another worker send the same recipients again. A crash stops the renewals, so
-   * the lease still hands a dead worker's recipients to someone else.
+   * the lease still hands a dead worker's recipients to someone else. A renewal that finds the claim gone,
+   * or renewals failing for a whole lease (this pod cut off from the database), make the claim lost: the
+   * executor then sends no further hop or group (review low a: it went on while another replica re-claimed).
    */
-  private keepLease(message: { id: string; recipients: { claimToken: string | null }[] }): () => void {
+  private keepLease(message: { id: string; recipients: { claimToken: string | null }[] }, claimedAt: number): ClaimLease {
     const token = message.recipients[0]?.claimToken;
-    if (!token) return () => undefined;
     const lease = this.config.DELIVERY_LEASE;
-    const timer = setInterval(() => {
-      this.repository.renewLease(message.id, token, lease).catch((error: unknown) => {
-        this.logger.warn(`renew lease of ${message.id}: ${describeError(error)}`);
-      });
-    }, Math.max(1, Math.floor(lease / 3)));
-    return () => clearInterval(timer);
+    // A claim without a token (none on the rows) cannot be renewed: it lasts its first lease.
+    const renew = token ? () => this.repository.renewLease(message.id, token, lease) : undefined;
+    return new ClaimLease(renew, lease, claimedAt, (error) => this.logger.warn(`renew lease of ${message.id}: ${describeError(error)}`));
   }
 }
