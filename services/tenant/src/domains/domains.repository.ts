@@ -100,8 +100,10 @@ export class DomainsRepository {
     return (row.policies ?? {}) as Record<string, Record<string, string>>;
   }
 
+  /** Replaces one service's settings; the others stay (the row lock makes a concurrent save of another service wait). */
   async setPolicy(domain: DomainRecord, service: string, settings: Record<string, string>, actor: Principal): Promise<void> {
     await this.db.$transaction(async (tx) => {
+      await lockDomain(tx, domain.id);
       const row = await tx.domain.findUniqueOrThrow({ where: { id: domain.id }, select: { policies: true } });
       const policies = { ...((row.policies ?? {}) as Record<string, unknown>), [service]: settings };
       await tx.domain.update({ where: { id: domain.id }, data: { policies: policies as Prisma.InputJsonValue } });
@@ -135,7 +137,10 @@ export function revisionBase(): bigint {
   return BigInt(Date.now()) * 1000n;
 }
 
-/** Serialises changes of one domain's addresses and plan (the limit check must see every insert). */
+/**
+ * Serialises changes of one domain that read before they write: addresses and plan (the limit check must see
+ * every insert), policies (read-modify-write of one JSON column), subscriptions (the overlap check).
+ */
 export async function lockDomain(tx: Prisma.TransactionClient, domainId: string): Promise<void> {
   await tx.$queryRaw`SELECT id FROM "Domain" WHERE id = ${domainId}::uuid FOR UPDATE`;
 }

@@ -3,7 +3,8 @@ import type { Principal } from '@torii/auth';
 import { recordChange } from '../audit/audit.repository';
 import { PrismaService } from '../db/prisma.service';
 import type { ServiceCode } from '../directory/directory.rules';
-import type { DomainRecord } from '../domains/domains.repository';
+import { lockDomain, type DomainRecord } from '../domains/domains.repository';
+import { checkNewSubscription, type SubscriptionCheck } from './subscriptions.rules';
 
 export interface SubscriptionRecord {
   id: string;
@@ -13,6 +14,14 @@ export interface SubscriptionRecord {
   quarantineExtraBlocks: number;
   archiveExtraBlocks: number;
   createdAt: Date;
+}
+
+/** The new subscription overlaps one of the same service (checked under the domain's lock). */
+export class SubscriptionRefusedError extends Error {
+  constructor(readonly check: Extract<SubscriptionCheck, { ok: false }>) {
+    super(check.detail);
+    this.name = 'SubscriptionRefusedError';
+  }
 }
 
 const day = (date: Date): string => date.toISOString().slice(0, 10);
@@ -35,12 +44,18 @@ export class SubscriptionsRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** Refused with SubscriptionRefusedError when it overlaps a subscription of the same service (checkNewSubscription). */
   async create(
     domain: DomainRecord,
     data: { service: ServiceCode; startsOn: string; quarantineExtraBlocks: number; archiveExtraBlocks: number },
     actor: Principal,
   ): Promise<SubscriptionRecord> {
     return this.db.$transaction(async (tx) => {
+      // Under the domain's lock, so two requests cannot both pass the overlap check and both insert.
+      await lockDomain(tx, domain.id);
+      const existing = await tx.subscription.findMany({ where: { domainId: domain.id, service: data.service } });
+      const check = checkNewSubscription(existing.map(toRecord), { service: data.service, startsOn: data.startsOn, endsOn: null });
+      if (!check.ok) throw new SubscriptionRefusedError(check);
       const row = await tx.subscription.create({ data: { domainId: domain.id, ...data, startsOn: toDate(data.startsOn) } });
       await recordChange(tx, { actor, tenantId: domain.tenantId, domain, action: 'subscription.create', target: `${domain.name}/${data.service}`, details: data });
       return toRecord(row);

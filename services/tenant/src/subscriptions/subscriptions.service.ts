@@ -4,8 +4,8 @@ import { DirectoryService } from '../directory/directory.service';
 import { isoDay, type ServiceCode } from '../directory/directory.rules';
 import { DomainsService } from '../domains/domains.service';
 import { conflict, notFound, unprocessable } from '../problems';
-import { SubscriptionsRepository, type SubscriptionRecord } from './subscriptions.repository';
-import { checkCapacity, checkEndDate, checkNewSubscription, type SubscriptionCheck } from './subscriptions.rules';
+import { SubscriptionRefusedError, SubscriptionsRepository, type SubscriptionRecord } from './subscriptions.repository';
+import { checkCapacity, checkEndDate, type SubscriptionCheck } from './subscriptions.rules';
 
 function assertOk(check: SubscriptionCheck): void {
   if (check.ok) return;
@@ -34,8 +34,13 @@ export class SubscriptionsService {
     const domain = await this.domains.get(tenantId, domainName);
     const startsOn = input.startsOn ?? isoDay(new Date());
     assertOk(checkCapacity(input.service, input.quarantineExtraBlocks, input.archiveExtraBlocks));
-    assertOk(checkNewSubscription(await this.subscriptions.list(domain.id), { service: input.service, startsOn, endsOn: null }));
-    const created = await this.subscriptions.create(domain, { ...input, startsOn }, actor);
+    let created: SubscriptionRecord;
+    try {
+      created = await this.subscriptions.create(domain, { ...input, startsOn }, actor);
+    } catch (error) {
+      if (error instanceof SubscriptionRefusedError) assertOk(error.check);
+      throw error;
+    }
     await this.directory.publish([domain.name]);
     return created;
   }
