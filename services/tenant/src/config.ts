@@ -44,7 +44,7 @@ export const TenantConfigSchema = z.object({
   /** Password hashes (scrypt, ~90 ms of a libuv thread each) run at once for logins; the rest wait in line. */
   LOGIN_CONCURRENCY: positiveInt(2),
   /** Logins waiting for a hash slot beyond which a login is answered 503 at once (a flood cannot queue for ever). */
-  LOGIN_QUEUE: positiveInt(64),
+  LOGIN_QUEUE: positiveInt(32),
   /** Whose X-Forwarded-For to believe for the client IP of a login (CIDRs of the ingress; default: nobody). */
   TRUSTED_PROXIES: list([]),
 }).superRefine((config, ctx) => {
