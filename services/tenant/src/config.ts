@@ -40,6 +40,7 @@ export const TenantConfigSchema = z.object({
   LOGIN_FAILURE_WINDOW: duration('15m'),
   /** The first lock; each further failure after it doubles it, up to LOGIN_LOCK_MAX. */
   LOGIN_LOCK_BASE: duration('30s'),
+  /** The longest lock (a lock also refuses the right password, so this is what a guesser can cost a user). */
   LOGIN_LOCK_MAX: duration('15m'),
   /** Password hashes (scrypt, ~90 ms of a libuv thread each) run at once for logins; the rest wait in line. */
   LOGIN_CONCURRENCY: positiveInt(2),
