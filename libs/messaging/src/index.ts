@@ -23,7 +23,7 @@ export {
   type ConsumerSpec,
   type StreamSpec,
 } from './declarations';
-export { KvStore, type KvChange, type KvValue, type KvWatch } from './kv';
+export { isRevisionConflict, KvStore, type KvChange, type KvValue, type KvWatch } from './kv';
 export { silentLogger, type MessagingLogger } from './logger';
 export {
   connectJetStream,

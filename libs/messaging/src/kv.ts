@@ -1,3 +1,4 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { describeError } from '@torii/errors';
@@ -16,6 +17,14 @@ export interface KvWatch {
   stop(): void;
   /** Resolves when the watch ends (stopped or connection closed). */
   readonly done: Promise<void>;
+}
+
+/** True for the error of a `KvStore.update`/`create` that lost to another write of the key (read again, retry). */
+export function isRevisionConflict(error: unknown): boolean {
+  return (
+    error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
 }
 
 /** A typed key-value bucket (JetStream KV): values pass through a codec. */
@@ -48,6 +57,19 @@ export class KvStore<T> {
   /** Stores a value; returns its revision. */
   put(key: string, value: T): Promise<number> {
     return this.kv.put(key, this.codec.encode(value));
+  }
+
+  /**
+   * Compare-and-set: stores the value only while the key is still at `revision` (from `get`); returns the new
+   * revision. Another write in between makes it throw an error `isRevisionConflict` recognises.
+   */
+  update(key: string, value: T, revision: number): Promise<number> {
+    return this.kv.update(key, this.codec.encode(value), revision);
+  }
+
+  /** Stores the value only while the key is absent or deleted (else as `update`'s conflict); returns its revision. */
+  create(key: string, value: T): Promise<number> {
+    return this.kv.create(key, this.codec.encode(value));
   }
 
   delete(key: string): Promise<void> {
