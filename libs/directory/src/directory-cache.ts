@@ -4,9 +4,19 @@ import { TemporaryError, describeError } from '@torii/errors';
 import type { KvStore, KvStores, KvWatch } from '@torii/messaging';
 
 /**
+ * A deleted domain's entry: the tenant service writes a DomainDirectory that names no domain (only the delete's
+ * revision) instead of deleting the key, so a late write of the old snapshot is refused. It means "no such
+ * domain", as a missing key does. Use it wherever the bucket is read directly.
+ */
+export function isTombstone(value: DomainDirectory): boolean {
+  return value.domain === '';
+}
+
+/**
  * The directory as the tenant service publishes it (NATS KV, one DomainDirectory per domain), watched and
  * held in memory. Keeps the last known snapshot while NATS is away; a domain not seen yet is read from the
- * bucket directly. A service subclasses it to inject its own bucket name (see README).
+ * bucket directly. A tombstone (a deleted domain) is answered as unknown. A service subclasses it to inject
+ * its own bucket name (see README).
  */
 export class KvDirectoryCache implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('DirectoryCache');
@@ -23,7 +33,7 @@ export class KvDirectoryCache implements OnApplicationBootstrap, OnApplicationSh
     this.store = await this.kv.open(this.bucket, Codecs.domainDirectory, { create: true });
     this.watch = await this.store.watch(
       (change) => {
-        if (change.operation === 'put') this.domains.set(change.key, change.value);
+        if (change.operation === 'put' && !isTombstone(change.value)) this.domains.set(change.key, change.value);
         else this.domains.delete(change.key);
       },
       { onError: (error) => this.logger.warn(describeError(error)) },
@@ -48,8 +58,9 @@ export class KvDirectoryCache implements OnApplicationBootstrap, OnApplicationSh
     if (!this.store) throw new TemporaryError(`directory lookup of ${key}: the directory is not open yet`);
     try {
       const entry = await this.store.get(key);
-      if (entry) this.domains.set(key, entry.value);
-      return entry?.value;
+      if (!entry || isTombstone(entry.value)) return undefined;
+      this.domains.set(key, entry.value);
+      return entry.value;
     } catch (error) {
       // Not "unknown domain": a caller that read that as "no filters subscribed" would let mail through
       // unscanned. The caller retries (nak, deferral, 503) until the directory answers.

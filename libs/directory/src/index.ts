@@ -1,1 +1,1 @@
-export { KvDirectoryCache } from './directory-cache';
+export { isTombstone, KvDirectoryCache } from './directory-cache';

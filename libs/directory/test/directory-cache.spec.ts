@@ -49,6 +49,21 @@ describe('KvDirectoryCache (real NATS KV)', () => {
     expect(gone).toBe(true);
   });
 
+  it('answers a tombstone (how the tenant service marks a deleted domain) as unknown, watched or read directly', async () => {
+    const tombstone = create(DomainDirectorySchema, { revision: 7n });
+    await writer.put('gone.test', entry('gone.test', 'mx.gone.test'));
+    expect(await eventually(async () => (await cache.lookup('gone.test'))?.server?.hostname)).toBe('mx.gone.test');
+    await writer.put('gone.test', tombstone);
+    expect(await eventually(async () => ((await cache.lookup('gone.test')) ? undefined : true))).toBe(true);
+    // A cache that never saw the domain reads the bucket: the tombstone there is "unknown" too.
+    const fresh = new KvDirectoryCache(new KvStores(nc), bucket);
+    await fresh.onApplicationBootstrap();
+    await writer.put('gone-before.test', tombstone);
+    expect(await fresh.lookup('gone-before.test')).toBeUndefined();
+    expect(await fresh.lookup('gone.test')).toBeUndefined();
+    fresh.onApplicationShutdown();
+  });
+
   it('answers nothing for names that cannot be domains', async () => {
     expect(await cache.lookup('not a domain')).toBeUndefined();
     expect(await cache.lookup('unknown.test')).toBeUndefined();

@@ -2,7 +2,18 @@ import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Codecs, type DomainDirectory } from '@torii/contracts';
 
+/** `value` is undefined for a domain deleted (a tombstone, or a KV delete from before tombstones). */
 export type DirectoryChange = { domain: string; revision: number; value: DomainDirectory | undefined };
+
+/**
+ * The snapshot in a KV value, or undefined for a tombstone: the tenant service marks a deleted domain with a
+ * DomainDirectory that names no domain (only the delete's revision), so that a late write of the old snapshot
+ * is refused. Unknown, as a missing key: RCPT answers 550.
+ */
+export function snapshotOf(bytes: Uint8Array): DomainDirectory | undefined {
+  const value = Codecs.domainDirectory.decode(bytes);
+  return value.domain === '' ? undefined : value;
+}
 
 export interface DirectoryWatch {
   stop(): void;
@@ -20,16 +31,14 @@ export class DirectoryRepository {
     return new DirectoryRepository(kv);
   }
 
-  /** Every domain's current snapshot, with the revision of each entry. */
+  /** Every domain's current snapshot, with the revision of each entry (a tombstone's value is undefined). */
   async loadAll(): Promise<DirectoryChange[]> {
     const keys: string[] = [];
     for await (const key of await this.kv.keys()) keys.push(key);
     const entries: DirectoryChange[] = [];
     for (const key of keys) {
       const entry = await this.kv.get(key);
-      if (entry && entry.operation === 'PUT') {
-        entries.push({ domain: key, revision: entry.revision, value: Codecs.domainDirectory.decode(entry.value) });
-      }
+      if (entry && entry.operation === 'PUT') entries.push({ domain: key, revision: entry.revision, value: snapshotOf(entry.value) });
     }
     return entries;
   }
@@ -40,7 +49,7 @@ export class DirectoryRepository {
     const done = (async () => {
       for await (const entry of iterator) {
         try {
-          const value = entry.operation === 'PUT' ? Codecs.domainDirectory.decode(entry.value) : undefined;
+          const value = entry.operation === 'PUT' ? snapshotOf(entry.value) : undefined;
           onChange({ domain: entry.key, revision: entry.revision, value });
         } catch (error) {
           onError(error);

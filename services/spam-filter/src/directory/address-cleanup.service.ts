@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ChangeKind, Codecs, type DirectoryChanged, type DomainDirectory } from '@torii/contracts';
+import { isTombstone } from '@torii/directory';
 import { KvStores } from '@torii/messaging';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import { PrismaService } from '../db/prisma.service';
@@ -29,7 +30,8 @@ export class AddressCleanupService {
   async changed(event: DirectoryChanged): Promise<void> {
     const domain = event.domain.toLowerCase();
     const store = await this.kv.open(this.config.DIRECTORY_BUCKET, Codecs.domainDirectory, { create: true });
-    const current = (await store.get(domain))?.value;
+    const stored = (await store.get(domain))?.value;
+    const current = stored && !isTombstone(stored) ? stored : undefined; // a tombstone: the domain is gone
     if (!current && event.kind !== ChangeKind.DELETE) return; // not written yet: nothing to compare with
     await this.reconcile(domain, event.tenantId, current);
   }

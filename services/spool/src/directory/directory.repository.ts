@@ -14,6 +14,7 @@ export class DirectoryRepository {
   async domain(domain: string): Promise<DomainDirectory | undefined> {
     const store = await this.kv.open(this.config.DIRECTORY_BUCKET, Codecs.domainDirectory, { create: true });
     const entry = await store.get(directoryKey(domain));
-    return entry?.value;
+    // A tombstone (the tenant service's mark of a deleted domain: no domain named) is "no such domain".
+    return entry && entry.value.domain !== '' ? entry.value : undefined;
   }
 }
