@@ -13,8 +13,28 @@ import {
   timestampNow,
   type DomainDirectory,
 } from '@torii/contracts';
-import { connectNats, JetStreamPublisher, KvStore } from '@torii/messaging';
+import { connectNats, isRevisionConflict, JetStreamPublisher, KvStore } from '@torii/messaging';
 import type { SnapshotData } from './directory.rules';
+
+/**
+ * A deleted domain's entry: a DomainDirectory with no `domain`, only the delete's `revision` (and `updatedAt`).
+ * Every reader of the bucket takes it for "no such domain" (as a missing key); a snapshot always names its
+ * domain. An older edge indexes snapshots by that field, so it already answers 550 for a tombstone.
+ */
+export function isTombstone(value: DomainDirectory): boolean {
+  return value.domain === '';
+}
+
+/** The domain's entry as read from the bucket. */
+export interface StoredSnapshot {
+  /** KV revision of the entry: the compare-and-set expects it. */
+  entry: number;
+  /** The snapshot's (or the tombstone's) DomainDirectory.revision. */
+  revision: number;
+  tombstone: boolean;
+  tenantId: string;
+  value: DomainDirectory;
+}
 
 export interface DirectoryStoreOptions {
   natsUrl: string;
@@ -22,8 +42,9 @@ export interface DirectoryStoreOptions {
 }
 
 /**
- * The directory as other services read it: one DomainDirectory per domain in the KV bucket, and a
- * DirectoryChanged notice on `directory.changed` (stream TENANT) after each write.
+ * The directory as other services read it: one DomainDirectory per domain in the KV bucket (a tombstone once
+ * deleted), and a DirectoryChanged notice on `directory.changed` (stream TENANT) after each write. Writes are
+ * compare-and-set on the entry read before: see DirectoryService for the order that makes that sufficient.
  */
 @Injectable()
 export class DirectoryStoreRepository implements OnModuleDestroy {
@@ -45,23 +66,64 @@ export class DirectoryStoreRepository implements OnModuleDestroy {
     this.publisher = new JetStreamPublisher(this.connection);
   }
 
-  async put(snapshot: SnapshotData): Promise<void> {
-    const { kv, publisher } = this.ready();
-    const message = create(DomainDirectorySchema, {
+  /** The domain's entry as stored now (null when absent, or deleted the old way): read it before the facts. */
+  async read(domain: string): Promise<StoredSnapshot | null> {
+    const { kv } = this.ready();
+    const entry = await kv.get(domain);
+    if (!entry) return null;
+    const tombstone = isTombstone(entry.value);
+    return { entry: entry.revision, revision: Number(entry.value.revision), tombstone, tenantId: entry.value.tenantId, value: entry.value };
+  }
+
+  /** The snapshot as it would be stored (`updatedAt` aside): equal to `stored.value` means nothing to write. */
+  toMessage(snapshot: SnapshotData): DomainDirectory {
+    return create(DomainDirectorySchema, {
       ...snapshot,
       addresses: snapshot.addresses.map((a) => ({ ...a, kind: a.kind === 'list' ? AddressKind.LIST : AddressKind.MAILBOX })),
       limits: { maxMessageBytes: BigInt(snapshot.limits.maxMessageBytes) },
       revision: BigInt(snapshot.revision),
-      updatedAt: timestampNow(),
     });
-    await kv.put(snapshot.domain, message);
-    await this.notify(publisher, snapshot.domain, snapshot.tenantId, snapshot.revision, ChangeKind.UPSERT);
   }
 
-  async delete(domain: string, tenantId: string, revision: number): Promise<void> {
-    const { kv, publisher } = this.ready();
-    await kv.delete(domain);
-    await this.notify(publisher, domain, tenantId, revision, ChangeKind.DELETE);
+  /**
+   * Writes the snapshot over `over` (what `read` returned) only if the entry is still that one (compare-and-set
+   * on the KV revision), then announces it. False when another write came first: read again and decide again.
+   */
+  async put(snapshot: SnapshotData, over: StoredSnapshot | null): Promise<boolean> {
+    const message = this.toMessage(snapshot);
+    message.updatedAt = timestampNow();
+    if (!(await this.write(snapshot.domain, message, over))) return false;
+    await this.announce(snapshot.domain, snapshot.tenantId, snapshot.revision, ChangeKind.UPSERT);
+    return true;
+  }
+
+  /**
+   * Replaces the entry with a tombstone carrying the delete's revision (see isTombstone), compare-and-set as
+   * `put`: a plain KV delete would leave nothing to refuse a late write of the old snapshot with.
+   */
+  async tombstone(domain: string, tenantId: string, revision: number, over: StoredSnapshot | null): Promise<boolean> {
+    const message = create(DomainDirectorySchema, { revision: BigInt(revision), updatedAt: timestampNow() });
+    if (!(await this.write(domain, message, over))) return false;
+    await this.announce(domain, tenantId, revision, ChangeKind.DELETE);
+    return true;
+  }
+
+  /** Announces the entry as it is (a write that found it already there, e.g. at boot: an earlier notice may be lost). */
+  async announce(domain: string, tenantId: string, revision: number, kind: ChangeKind): Promise<void> {
+    await this.notify(this.ready().publisher, domain, tenantId, revision, kind);
+  }
+
+  private async write(domain: string, message: DomainDirectory, over: StoredSnapshot | null): Promise<boolean> {
+    const { kv } = this.ready();
+    try {
+      // create() also succeeds over a delete marker (entries deleted before tombstones existed).
+      if (over) await kv.update(domain, message, over.entry);
+      else await kv.create(domain, message);
+      return true;
+    } catch (error) {
+      if (isRevisionConflict(error)) return false;
+      throw error;
+    }
   }
 
   private async notify(publisher: JetStreamPublisher, domain: string, tenantId: string, revision: number, kind: ChangeKind): Promise<void> {

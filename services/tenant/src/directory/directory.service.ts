@@ -1,13 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ChangeKind, equals, DomainDirectorySchema } from '@torii/contracts';
 import { describeError } from '@torii/errors';
-import { DirectoryStoreRepository } from './directory-store.repository';
+import { DirectoryStoreRepository, type StoredSnapshot } from './directory-store.repository';
 import { DirectoryRepository } from './directory.repository';
 import { buildSnapshot, isoDay } from './directory.rules';
 
+/** Compare-and-set rounds lost in a row before a write gives up (each loss is another replica's write). */
+const MAX_ATTEMPTS = 10;
+
 /**
- * Keeps the KV directory in step with the database. Every change calls `publish()` after its commit; writes
- * of one domain run one after another and each reads the state current at its turn, so the last write is
- * always the newest state.
+ * Keeps the KV directory in step with the database. Every change calls `publish()` after its commit. Each write
+ * reads the KV entry, then the domain's facts, and stores the snapshot only if the entry is still the one it
+ * read (compare-and-set); otherwise it reads both again. Whatever wrote the entry had read a database state at
+ * least as new as that entry, and we read the database after it, so a replica that stalls between its read and
+ * its write (GC pause, reconnect) can no longer put an older snapshot over a newer one, nor over a delete.
+ * Within one process, writes of one domain also run one after another.
  */
 @Injectable()
 export class DirectoryService {
@@ -19,21 +26,59 @@ export class DirectoryService {
     private readonly store: DirectoryStoreRepository,
   ) {}
 
-  /** Writes the current snapshot of each domain (or deletes it when the domain is gone). */
+  /** Writes the current snapshot of each domain (or its tombstone when the domain is gone). */
   async publish(domains: string[], deleted?: { tenantId: string; revision: number }): Promise<void> {
     await Promise.all(domains.map((domain) => this.enqueue(domain, () => this.write(domain, deleted))));
   }
 
-  /** At boot: rewrite every snapshot (repairs a KV that lost entries or missed a change while we were down). */
+  /**
+   * At boot: rewrite every snapshot (repairs a KV that lost entries or missed a change while we were down).
+   * Only the database's domains: it never brings back a deleted one, and it removes nothing it does not know.
+   */
   async republishAll(domains: string[]): Promise<void> {
     for (const domain of domains) await this.enqueue(domain, () => this.write(domain));
     this.logger.log(`directory: wrote ${domains.length} snapshot(s)`);
   }
 
   private async write(domain: string, deleted?: { tenantId: string; revision: number }): Promise<void> {
-    const facts = await this.facts.facts(domain);
-    if (facts) await this.store.put(buildSnapshot(facts, isoDay(new Date())));
-    else if (deleted) await this.store.delete(domain, deleted.tenantId, deleted.revision);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      // The entry first, the facts second: the order is what makes the compare-and-set sufficient.
+      const stored = await this.store.read(domain);
+      const facts = await this.facts.facts(domain);
+      if (facts ? await this.putSnapshot(buildSnapshot(facts, isoDay(new Date())), stored) : await this.putTombstone(domain, stored, deleted)) return;
+    }
+    throw new Error(`${MAX_ATTEMPTS} writes in a row lost to other replicas' writes`);
+  }
+
+  /** False when another write came between our read and ours. */
+  private async putSnapshot(snapshot: ReturnType<typeof buildSnapshot>, stored: StoredSnapshot | null): Promise<boolean> {
+    if (stored && !stored.tombstone) {
+      if (stored.revision > snapshot.revision) {
+        // Read after the entry, the database cannot be older than it, unless it went back (restored from a
+        // backup): keep the newer entry, as the KV's revisions never go back (docs/architecture.md).
+        this.logger.warn(
+          `directory: ${snapshot.domain} not written: the KV holds revision ${stored.revision}, newer than the database's ${snapshot.revision}`,
+        );
+        return true;
+      }
+      // Same revision: the same rows; the content can still differ by the day (a subscription that started or
+      // ended). Nothing changed: only announce it again (idempotent; an earlier notice may have been lost).
+      if (stored.revision === snapshot.revision && equals(DomainDirectorySchema, { ...stored.value, updatedAt: undefined }, this.store.toMessage(snapshot))) {
+        await this.store.announce(snapshot.domain, snapshot.tenantId, snapshot.revision, ChangeKind.UPSERT);
+        return true;
+      }
+    }
+    // Over a tombstone: read after it, the domain exists, so it was created again since that delete.
+    return this.store.put(snapshot, stored);
+  }
+
+  /** The domain is not in the database: make sure the KV says so too. */
+  private async putTombstone(domain: string, stored: StoredSnapshot | null, deleted?: { tenantId: string; revision: number }): Promise<boolean> {
+    if (stored?.tombstone) return true;
+    if (!stored && !deleted) return true; // never published, nothing to remove
+    // Above whatever the entry held, so even a writer that compares revisions only refuses the old snapshot.
+    const revision = Math.max(deleted?.revision ?? 0, stored ? stored.revision + 1 : 0);
+    return this.store.tombstone(domain, deleted?.tenantId ?? stored?.tenantId ?? '', revision, stored);
   }
 
   private enqueue(domain: string, task: () => Promise<void>): Promise<void> {
