@@ -69,7 +69,9 @@ export class DeliveryExecutor {
     for (const [index, group] of groups.entries()) {
       if (claim.lost) return this.stopLost(message, groups.length - index);
       try {
-        await this.deliverGroup(message, group.destination, group.treatment, group.recipients, inbound, claim);
+        if ((await this.deliverGroup(message, group.destination, group.treatment, group.recipients, inbound, claim)) === 'claim-lost') {
+          return this.stopLost(message, groups.length - index);
+        }
       } catch (error) {
         // Our own failure (database, object store): the lease runs out and the group is tried again.
         this.logger.error(`message ${message.id} to ${group.destination}: ${describeError(error)}`);
@@ -84,7 +86,7 @@ export class DeliveryExecutor {
     recipients: Claimed[],
     inbound: boolean,
     claim: ClaimStatus,
-  ): Promise<void> {
+  ): Promise<'claim-lost' | undefined> {
     const route: Route = inbound ? await this.router.tenantServer(destination) : await this.router.recipientDomain(destination);
     const addresses = recipients.map((r) => r.address);
     let replies = new Map<string, SmtpReply>();
@@ -95,7 +97,7 @@ export class DeliveryExecutor {
     } else {
       let result: SmtpTransactionResult | undefined;
       for (const [index, hop] of route.hops.entries()) {
-        if (claim.lost) return this.stopLost(message, 1);
+        if (claim.lost) return 'claim-lost'; // before the next host of this destination
         const attemptId = await this.repository.startAttempt(message.id, addresses, hop.host, hop.ip);
         this.logger.log(`attempt ${attemptId} start message=${message.id} host=${hop.host} ip=${hop.ip} rcpts=${addresses.length}`);
         result = await sendSmtpTransaction({
@@ -134,7 +136,7 @@ export class DeliveryExecutor {
    */
   private stopLost(message: MessageWithRecipients, groupsLeft: number): void {
     claimsLost.inc();
-    this.logger.warn(`message ${message.id}: claim lost (lease taken over or not renewed in time); ${groupsLeft} destination group(s) not tried by this worker`);
+    this.logger.warn(`message ${message.id}: claim lost (lease taken over, or not renewed in time); sending stopped with ${groupsLeft} destination group(s) left to the claim's holder`);
   }
 
   private async record(
