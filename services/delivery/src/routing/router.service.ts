@@ -5,6 +5,7 @@ import { DirectoryCache } from '../directory/directory.cache';
 import type { SmtpReply } from '../smtp/smtp-reply.rules';
 import { mxRoute } from './mx.rules';
 import { DNS_RESOLVER, addressesOf, dnsErrorCode, type DnsResolver } from './resolver';
+import { publicAddressesOnly } from './tenant-server.rules';
 
 export interface Hop {
   host: string;
@@ -26,7 +27,8 @@ export class RouterService {
   /**
    * Inbound: the tenant's own server from the directory. Its registered addresses are used as they are
    * (P1: one server with fixed addresses per domain), so delivery needs no DNS and cannot be sent elsewhere
-   * by a changed A record; only a server registered without addresses is looked up by name.
+   * by a changed A record; only a server registered without addresses is looked up by name, and then only its
+   * public addresses are used (F6: the name could point into the gateway's own network).
    */
   async tenantServer(domain: string): Promise<Route> {
     const entry = await this.directory.lookup(domain);
@@ -38,7 +40,15 @@ export class RouterService {
     if (server.ips.length > 0) {
       return { kind: 'hops', hops: server.ips.map((ip) => ({ host: server.hostname, ip, port })) };
     }
-    return this.hopsFor([server.hostname], port);
+    const route = await this.hopsFor([server.hostname], port);
+    if (route.kind !== 'hops') return route;
+    const { kept, refused } = publicAddressesOnly(route.hops);
+    if (kept.length === 0) {
+      // Deferred like a name without addresses: the record may be fixed; the operator sees why.
+      const text = `mail server ${server.hostname} of ${domain} resolves only to non-public addresses (${refused.join(', ')}); register its addresses instead`;
+      return { kind: 'failed', reply: { code: 0, enhanced: '', text } };
+    }
+    return { kind: 'hops', hops: kept };
   }
 
   /** Outbound: the recipient domain's MX hosts (RFC 5321 §5.1), null MX refused at once (RFC 7505). */
