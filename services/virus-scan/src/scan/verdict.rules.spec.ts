@@ -1,13 +1,47 @@
-import { decideVerdict, isBodyPart, parseClamdReply, unscannableContentType, type PartScan } from './verdict.rules';
+import { classifyClamdReply, decideVerdict, isBodyPart, isUnscannableSignature, unscannableContentType, type PartScan } from './verdict.rules';
 
-describe('parseClamdReply', () => {
+describe('classifyClamdReply', () => {
   it.each([
-    ['stream: OK\0', { signatures: [] }],
-    ['stream: Eicar-Signature.UNOFFICIAL FOUND\0', { signatures: ['Eicar-Signature'] }],
-    ['stream: Heuristics.Encrypted.Zip FOUND', { signatures: ['Heuristics.Encrypted.Zip'] }],
-    ['INSTREAM size limit exceeded. ERROR', { error: 'INSTREAM size limit exceeded. ERROR' }],
-    ['', { error: 'empty reply' }],
-  ])('%j', (reply, expected) => expect(parseClamdReply(reply)).toEqual(expected));
+    // A verdict.
+    ['stream: OK\0', { kind: 'scanned', signatures: [] }],
+    ['stream: Eicar-Signature.UNOFFICIAL FOUND\0', { kind: 'scanned', signatures: ['Eicar-Signature'] }],
+    ['stream: Heuristics.Encrypted.Zip FOUND', { kind: 'scanned', signatures: ['Heuristics.Encrypted.Zip'] }],
+    ['stream: Heuristics.Limits.Exceeded.MaxFiles FOUND\0', { kind: 'scanned', signatures: ['Heuristics.Limits.Exceeded.MaxFiles'] }],
+    // clamd cannot scan this content: unscannable at once, whatever the retry.
+    ['INSTREAM size limit exceeded. ERROR\0', { kind: 'unscannable', signature: 'Torii.Unscannable.Stream-Too-Large', reason: 'INSTREAM size limit exceeded.' }],
+    ["stream: Can't allocate memory ERROR\0", { kind: 'unscannable', signature: 'Torii.Unscannable.Memory-Limit', reason: "Can't allocate memory" }],
+    ['stream: Exceeded max scan size ERROR', { kind: 'unscannable', signature: 'Torii.Unscannable.Max-Scan-Size', reason: 'Exceeded max scan size' }],
+    ['stream: Exceeded max recursion depth ERROR', { kind: 'unscannable', signature: 'Torii.Unscannable.Max-Recursion', reason: 'Exceeded max recursion depth' }],
+    ['stream: Exceeded max scan files ERROR', { kind: 'unscannable', signature: 'Torii.Unscannable.Max-Files', reason: 'Exceeded max scan files' }],
+    ['stream: Exceeded time limit ERROR', { kind: 'unscannable', signature: 'Torii.Unscannable.Max-Scan-Time', reason: 'Exceeded time limit' }],
+    ['stream: Bad format or broken data ERROR', { kind: 'unscannable', signature: 'Torii.Unscannable.Broken-Data', reason: 'Bad format or broken data' }],
+    ["stream: Can't unpack some data ERROR", { kind: 'unscannable', signature: 'Torii.Unscannable.Broken-Data', reason: "Can't unpack some data" }],
+    ['stream: Error during bytecode execution ERROR', { kind: 'unscannable', signature: 'Torii.Unscannable.Bytecode-Error', reason: 'Error during bytecode execution' }],
+    // clamd's own trouble, or it gave up on us: retried.
+    ["stream: Can't create temporary file ERROR\0", { kind: 'unavailable', reason: "stream: Can't create temporary file ERROR" }],
+    ["stream: Can't write to file ERROR", { kind: 'unavailable', reason: "stream: Can't write to file ERROR" }],
+    ['Error writing to temporary file ERROR\0', { kind: 'unavailable', reason: 'Error writing to temporary file ERROR' }],
+    ['Error processing command. ERROR\0', { kind: 'unavailable', reason: 'Error processing command. ERROR' }],
+    ['COMMAND READ TIMED OUT\0', { kind: 'unavailable', reason: 'COMMAND READ TIMED OUT' }],
+    ['\0', { kind: 'unavailable', reason: 'empty reply' }],
+    ['', { kind: 'unavailable', reason: 'empty reply' }],
+    // Not understood: neither a verdict nor an outage.
+    ['UNKNOWN COMMAND\0', { kind: 'unknown', reply: 'UNKNOWN COMMAND' }],
+    ['stream: Unspecified error ERROR', { kind: 'unknown', reply: 'stream: Unspecified error ERROR' }],
+    ['stream: OK extra', { kind: 'unknown', reply: 'stream: OK extra' }],
+    ['stream: OKAY', { kind: 'unknown', reply: 'stream: OKAY' }],
+    ['stream: Two Words FOUND', { kind: 'unknown', reply: 'stream: Two Words FOUND' }],
+    ['ClamAV 1.4.6/27000/Mon Dec  7 09:00:00 2026', { kind: 'unknown', reply: 'ClamAV 1.4.6/27000/Mon Dec  7 09:00:00 2026' }],
+    ['stream: OK\0stream: OK', { kind: 'unknown', reply: 'stream: OK\0stream: OK' }],
+    ['PONG', { kind: 'unknown', reply: 'PONG' }],
+  ])('%j', (reply, expected) => expect(classifyClamdReply(reply)).toEqual(expected));
+
+  it('every unscannable answer is an unscannable signature (the verdict is unscannable, not infected)', () => {
+    for (const reply of ['INSTREAM size limit exceeded. ERROR', "stream: Can't allocate memory ERROR", 'stream: Exceeded time limit ERROR']) {
+      const answer = classifyClamdReply(reply);
+      expect(answer.kind === 'unscannable' && isUnscannableSignature(answer.signature)).toBe(true);
+    }
+  });
 });
 
 describe('unscannableContentType', () => {
@@ -61,6 +95,22 @@ describe('decideVerdict', () => {
       ],
     });
   });
+  it('scan time budget exceeded: unscannable, and an infection found before the stop is the message\'s', () => {
+    expect(decideVerdict([part('1', [], true), part('2', []), part('', ['Torii.Unscannable.Scan-Time-Budget'], true)], whole([]))).toEqual({
+      status: 'unscannable',
+      findings: [{ part: '', filename: '', signature: 'Torii.Unscannable.Scan-Time-Budget' }],
+    });
+    expect(decideVerdict([part('2', ['Eicar-Signature']), part('', ['Torii.Unscannable.Scan-Time-Budget'], true)], whole([])).findings).toContainEqual({
+      part: '',
+      filename: 'f2',
+      signature: 'Eicar-Signature',
+    });
+  });
+  it('a part clamd refused as too long: unscannable, named', () =>
+    expect(decideVerdict([part('1', [], true), part('2', ['Torii.Unscannable.Stream-Too-Large'])], whole([]))).toEqual({
+      status: 'unscannable',
+      findings: [{ part: '2', filename: 'f2', signature: 'Torii.Unscannable.Stream-Too-Large' }],
+    }));
   it('no parts at all: the whole scan decides', () =>
     expect(decideVerdict([], whole(['Heuristics.Limits.Exceeded.MaxScanSize'])).status).toBe('unscannable'));
 });
