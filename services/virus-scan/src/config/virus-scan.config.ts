@@ -17,6 +17,13 @@ export const virusScanConfigSchema = z.object({
   CLAMD_CONNECT_TIMEOUT: duration('3s'),
   /** Deadline of one INSTREAM scan (a part or the whole message); past it the message waits and is retried. */
   CLAMD_TIMEOUT: duration('2m'),
+  /**
+   * Time one message's scan may take: the whole message, then its parts one by one. Looked at before each part:
+   * past it the remaining parts are not scanned and the message is unscannable (`Torii.Unscannable.Scan-Time-Budget`,
+   * the domain's `unscannable` policy applies). A part already under way keeps its CLAMD_TIMEOUT, and clamd not
+   * answering within that is an outage, retried; so a message takes at most this plus CLAMD_TIMEOUT.
+   */
+  SCAN_MESSAGE_BUDGET: duration('3m').refine((ms) => ms >= 1000, 'at least 1s'),
   /** Messages scanned at once per consumer. */
   SCAN_CONCURRENCY: positiveInt(4),
   /** Back-off of a message that could not be scanned (clamd down): first delay, doubling up to the max. */

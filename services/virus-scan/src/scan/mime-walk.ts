@@ -39,6 +39,23 @@ export interface PartInfo {
 /** Scans one decoded part; resolves to the signatures found. */
 export type PartScanner = (info: PartInfo, decoded: Readable) => Promise<string[]>;
 
+export interface WalkOptions {
+  onSubject?: (subject: string) => void;
+  /**
+   * Asked before each part is scanned: a Torii.Unscannable.* signature stops the walk there (the scan time
+   * budget): the parts scanned so far count, the rest of the message is not scanned, and the signature is the
+   * message's finding, as for the walk's own limits.
+   */
+  stopBefore?: () => string | undefined;
+}
+
+/** Thrown inside the walk to end it with `signature` (WalkOptions.stopBefore). */
+class WalkStop extends Error {
+  constructor(readonly signature: string) {
+    super(signature);
+  }
+}
+
 /** mailsplit's IMAP-style part number ("TEXT" for a single-part message); delivery strips by the same numbers. */
 export function partPath(node: MimeNode): string {
   const nr = node.partNr || [];
@@ -57,9 +74,11 @@ function describe(node: MimeNode): PartInfo {
  * it to `scan`, one part at a time, with back-pressure. Parts clamd cannot look into (encrypted, partial, a
  * zip with ZIP64 headers) are reported with a Torii.Unscannable.* signature. A message past the walk's limits
  * (MAX_MIME_NODES, MAX_MIME_HEAD_SIZE) ends with what was scanned so far plus one Torii.Unscannable.* finding
- * for the message: a verdict now, not a retry that would fail the same way for a day.
+ * for the message: a verdict now, not a retry that would fail the same way for a day. `stopBefore` ends the
+ * walk the same way.
  */
-export async function scanMimeParts(source: Readable, scan: PartScanner, onSubject?: (subject: string) => void): Promise<PartScan[]> {
+export async function scanMimeParts(source: Readable, scan: PartScanner, options: WalkOptions = {}): Promise<PartScan[]> {
+  const { onSubject, stopBefore } = options;
   const splitter = new Splitter({ maxChildNodes: MAX_MIME_NODES, maxHeadSize: MAX_MIME_HEAD_SIZE });
   let sourceFailed = false;
   source.on('error', (error) => {
@@ -85,7 +104,7 @@ export async function scanMimeParts(source: Readable, scan: PartScanner, onSubje
     try {
       await walk();
     } catch (error) {
-      const limit = sourceFailed ? undefined : walkLimit(error);
+      const limit = error instanceof WalkStop ? error.signature : sourceFailed ? undefined : walkLimit(error);
       if (!limit) throw error;
       // The part being read when the limit hit is scanned as far as it came; the rest of the message is not.
       await finish();
@@ -115,6 +134,8 @@ export async function scanMimeParts(source: Readable, scan: PartScanner, onSubje
           continue;
         }
         if (node.multipart || node.rfc822) continue;
+        const stop = stopBefore?.();
+        if (stop) throw new WalkStop(stop);
         const info = describe(node);
         const decoder = node.getDecoder() as Readable & NodeJS.WritableStream;
         const inspector = new ZipHeaderInspector();

@@ -14,6 +14,9 @@ export interface TestClamd {
   port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: clamd keeps its port open (connections are accepted by the kernel) but answers nothing. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   /** Stops clamd and removes its run directory. */
   close(): Promise<void>;
 }
@@ -48,6 +51,7 @@ export async function startClamd(env: Record<string, string> = {}): Promise<Test
       if (!pid) return;
       try {
         process.kill(pid, 'SIGTERM');
+        process.kill(pid, 'SIGCONT'); // a paused clamd acts on SIGTERM only once it runs again
       } catch {
         return;
       }
@@ -60,6 +64,14 @@ export async function startClamd(env: Record<string, string> = {}): Promise<Test
         }
         await new Promise((r) => setTimeout(r, 50));
       }
+    },
+    async pause() {
+      const pid = Number((await readFile(pidFile, 'utf8')).trim());
+      process.kill(pid, 'SIGSTOP');
+    },
+    async resume() {
+      const pid = Number((await readFile(pidFile, 'utf8')).trim());
+      process.kill(pid, 'SIGCONT');
     },
     async close() {
       await clamd.stop();
