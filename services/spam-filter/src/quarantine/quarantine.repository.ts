@@ -127,7 +127,11 @@ export class QuarantineRepository {
 
   /**
    * Removes items (released, deleted, expired) and then the stored copies no item references any more.
-   * `notices` (e.g. the release) and the audit are written in the same transaction as the removal.
+   * Locks in one order everywhere (admit, remove, the sweep): the items' addresses, then their messages, sorted.
+   * The items are read first without a lock only to learn which locks to take; what is removed is what the
+   * DELETE finds under them (race review 5): an item a concurrent delete, release or sweep removed first is
+   * not removed twice, and `notices` (e.g. the release) and the audit are written, in the same transaction,
+   * only when at least one item was removed here. Returns the items removed here (none: nothing was written).
    */
   async remove(
     ids: string[],
@@ -137,33 +141,55 @@ export class QuarantineRepository {
   ): Promise<ItemRow[]> {
     if (ids.length === 0) return [];
     const items = await this.db.$transaction(async (tx) => {
-      const items = await tx.quarantineItem.findMany({ where: { id: { in: ids } } });
-      for (const address of [...new Set(items.map((i) => i.address))].sort()) await this.lockAddress(tx, address);
-      for (const messageId of [...new Set(items.map((i) => i.messageId))].sort()) await this.lockMessage(tx, messageId);
-      await tx.quarantineItem.deleteMany({ where: { id: { in: items.map((i) => i.id) } } });
-      await this.rearm(tx, items, quotaOf);
+      const removed = await this.deleteLocked(tx, ids);
+      if (removed.length === 0) return [];
+      await this.rearm(tx, removed, quotaOf);
       for (const n of options.notices ?? []) await tx.quarantineOutbox.create({ data: { submitId: n.submitId, payload: Buffer.from(n.payload) } });
       if (options.audit) await this.audit(tx, options.audit);
-      return items;
+      return removed;
     }, TX);
     await this.deleteUnreferenced(items, deleteObject);
     return items;
   }
 
-  /** Expired items, claimed with SKIP LOCKED so replicas share the work; each batch removed in one go. */
-  async removeExpired(now: Date, limit: number, deleteObject: (key: string) => Promise<void>, quotaOf: QuotaOf): Promise<number> {
+  /**
+   * Expired items, a batch at a time. The candidates are read without row locks and removed like any other
+   * removal (address locks, then message locks, then DELETE … RETURNING): a row lock taken first and a message
+   * lock after it deadlocked with a release holding the message lock and waiting for the row (race review 6),
+   * and the 80% re-arm ran without the address lock an admission takes. Replicas sweeping at once serialise on
+   * those locks and the later one finds the rows gone. `found`: the candidates (a full batch: there may be
+   * more); `removed`: those removed here.
+   */
+  async removeExpired(now: Date, limit: number, deleteObject: (key: string) => Promise<void>, quotaOf: QuotaOf): Promise<{ found: number; removed: number }> {
+    const rows = await this.db.$queryRaw<{ id: string }[]>`
+      SELECT id::text AS id FROM "QuarantineItem" WHERE "expiresAt" <= ${now} ORDER BY "expiresAt", id LIMIT ${limit}`;
+    if (rows.length === 0) return { found: 0, removed: 0 };
     const items = await this.db.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id::text AS id FROM "QuarantineItem" WHERE "expiresAt" <= ${now} ORDER BY "expiresAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-      if (rows.length === 0) return [];
-      const items = await tx.quarantineItem.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
-      for (const messageId of [...new Set(items.map((i) => i.messageId))].sort()) await this.lockMessage(tx, messageId);
-      await tx.quarantineItem.deleteMany({ where: { id: { in: items.map((i) => i.id) } } });
-      await this.rearm(tx, items, quotaOf);
-      return items;
+      const removed = await this.deleteLocked(tx, rows.map((r) => r.id), now);
+      await this.rearm(tx, removed, quotaOf);
+      return removed;
     }, TX);
     await this.deleteUnreferenced(items, deleteObject);
-    return items.length;
+    return { found: rows.length, removed: items.length };
+  }
+
+  /**
+   * Takes the locks of the items `ids` name (read unlocked), then deletes those still there (and, with
+   * `expiredAt`, still expired then: a retention raised meanwhile keeps them) and returns the rows deleted.
+   */
+  private async deleteLocked(tx: Tx, ids: string[], expiredAt?: Date): Promise<ItemRow[]> {
+    const seen = await tx.quarantineItem.findMany({ where: { id: { in: ids } }, select: { address: true, messageId: true } });
+    if (seen.length === 0) return [];
+    for (const address of [...new Set(seen.map((i) => i.address))].sort()) await this.lockAddress(tx, address);
+    for (const messageId of [...new Set(seen.map((i) => i.messageId))].sort()) await this.lockMessage(tx, messageId);
+    return expiredAt
+      ? tx.$queryRaw<ItemRow[]>`DELETE FROM "QuarantineItem" WHERE id = ANY(${ids}::uuid[]) AND "expiresAt" <= ${expiredAt} RETURNING *`
+      : tx.$queryRaw<ItemRow[]>`DELETE FROM "QuarantineItem" WHERE id = ANY(${ids}::uuid[]) RETURNING *`;
+  }
+
+  /** Whether a notice with this submit id is in the outbox (kept a day after it was published). */
+  async hasNotice(submitId: string): Promise<boolean> {
+    return (await this.db.quarantineOutbox.findUnique({ where: { submitId }, select: { submitId: true } })) !== null;
   }
 
   /**

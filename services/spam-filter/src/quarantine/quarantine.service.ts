@@ -309,9 +309,11 @@ export class QuarantineService {
 
   async delete(tenantId: string, domain: string, address: string, id: string, principal: Principal): Promise<void> {
     const item = await this.ownedItem(tenantId, domain, address, id);
-    await this.repository.remove([item.id], (key) => this.objects.delete(key), this.quotaOf, {
+    const removed = await this.repository.remove([item.id], (key) => this.objects.delete(key), this.quotaOf, {
       audit: { actor: this.actor(principal, tenantId, item.domain), action: 'spam.quarantine.delete', target: item.id, details: { address: item.address, messageId: item.messageId } },
     });
+    // Released, deleted or expired meanwhile (another request or replica): gone, and not audited as deleted here.
+    if (removed.length === 0) throw notFound(`quarantined message ${id}`);
   }
 
   async release(tenantId: string, domain: string, address: string, id: string, principal: Principal, allowSender = false): Promise<{ submitId: string; allowed?: string }> {
@@ -408,10 +410,16 @@ export class QuarantineService {
       related: item.messageId,
       now,
     });
-    await this.repository.remove([item.id], (key) => this.objects.delete(key), this.quotaOf, {
+    const removed = await this.repository.remove([item.id], (key) => this.objects.delete(key), this.quotaOf, {
       notices: [row],
       audit: { actor, action: allowSender ? 'spam.quarantine.release-allow' : 'spam.quarantine.release', target: item.id, details: { address: item.address, messageId: item.messageId, ...(allowed ? { allowed } : {}) } },
     });
+    if (removed.length === 0) {
+      // The item left the box after we read it. Released by a concurrent release (its notice is in the outbox,
+      // kept a day): that release's answer; it is sent once. Deleted or expired: nothing is released (404).
+      // The submission object stored above stays: the winner's may have the same key (the same submit id).
+      if (!(await this.repository.hasNotice(submitId))) throw notFound(`quarantined message ${item.id}`);
+    }
     if (!allowed) return { submitId };
     // The entry is kept either way; while the domain's rules come first it decides nothing (SPAM9): say so.
     return { submitId, allowed, allowListActive: await this.policies.listActive({ domain: item.domain, address: item.address }, 'allow') };
@@ -484,9 +492,9 @@ export class QuarantineService {
   async removeExpired(now = new Date()): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.repository.removeExpired(now, 100, (key) => this.objects.delete(key), this.quotaOf);
-      total += n;
-      if (n < 100) return total;
+      const { found, removed } = await this.repository.removeExpired(now, 100, (key) => this.objects.delete(key), this.quotaOf);
+      total += removed;
+      if (found < 100) return total;
     }
   }
 
