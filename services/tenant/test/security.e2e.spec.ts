@@ -136,6 +136,26 @@ describe('tenant service security', () => {
     });
   });
 
+  describe('F5: an admin creates logins only in the tenant’s own domains', () => {
+    it('refuses an admin login with another tenant’s (or any foreign) email; the operator may', async () => {
+      const a = await tenantWithAdmin(uniqueName('sqa'));
+      const b = await tenantWithAdmin(uniqueName('sqb'));
+      const own = `${uniqueName('own').replaceAll('_', '-')}.example`;
+      const victim = `${uniqueName('victim').replaceAll('_', '-')}.example`;
+      await http().post(`/v1/tenants/${a.id}/domains`).set(auth(a.admin)).send({ name: own }).expect(201);
+      await http().post(`/v1/tenants/${b.id}/domains`).set(auth(b.admin)).send({ name: victim }).expect(201);
+      const squat = await http().post(`/v1/tenants/${a.id}/users`).set(auth(a.admin)).send({ email: `alice@${victim}`, password: 'squatter-pw', role: 'admin' }).expect(422);
+      expect(squat.body).toMatchObject({ code: 'email-not-in-tenant-domains' });
+      await http().post(`/v1/tenants/${a.id}/users`).set(auth(a.admin)).send({ email: 'boss@gmail.example', password: 'squatter-pw', role: 'admin' }).expect(422);
+      // So tenant B can still give alice her login.
+      await http().post(`/v1/tenants/${b.id}/domains/${victim}/addresses`).set(auth(b.admin)).send({ address: 'alice' }).expect(201);
+      await http().post(`/v1/tenants/${b.id}/users`).set(auth(b.admin)).send({ email: `alice@${victim}`, password: 'real-alice-pw', role: 'user' }).expect(201);
+      // An admin of the tenant's own domain, and any email by the operator.
+      await http().post(`/v1/tenants/${a.id}/users`).set(auth(a.admin)).send({ email: `second@${own.toUpperCase()}`, password: 'second-admin-pw', role: 'admin' }).expect(201);
+      await http().post(`/v1/tenants/${a.id}/admins`).set(auth(operator)).send({ email: 'contractor@elsewhere.example', password: 'contractor-pw' }).expect(201);
+    });
+  });
+
   describe('F4: login throttling, shared by the replicas', () => {
     it('locks an account after 5 failures (even the right password, on either replica), doubles the lock, and a success clears it', async () => {
       const { email, id } = await tenantWithAdmin(uniqueName('lock'));

@@ -17,7 +17,7 @@ export class UsersController {
   }
 
   @Post('users')
-  @ApiProblemResponse(422, 'address-not-registered, address-not-mailbox')
+  @ApiProblemResponse(422, 'address-not-registered, address-not-mailbox, email-not-in-tenant-domains (an admin creating an admin outside the tenant’s domains)')
   @ApiProblemResponse(409, 'email-taken')
   async create(@Param('tenantId') tenantId: string, @Body() body: UserCreateDto, @CurrentPrincipal() actor: Principal): Promise<UserView> {
     return toUserView(await this.users.create(tenantId, body, actor));

@@ -26,11 +26,17 @@ export class UsersService {
   }
 
   /**
-   * An admin (any email) or a user, whose email must be a registered mailbox of one of the tenant's domains:
-   * the user acts on that address only (P6).
+   * An admin or a user, whose email must be a registered mailbox of one of the tenant's domains: the user acts
+   * on that address only (P6). An admin's email must be in one of the tenant's domains when an admin creates
+   * it (F5: emails are unique across tenants, so an admin could otherwise take another tenant's addresses as
+   * logins); an operator may give any email (the first admin comes before the tenant has domains).
    */
   async create(tenantId: string | null, input: { email: string; password: string; role: Role }, actor: Principal): Promise<UserRecord> {
     const email = input.email.trim().toLowerCase();
+    if (input.role === 'admin' && actor.role !== 'operator') {
+      const domain = tenantId ? await this.domains.findForTenant(tenantId, email.slice(email.lastIndexOf('@') + 1)) : null;
+      if (!domain) throw unprocessable('email-not-in-tenant-domains', `${email} is not in one of this tenant's domains (an operator can create an admin with another email)`);
+    }
     let addressId: string | null = null;
     if (input.role === 'user') {
       if (!tenantId) throw unprocessable('invalid-user', 'a user belongs to a tenant');
