@@ -72,6 +72,13 @@ export class KvStore<T> {
     return this.kv.create(key, this.codec.encode(value));
   }
 
+  /** Every key whose last operation is a put (deleted and purged keys are left out). */
+  async keys(): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys()) keys.push(key);
+    return keys;
+  }
+
   delete(key: string): Promise<void> {
     return this.kv.delete(key);
   }

@@ -202,6 +202,18 @@ describe('two tenant replicas at once (real Postgres and NATS KV)', () => {
     expect((await stored(domain.name))?.value).toMatchObject({ domain: '', revision: 7000n });
   });
 
+  it('at boot reports, and keeps, snapshots of domains the database does not have (an empty database wipes nothing)', async () => {
+    const [a] = await replicas();
+    const orphan = 'resurrected.example'; // what a replica of an earlier release wrote after the delete
+    await kv.put(orphan, Codecs.domainDirectory.encode(create(DomainDirectorySchema, { domain: orphan, tenantId: 't-gone', revision: 1n })));
+    const before = await stored(orphan);
+    await a.service.republishAll([]);
+    expect(await a.service.reportUnknown(new Set())).toContain(orphan);
+    expect((await stored(orphan))?.entry).toBe(before?.entry);
+    // Tombstones are not reported.
+    expect(await a.service.reportUnknown(new Set())).not.toContain('dir-gone.example');
+  });
+
   it('keeps a KV entry newer than the database (restored from a backup) and rewrites an equal one only when the day changed it', async () => {
     const [a] = await replicas();
     const domain = await newDomain('restored.example');

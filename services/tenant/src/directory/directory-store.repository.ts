@@ -75,6 +75,11 @@ export class DirectoryStoreRepository implements OnModuleDestroy {
     return { entry: entry.revision, revision: Number(entry.value.revision), tombstone, tenantId: entry.value.tenantId, value: entry.value };
   }
 
+  /** Every key of the bucket with a value (snapshots and tombstones; keys deleted the old way are left out). */
+  keys(): Promise<string[]> {
+    return this.ready().kv.keys();
+  }
+
   /** The snapshot as it would be stored (`updatedAt` aside): equal to `stored.value` means nothing to write. */
   toMessage(snapshot: SnapshotData): DomainDirectory {
     return create(DomainDirectorySchema, {

@@ -38,6 +38,30 @@ export class DirectoryService {
   async republishAll(domains: string[]): Promise<void> {
     for (const domain of domains) await this.enqueue(domain, () => this.write(domain));
     this.logger.log(`directory: wrote ${domains.length} snapshot(s)`);
+    // In the background: listing the bucket does not hold up the boot.
+    void this.reportUnknown(new Set(domains)).catch((error: unknown) => this.logger.warn(`directory: bucket not listed: ${describeError(error)}`));
+  }
+
+  /**
+   * Snapshots of domains the database does not have: deleted domains an earlier release wrote back (a replica's
+   * late write after the delete), or a database restored from a backup. Only reported: removing them on the
+   * database's word would also empty the directory of a tenant pointed at the wrong (or an empty) database.
+   */
+  async reportUnknown(known: ReadonlySet<string>): Promise<string[]> {
+    const unknown: string[] = [];
+    for (const domain of await this.store.keys()) {
+      if (known.has(domain)) continue;
+      const stored = await this.store.read(domain);
+      // The database asked again: a domain created since `known` was read is not unknown.
+      if (stored && !stored.tombstone && !(await this.facts.facts(domain))) unknown.push(domain);
+    }
+    if (unknown.length) {
+      this.logger.warn(
+        `directory: ${unknown.length} snapshot(s) in the KV for domains not in the database (still served): ${unknown.slice(0, 50).join(', ')}` +
+          `${unknown.length > 50 ? ', …' : ''}; see docs/architecture.md, "The directory"`,
+      );
+    }
+    return unknown;
   }
 
   private async write(domain: string, deleted?: { tenantId: string; revision: number }): Promise<void> {
