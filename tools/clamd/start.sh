@@ -62,7 +62,8 @@ MaxScanSize ${CLAMD_MAX_SCAN_SIZE:-400M}
 MaxFileSize ${CLAMD_MAX_FILE_SIZE:-150M}
 MaxScanTime ${CLAMD_MAX_SCAN_TIME:-120000}
 AlertExceedsMax yes
-# Above the 100 MB message limit (SPEC P8): a longer stream ends in EPIPE, not in a clean answer.
+# Above the 100 MB message limit (SPEC P8). A longer stream is refused ("INSTREAM size limit exceeded") and
+# clamd resets the connection; virus-scan's INSTREAM client still reads that answer and makes the part unscannable.
 StreamMaxLength ${CLAMD_STREAM_MAX_LENGTH:-150M}
 # AV5: password-protected archives and documents are reported (Heuristics.Encrypted.*).
 AlertEncrypted yes
