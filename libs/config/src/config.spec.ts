@@ -44,6 +44,41 @@ describe('parseConfig', () => {
     expect(message).toContain('(got "eighty")');
   });
 
+  it('never prints a rejected secret: values of *SECRET*, *TOKEN*, *PASSWORD*, *KEY* names, and URL passwords', () => {
+    const secrets = z.object({
+      QUARANTINE_LINK_SECRET: z.string().min(32),
+      INTERNAL_TOKEN: z.string().min(32),
+      SMTP_PASSWORD: z.string().min(32),
+      S3_SECRET_ACCESS_KEY: z.string().min(32),
+      api_key: z.string().min(32),
+      DATABASE_URL: z.string().regex(/\/torii$/),
+      HTTP_PORT: port(3000),
+    });
+    let error: unknown;
+    try {
+      parseConfig('svc', secrets, {
+        QUARANTINE_LINK_SECRET: 'hunter2-link',
+        INTERNAL_TOKEN: 'hunter2-token',
+        SMTP_PASSWORD: 'hunter2-password',
+        S3_SECRET_ACCESS_KEY: 'hunter2-s3',
+        api_key: 'hunter2-api',
+        DATABASE_URL: 'postgres://torii:hunter2-db@db.internal:5432/other',
+        HTTP_PORT: 'eighty',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems).toHaveLength(7);
+    expect(message).not.toContain('hunter2');
+    // Still says which variable is wrong, why, and something to check it by.
+    expect(message).toContain('QUARANTINE_LINK_SECRET: ');
+    expect(message).toContain('(got 12 characters, not shown)');
+    expect(message).toContain('(got "postgres://torii:***@db.internal:5432/other")');
+    expect(message).toContain('(got "eighty")');
+  });
+
   it('treats empty strings as unset', () => {
     expect(parseConfig('svc', schema, { SECRET: 'long-enough', HTTP_PORT: '' }).HTTP_PORT).toBe(3000);
   });

@@ -24,10 +24,24 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const given = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
-    return `${name}: ${issue.message}${given === undefined ? ' (not set)' : ` (got ${JSON.stringify(given)})`}`;
+    const key = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
+    const given = key === undefined ? undefined : cleaned[key];
+    return `${name}: ${issue.message}${key === undefined || given === undefined ? ' (not set)' : ` (${shownValue(key, given)})`}`;
   });
   throw new ConfigError(service, problems);
+}
+
+/** Variables whose value is a secret by their name: their values never reach a log or the terminal. */
+export const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|KEY/i;
+
+/**
+ * How a rejected value is shown in the boot error: as given, except a secret's (only its length) and the
+ * password of a URL with credentials (`postgres://user:***@host/db`). The error goes to stderr, and from there
+ * to whatever collects the pod's logs.
+ */
+export function shownValue(name: string, value: string): string {
+  if (SECRET_NAME.test(name)) return `got ${value.length} characters, not shown`;
+  return `got ${JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)[^/?#@]*@/i, '$1***@'))}`;
 }
 
 /**
