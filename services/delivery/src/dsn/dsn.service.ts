@@ -80,7 +80,12 @@ export class DsnService {
       address: r.address,
       notify: r.notify,
       orcpt: r.orcpt,
-      status: statusCode({ code: r.lastCode ?? 550, enhanced: r.lastEnhanced ?? '', text: r.lastText ?? '' }).replace(/^4/, '5'),
+      // Given up after the retry period: 5.4.7 "delivery time expired" (RFC 3463), whatever the last temporary
+      // reply said (it stays in Diagnostic-Code); other bounces carry their reply's own code.
+      status:
+        r.reason === 'expired'
+          ? '5.4.7'
+          : statusCode({ code: r.lastCode ?? 550, enhanced: r.lastEnhanced ?? '', text: r.lastText ?? '' }).replace(/^4/, '5'),
       remoteMta: r.remoteHost ?? '',
       diagnostic: r.lastCode ? [r.lastCode, r.lastEnhanced, r.lastText].filter(Boolean).join(' ') : (r.lastText ?? ''),
       lastAttemptAt: r.updatedAt,
