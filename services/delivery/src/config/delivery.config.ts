@@ -38,7 +38,10 @@ export const deliveryConfigSchema = z.object({
   DEFERRAL_MODE: z.enum(['local', 'spool']).default('local'),
   /** With DEFERRAL_MODE=spool: a handed-over recipient is tried again on its own only after this (spool lost). */
   SPOOL_PARK: duration('8d'),
-  /** How long a worker owns a claimed recipient; a crashed worker's claims are taken again after it. */
+  /**
+   * How long a worker owns a claimed recipient; a crashed worker's claims are taken again after it. A worker that
+   * cannot renew its claim for this long (database unreachable) stops sending that message's next hosts and domains.
+   */
   DELIVERY_LEASE: duration('5m'),
   DELIVERY_CONCURRENCY: positiveInt(8),
   /** How often the worker looks for due work when nobody nudged it. */
