@@ -80,7 +80,9 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
     await publishDirectory(['alice', 'bob', 'carol']);
     // bob is deleted.
     await publishDirectory(['alice', 'carol']);
-    await until('bob cleaned up', async () => (await db().quarantineItem.count({ where: { address: `bob@${DOMAIN}` } })) === 0);
+    // The boxes go last (after the settings, the lists and the items): wait for them.
+    await until('bob cleaned up', async () => (await db().quarantineBox.count({ where: { address: `bob@${DOMAIN}` } })) === 0);
+    expect(await db().quarantineItem.count({ where: { address: `bob@${DOMAIN}` } })).toBe(0);
     expect(await db().addressPolicy.findMany({ where: { domain: DOMAIN }, select: { address: true } })).toEqual([{ address: `alice@${DOMAIN}` }]);
     expect((await db().listEntry.findMany({ where: { domain: DOMAIN }, select: { address: true } })).map((e) => e.address).sort()).toEqual(['', `alice@${DOMAIN}`]);
     expect(await db().quarantineBox.findMany({ where: { domain: DOMAIN }, select: { address: true } })).toEqual([{ address: `alice@${DOMAIN}` }]);
@@ -126,7 +128,8 @@ describe('directory cleanup: what a removed address or domain leaves behind', ()
     expect(await db().quarantineItem.count({ where: { domain: DOMAIN } })).toBe(1);
     await publishDirectory(null);
     await until('the domain cleaned up', async () => (await db().domainPolicy.count({ where: { domain: DOMAIN } })) === 0);
-    await until('its boxes cleaned up', async () => (await db().quarantineItem.count({ where: { domain: DOMAIN } })) === 0);
+    await until('its boxes cleaned up', async () => (await db().quarantineBox.count({ where: { domain: DOMAIN } })) === 0);
+    expect(await db().quarantineItem.count({ where: { domain: DOMAIN } })).toBe(0);
     expect(await db().listEntry.count({ where: { domain: DOMAIN } })).toBe(0);
     expect(await db().addressPolicy.count({ where: { domain: DOMAIN } })).toBe(0);
     expect(await db().quarantineBox.count({ where: { domain: DOMAIN } })).toBe(0);
