@@ -167,7 +167,7 @@ function checkValuePaths(file, text, values) {
 // --- docs/configuration.md --------------------------------------------------------------------------------
 /** { shared: { common, database, storage }, services: { name: { vars, reads[] } } } from the generated tables. */
 function parseConfigDoc() {
-  const shared = { common: new Set(), database: new Set(), storage: new Set() };
+  const shared = { common: new Set(), database: new Set(), storage: new Set(), auth: new Set() };
   const services = {};
   let target;
   for (const line of readFileSync(configDoc, 'utf8').split('\n')) {
@@ -180,6 +180,7 @@ function parseConfigDoc() {
     if (/^Common\b/.test(line)) target = shared.common;
     else if (/^PostgreSQL\b/.test(line)) target = shared.database;
     else if (/^Object storage\b/.test(line)) target = shared.storage;
+    else if (/^Service authentication\b/.test(line)) target = shared.auth;
     const reads = /Also reads the shared (.+?) variables/.exec(line);
     if (reads && target && target.reads) target.reads = reads[1].split(/,\s*|\s+and\s+/).map((s) => s.trim());
     const row = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|/.exec(line);

@@ -72,11 +72,11 @@ function table(fields) {
 
 function render() {
   const shared = parseFields(readFileSync(join(root, 'libs/config/src/fields.ts'), 'utf8'));
-  const groups = { commonFields: [], databaseFields: [], storageFields: [] };
+  const groups = { commonFields: [], databaseFields: [], storageFields: [], authFields: [] };
   {
     let current;
     for (const line of readFileSync(join(root, 'libs/config/src/fields.ts'), 'utf8').split('\n')) {
-      const g = /^export const (commonFields|databaseFields|storageFields)/.exec(line);
+      const g = /^export const (commonFields|databaseFields|storageFields|authFields)/.exec(line);
       if (g) current = g[1];
       const f = /^\s+([A-Z][A-Z0-9_]+):/.exec(line);
       if (current && f) groups[current].push(shared.find((s) => s.name === f[1]));
@@ -106,13 +106,17 @@ function render() {
     'Object storage (S3 API; MinIO in production; with no `S3_ENDPOINT`, `npm start` runs a development server):',
     '',
     table(groups.storageFields.filter(Boolean)),
+    '',
+    'Service authentication (services with an HTTP API: each sends it to the tenant service\'s checks, which require it):',
+    '',
+    table(groups.authFields.filter(Boolean)),
   ];
   const services = readdirSync(join(root, 'services')).filter((s) => existsSync(join(root, 'services', s, 'src'))).sort();
   for (const service of services) {
     for (const file of findConfigFiles(join(root, 'services', service, 'src'))) {
       const source = readFileSync(file, 'utf8');
       if (!/z\.object\(/.test(source)) continue;
-      const spreads = [...source.matchAll(/\.\.\.(commonFields|databaseFields|storageFields)/g)].map((m) => m[1]);
+      const spreads = [...source.matchAll(/\.\.\.(commonFields|databaseFields|storageFields|authFields)/g)].map((m) => m[1]);
       const own = parseFields(source);
       parts.push('', `## ${service}`, '', `Source: \`${relative(root, file)}\`.` + (spreads.length ? ` Also reads the shared ${spreads.map((s) => s.replace('Fields', '')).join(', ')} variables.` : ''), '', table(own));
     }

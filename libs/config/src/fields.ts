@@ -70,6 +70,16 @@ export const databaseFields = {
     .default('postgresql://postgres@127.0.0.1:5432/torii'),
 };
 
+/** Services with an HTTP API (they check API keys and sessions with the tenant service, which answers only them). */
+export const authFields = {
+  /**
+   * Shared secret the services send (X-Torii-Internal-Token) to the tenant service's API-key and session checks
+   * under `/internal/`; without it those answer 403. Every service needs the same value. Required in production (at
+   * least 32 characters); unset, `npm start` and tests use a development default.
+   */
+  INTERNAL_TOKEN: z.string().optional(),
+};
+
 export const storageFields = {
   /** S3 API endpoint (MinIO, Ceph, AWS). */
   S3_ENDPOINT: z.url().optional(),

@@ -1,5 +1,6 @@
 export { ConfigError, loadConfig, parseConfig, type Env } from './config';
 export {
+  authFields,
   bool,
   commonFields,
   databaseFields,

@@ -1,4 +1,4 @@
-import { bool, commonFields, databaseFields, duration, loadConfig, parseConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
+import { authFields, bool, commonFields, databaseFields, duration, loadConfig, parseConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
 import { DEFAULT_MODEL_PATH } from '@torii/spam-engine';
 import { isTimeZone } from './reports/reports.rules';
 
@@ -12,6 +12,7 @@ export const spamFilterConfigSchema = z.object({
   ...commonFields,
   ...databaseFields,
   ...storageFields,
+  ...authFields,
   HTTP_PORT: port(3004),
   HTTP_BIND_ADDRESS: z.string().default('127.0.0.1'),
   /** The tenant service: JWKS and API-key verification. */

@@ -1,11 +1,12 @@
 import { DEV_INTERNAL_TOKEN, MIN_INTERNAL_TOKEN_LENGTH, isIpOrRange } from '@torii/auth';
-import { bool, commonFields, databaseFields, duration, list, loadConfig, parseConfig, port, positiveInt, z, type Env } from '@torii/config';
+import { authFields, bool, commonFields, databaseFields, duration, list, loadConfig, parseConfig, port, positiveInt, z, type Env } from '@torii/config';
 import { parsePortList } from './domains/mail-server.rules';
 
 /** The tenant service's environment. Every field has a default, so `npm start` works with no env at all. */
 export const TenantConfigSchema = z.object({
   ...commonFields,
   ...databaseFields,
+  ...authFields,
   HTTP_PORT: port(3001),
   /** The operator's own domains (comma-separated): refused as tenant domains, with their subdomains (P1). */
   OPERATOR_DOMAINS: list([]),
@@ -19,12 +20,6 @@ export const TenantConfigSchema = z.object({
   DIRECTORY_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('directory'),
   /** Rewrite every domain's snapshot at boot (repairs a lost or stale KV). */
   REPUBLISH_ON_BOOT: bool(true),
-  /**
-   * Shared secret the other services send (X-Torii-Internal-Token) to the API-key and session checks under
-   * `/internal/`; without it those answer 403. Every service needs the same value. Required in production
-   * (at least 32 characters); unset, `npm start` and tests use a development default.
-   */
-  INTERNAL_TOKEN: z.string().optional(),
   /**
    * Comma-separated CIDRs where tenants' mail servers may be although not public unicast (by default loopback,
    * private, link-local, shared, multicast and reserved addresses are refused), e.g. an ISP's customer network.

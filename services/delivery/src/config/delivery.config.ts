@@ -1,9 +1,10 @@
-import { bool, commonFields, databaseFields, duration, list, loadConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
+import { authFields, bool, commonFields, databaseFields, duration, list, loadConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
 
 export const deliveryConfigSchema = z.object({
   ...commonFields,
   ...databaseFields,
   ...storageFields,
+  ...authFields,
   HTTP_PORT: port(3002),
   /** The tenant service: JWKS and API-key verification. */
   TENANT_URL: z.url().default('http://127.0.0.1:3001'),

@@ -1,9 +1,10 @@
-import { bool, commonFields, databaseFields, duration, loadConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
+import { authFields, bool, commonFields, databaseFields, duration, loadConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
 
 export const spoolConfigSchema = z.object({
   ...commonFields,
   ...databaseFields,
   ...storageFields,
+  ...authFields,
   HTTP_PORT: port(3007),
   HTTP_BIND_ADDRESS: z.string().default('127.0.0.1'),
   /** The tenant service: JWKS and API-key verification. */

@@ -1,10 +1,11 @@
-import { bool, commonFields, databaseFields, duration, list, loadConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
+import { authFields, bool, commonFields, databaseFields, duration, list, loadConfig, port, positiveInt, storageFields, z, type Env } from '@torii/config';
 
 /** virus-scan's environment. Every field has a default, so `npm start` works with no env at all. */
 export const virusScanConfigSchema = z.object({
   ...commonFields,
   ...databaseFields,
   ...storageFields,
+  ...authFields,
   HTTP_PORT: port(3005),
   HTTP_BIND_ADDRESS: z.string().default('127.0.0.1'),
   /** The tenant service: JWKS and API-key verification. */
