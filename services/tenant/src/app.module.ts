@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditController } from './audit/audit.controller';
 import { TenantIdInterceptor } from './tenant-id.interceptor';
 import { AuthModule, DEV_INTERNAL_TOKEN } from '@torii/auth';
 import { AddressesController } from './addresses/addresses.controller';
@@ -53,7 +54,7 @@ export class AppModule {
           imports: [ApiKeysModule, SessionsModule],
         }),
       ],
-      controllers: [AuthController, TenantsController, DomainsController, AddressesController, UsersController, ApiKeysController, SubscriptionsController],
+      controllers: [AuthController, TenantsController, DomainsController, AddressesController, UsersController, ApiKeysController, SubscriptionsController, AuditController],
       providers: [
         { provide: APP_INTERCEPTOR, useClass: TenantIdInterceptor },
         { provide: DirectoryStoreRepository, useFactory: () => new DirectoryStoreRepository({ natsUrl: config.NATS_URL, bucket: config.DIRECTORY_BUCKET }) },
