@@ -28,8 +28,9 @@ const FIXTURES = join(dirname(require.resolve('@torii/spam-engine/package.json')
 const SPAM = readFileSync(join(FIXTURES, 'spam-en.eml'));
 const DOMAIN = 'quarantine-e2e.test';
 const TENANT = '7a1f0c2e-0000-4000-8000-000000000005';
-// grace and heidi: the forward and release-and-allow tests (their own sink traffic, no other test's counts).
-const BOXES = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+// grace and heidi: the forward and release-and-allow tests; ivan, judy and kim: the released verdict, the double
+// release and the infected message (their own sink traffic, no other test's counts).
+const BOXES = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'kim'];
 const JA_SUBJECT = '=?ISO-2022-JP?B?GyRCJVYlbSVDJS9CUD5dJE43bxsoQg==?='; // 「ブロック対象の件」
 
 jest.setTimeout(120_000);
@@ -115,7 +116,7 @@ describe('quarantine box end to end', () => {
   const filed = (messageId: string, n: number) => until(`${n} item(s) of ${messageId}`, async () => ((await itemsOf(messageId)).length === n ? itemsOf(messageId) : undefined));
   const copyFor = (rcpt: string, marker: string) => (m: SinkMessage) => m.envelope.rcptTo.includes(rcpt) && m.raw.toString('latin1').includes(marker);
 
-  it('files quarantined spam for each recipient, not in the sink; scoped per box and tenant; release is byte-identical', async () => {
+  it('files quarantined spam for each recipient, not in the sink; scoped per box and tenant; release keeps the bytes', async () => {
     const raw = withId(SPAM, 'q-multi@e2e');
     const event = await send(raw, [`dave@${DOMAIN}`, `erin@${DOMAIN}`]);
     const [dave, erin] = await filed(event.messageId, 2);
@@ -144,11 +145,11 @@ describe('quarantine box end to end', () => {
     }).expect(200);
     expect(Buffer.compare(eml.body as Buffer, raw)).toBe(0);
 
-    // Release: a new delivery of the stored bytes; delivery only adds its own headers in front.
+    // Release: a new delivery of the stored bytes; only trace and verdict header fields are added in front.
     await api().post(`${box('dave')}/items/${dave.id}/release`).set('Authorization', `Bearer ${daveToken}`).expect(202);
     const released = await sink.waitFor(copyFor(`dave@${DOMAIN}`, 'q-multi@e2e'), 30_000);
     const got = released.raw.toString('latin1');
-    expect(got).not.toMatch(/^X-Acme-Spam-Check:/im);
+    expect(got).toMatch(/^X-Acme-Spam-Check: \d+\.\d\d%\r$/m);
     const original = raw.toString('latin1');
     const at = got.indexOf(original.slice(0, 40));
     expect(got.slice(at)).toBe(original);
@@ -160,6 +161,67 @@ describe('quarantine box end to end', () => {
     expect(await store.stat(erin.objectKey)).toBeNull();
     const audit = await api().get(`${spamBase}/audit`).set('Authorization', `Bearer ${admin}`).expect(200);
     expect(audit.body.map((a: { action: string }) => a.action)).toEqual(expect.arrayContaining(['spam.quarantine.release', 'spam.quarantine.delete', 'spam.quarantine.view', 'spam.quarantine.download']));
+  });
+
+  it('a released copy carries the original verdict: score and reasons, Received-SPF, the sender hop; not quarantined again', async () => {
+    // QA: a DMARC-failing spoof came out of the box with none of what its first pass would have carried.
+    const raw = withId(SPAM, 'q-verdict@e2e');
+    const event = await bed.receive({
+      raw,
+      to: [`ivan@${DOMAIN}`],
+      tenantId: TENANT,
+      domain: DOMAIN,
+      auth: {
+        spf: { result: 'fail', domain: 'sender.example' },
+        dmarc: { result: 'fail', policy: 'reject', domain: 'cheap-meds-online.example' },
+        authenticationResultsHeader: 'gw.torii.test; spf=fail smtp.mailfrom=sender.example; dmarc=fail header.from=cheap-meds-online.example',
+      },
+    });
+    const virus = create(VirusVerdictSchema, { messageId: event.messageId, tenantId: TENANT, outcome: { kind: VerdictKind.VIRUS, decidedAt: timestampNow(), failed: false }, status: VirusStatus.CLEAN, engine: 'test' });
+    await publisher.publish(Subjects.verdictVirus, Codecs.virusVerdict, virus, { msgId: `virus:${event.messageId}` });
+    const [item] = await filed(event.messageId, 1);
+    const record = await db().scoredMessage.findUniqueOrThrow({ where: { messageId: event.messageId } });
+    const first = Codecs.spamVerdict.decode(record.verdict);
+    expect(first.headerValue).toMatch(/^\d+\.\d\d%$/);
+
+    const res = await api().post(`${box('ivan')}/items/${item.id}/release`).set('Authorization', `Bearer ${admin}`).expect(202);
+    const released = await sink.waitFor(copyFor(`ivan@${DOMAIN}`, 'q-verdict@e2e'), 30_000);
+    const got = released.raw.toString('latin1');
+    const head = got.slice(0, got.indexOf('\r\n\r\n'));
+    const field = (name: string) => [...head.replace(/\r\n[ \t]+/g, ' ').matchAll(new RegExp(`^${name}: (.*)$`, 'gim'))].map((m) => m[1].trim());
+    // SPAM4: the score as the first pass had it, and the evidence (DMARC_FAIL among it), stamped by delivery.
+    expect(field('X-Acme-Spam-Check')).toEqual([first.headerValue]);
+    expect(field('X-Acme-Spam-Reasons')).toEqual([first.explanation]);
+    // SPAM3: the SPF result of the arrival, and where it came from: the sender's hop into the gateway.
+    const [spf] = field('Received-SPF');
+    expect(spf).toMatch(/^fail \(/);
+    expect(spf).toContain('client-ip=192.0.2.7;');
+    expect(spf).toContain('receiver=gw.torii.test;');
+    const received = field('Received');
+    expect(received.some((r) => r.startsWith('from mx.sender.example (mx.sender.example [192.0.2.7]) by edge.torii.test (Torii)') && r.includes(`id ${event.messageId}`) && r.includes(`for <ivan@${DOMAIN}>`))).toBe(true);
+    // Delivery's own hop of the release sits above the rebuilt ones; the original's bytes follow unchanged.
+    expect(head.indexOf(`id ${res.body.submitId}`)).toBeLessThan(head.indexOf('Received-SPF:'));
+    expect(got.slice(got.indexOf(raw.toString('latin1').slice(0, 40)))).toBe(raw.toString('latin1'));
+    // The verdict says "deliver" for the address: delivered once, not filed again.
+    expect(await itemsOf(event.messageId)).toHaveLength(0);
+  });
+
+  it('two releases of one item at once: both answered 202 with the one submit id, one copy delivered', async () => {
+    const raw = withId(SPAM, 'q-twice@e2e');
+    const event = await send(raw, [`judy@${DOMAIN}`]);
+    const [item] = await filed(event.messageId, 1);
+    const release = () => api().post(`${box('judy')}/items/${item.id}/release`).set('Authorization', `Bearer ${admin}`);
+    // Before: the later of two overlapping releases failed on the outbox's unique submit id (500).
+    const answers = await Promise.all([release(), release(), release()]);
+    for (const a of answers) expect([202, 404]).toContain(a.status);
+    const accepted = answers.filter((a) => a.status === 202);
+    expect(accepted.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(accepted.map((a) => a.body.submitId))).toEqual(new Set([`quarantine-release-${item.id}`]));
+    await sink.waitFor(copyFor(`judy@${DOMAIN}`, 'q-twice@e2e'), 30_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sink.messages.filter(copyFor(`judy@${DOMAIN}`, 'q-twice@e2e'))).toHaveLength(1);
+    expect(await db().auditLog.count({ where: { target: item.id, action: 'spam.quarantine.release' } })).toBe(1);
+    await release().expect(404); // once it is gone
   });
 
   it('searches by a Japanese subject, sender and score', async () => {
@@ -359,6 +421,11 @@ describe('quarantine box end to end', () => {
       expect(bad.body).toMatchObject({ status: bad.status });
     }
     await api().post(`${box('frank')}/items/${item.id}/forward`).set('Authorization', `Bearer ${frankToken}`).send({}).expect((r) => expect([400, 422]).toContain(r.status));
+    // RFC 5321 §4.5.3.1: a local part of at most 64 characters (QA: 300 were taken, 202), 254 in all.
+    for (const to of [`${'a'.repeat(300)}@outside.example`, `${'a'.repeat(65)}@outside.example`, `a@${'b'.repeat(62)}.${'c'.repeat(62)}.${'d'.repeat(62)}.${'e'.repeat(62)}.example`]) {
+      const long = await api().post(`${box('frank')}/items/${item.id}/forward`).set('Authorization', `Bearer ${frankToken}`).send({ to }).expect(400);
+      expect(long.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
     expect(await db().quarantineOutbox.count({ where: { submitId: { startsWith: 'quarantine-forward-' } } })).toBe(0);
 
     // The user forwards from their own box (README: admin, the user) to a colleague of the domain (inbound).
@@ -489,6 +556,60 @@ describe('quarantine box end to end', () => {
     const typo = await api().get(`${spamBase}/audit?limt=5`).set('Authorization', `Bearer ${admin}`).expect(400);
     expect(typo.body.errors).toEqual([{ in: 'query', pointer: '/limt', detail: 'unknown query parameter' }]);
     await api().get(`${spamBase}/audit`).set('Authorization', `Bearer ${graceToken}`).expect(403);
+  });
+
+  it('a message found infected: not forwarded out of the domain (409, nothing sent); within it and released, the part is replaced', async () => {
+    // QA: the forward out of the domain answered 202, then delivery dropped the copy (AV3) and nobody was told.
+    const [spamHead, ...rest] = SPAM.toString('latin1').split(/\r?\n\r?\n/);
+    const raw = Buffer.from(
+      [
+        'Message-ID: <q-infected@e2e>',
+        ...spamHead.split(/\r?\n/).filter((l) => !/^(Content-Type|MIME-Version):/i.test(l)),
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: text/html; charset=us-ascii',
+        '',
+        rest.join('\r\n\r\n').trim(),
+        '--b1',
+        'Content-Type: application/octet-stream; name="invoice.exe"',
+        'Content-Disposition: attachment; filename="invoice.exe"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('pretend this is a virus').toString('base64'),
+        '--b1--',
+        '',
+      ].join('\r\n'),
+      'latin1',
+    );
+    const event = await bed.receive({ raw, to: [`kim@${DOMAIN}`], tenantId: TENANT, domain: DOMAIN });
+    const findings = [{ part: '2', filename: 'invoice.exe', signature: 'Win.Test.Torii-E2E' }];
+    const virus = create(VirusVerdictSchema, { messageId: event.messageId, tenantId: TENANT, outcome: { kind: VerdictKind.VIRUS, decidedAt: timestampNow(), failed: false }, status: VirusStatus.INFECTED, engine: 'test', findings });
+    await publisher.publish(Subjects.verdictVirus, Codecs.virusVerdict, virus, { msgId: `virus:${event.messageId}` });
+    const [item] = await filed(event.messageId, 1);
+    await until('the infected verdict kept', async () => (await db().infectedMessage.findUnique({ where: { messageId: event.messageId } })) ?? undefined);
+    const forward = (to: string) => api().post(`${box('kim')}/items/${item.id}/forward`).set('Authorization', `Bearer ${admin}`).send({ to });
+
+    const refused = await forward('someone@outside.example').expect(409);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ status: 409, code: 'message-infected', findings });
+    expect(refused.body.detail).toContain('Win.Test.Torii-E2E in invoice.exe');
+    expect(await db().quarantineForward.count({ where: { itemId: item.id } })).toBe(0);
+    expect(await db().auditLog.count({ where: { target: item.id, action: 'spam.quarantine.forward' } })).toBe(0);
+
+    // Within the domain (as a release) delivery applies the original's verdict: the part becomes a notice.
+    await forward(`judy@${DOMAIN}`).expect(202);
+    const forwarded = (await sink.waitFor(copyFor(`judy@${DOMAIN}`, 'q-infected@e2e'), 30_000)).raw.toString('latin1');
+    expect(forwarded).toContain('Resent-From:');
+    expect(forwarded).not.toContain(Buffer.from('pretend this is a virus').toString('base64'));
+    const notice = Buffer.from('Acme removed the attachment').toString('base64'); // 27 bytes: a whole base64 prefix
+    expect(forwarded).toContain(notice);
+    await api().post(`${box('kim')}/items/${item.id}/release`).set('Authorization', `Bearer ${admin}`).expect(202);
+    const released = (await sink.waitFor(copyFor(`kim@${DOMAIN}`, 'q-infected@e2e'), 30_000)).raw.toString('latin1');
+    expect(released).not.toContain(Buffer.from('pretend this is a virus').toString('base64'));
+    expect(released).toContain(notice);
+    expect(released).toMatch(/^X-Acme-Virus-Check: infected, removed: invoice\.exe/m);
   });
 });
 

@@ -26,6 +26,16 @@ export function spamFilterConsumers(concurrency: number): ConsumerSpec[] {
       codecs: { 'delivery.quarantined': Codecs.deliveryStatus },
     },
     {
+      // virus-scan's verdicts: the infected ones, so the quarantine does not forward them out of the domain.
+      durable: 'spam-filter-virus',
+      stream: 'VERDICTS',
+      filterSubject: Subjects.verdictVirus,
+      maxDeliver: DAY_OF_DELIVERIES,
+      ackWaitMs: 30_000,
+      concurrency: 1,
+      codecs: { [Subjects.verdictVirus]: Codecs.virusVerdict },
+    },
+    {
       // SPAM14 by mail: reports forwarded to the feedback address, stored by the edge.
       durable: 'spam-filter-feedback',
       stream: 'MAIL',

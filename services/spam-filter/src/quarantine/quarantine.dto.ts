@@ -14,7 +14,17 @@ export const ReleaseQuerySchema = z.object({
 });
 export class ReleaseQueryDto extends createZodDto(ReleaseQuerySchema) {}
 
-export const ForwardSchema = z.object({ to: z.email().describe('any address') });
+/**
+ * RFC 5321 §4.5.3.1: a local part of at most 64 octets, a path of at most 256 (254 without its brackets). The
+ * address book refuses longer local parts too; delivery's next hop would refuse the RCPT after our 202.
+ */
+export const ForwardSchema = z.object({
+  to: z
+    .email()
+    .max(254)
+    .refine((to) => to.lastIndexOf('@') <= 64, { message: 'the local part (before @) is at most 64 characters (RFC 5321)' })
+    .describe('any address (local part at most 64 characters, at most 254 in all)'),
+});
 export class ForwardDto extends createZodDto(ForwardSchema) {}
 
 /** A score bound as typed in a query: `90`, `97.5`; not `''`, `0x10`, `1e1` (z.coerce.number would take them). */

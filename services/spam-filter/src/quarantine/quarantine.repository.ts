@@ -348,6 +348,22 @@ export class QuarantineRepository {
     return out;
   }
 
+  /** Keeps an infected verdict (redelivered: the first one stands). */
+  async recordInfected(messageId: string, tenantId: string, findings: { part: string; filename: string; signature: string }[]): Promise<void> {
+    await this.db.infectedMessage.createMany({ data: [{ messageId, tenantId, findings }], skipDuplicates: true });
+  }
+
+  /** What virus-scan found in this message of this tenant, when it found it infected. */
+  async infected(messageId: string, tenantId: string): Promise<{ part: string; filename: string; signature: string }[] | null> {
+    const row = await this.db.infectedMessage.findUnique({ where: { messageId } });
+    return row && row.tenantId === tenantId ? (row.findings as { part: string; filename: string; signature: string }[]) : null;
+  }
+
+  /** Infected verdicts older than any item can be. */
+  async pruneInfected(before: Date): Promise<number> {
+    return (await this.db.infectedMessage.deleteMany({ where: { at: { lt: before } } })).count;
+  }
+
   /** Marks a link's id used; false when it was used before (single use). */
   async useToken(jti: string): Promise<boolean> {
     const r = await this.db.quarantineTokenUse.createMany({ data: [{ jti }], skipDuplicates: true });

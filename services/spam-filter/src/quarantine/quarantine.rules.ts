@@ -165,6 +165,63 @@ export function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
+/** What the spam record kept of the original's arrival (src/scoring StoredInput): the edge's facts. */
+export interface ArrivalFacts {
+  envelope: { mailFrom: string };
+  auth: { spf?: { result: string; domain?: string } };
+  client: { ip: string; helo: string; rdns: string; tls?: string };
+  /** When and by which edge host it came in (records written before these were kept lack them). */
+  receivedAt?: string;
+  receivedBy?: string;
+}
+
+const SPF_RESULTS = new Set(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror']);
+// eslint-disable-next-line no-control-regex
+const traceText = (text: string): string => text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+const traceToken = (text: string): string => {
+  const t = traceText(text);
+  return /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/.test(t) ? t : `"${t.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+};
+const traceComment = (text: string): string => traceText(text).replace(/[\\()]/g, (c) => `\\${c}`);
+
+/**
+ * A released copy's trace fields (SPAM3): what delivery stamped on the original's first pass and, the copy being
+ * a new submission, does not stamp on it: the Received line of the sender's hop into the gateway and, above it,
+ * Received-SPF with the result the edge found (RFC 7208 §9.1). Rebuilt from the spam record, so the mailbox sees
+ * where the message came from and how it authenticated. The original follows unchanged, in its own line
+ * endings. (Authentication-Results is delivery's alone: it removes any claiming our authserv-id from a
+ * submission, so it cannot be carried this way; the score is, as a verdict: QuarantineService.releaseItem.)
+ */
+export function withArrivalTrace(raw: Buffer, arrival: ArrivalFacts, r: { gateway: string; messageId: string; recipient: string; fallbackDate: Date }): Buffer {
+  const lf = raw.indexOf(0x0a);
+  const eol = lf > 0 && raw[lf - 1] !== 0x0d ? '\n' : '\r\n';
+  const { client } = arrival;
+  const ip = traceText(client.ip) || '0.0.0.0';
+  const helo = traceText(client.helo) || 'unknown';
+  const at = arrival.receivedAt && !Number.isNaN(Date.parse(arrival.receivedAt)) ? new Date(arrival.receivedAt) : r.fallbackDate;
+  const tls = client.tls ? traceComment(client.tls) : '';
+  const received =
+    `Received: from ${helo} (${traceText(client.rdns) || 'unknown'} [${ip}])${eol}\tby ${traceText(arrival.receivedBy ?? '') || r.gateway} (Torii) ` +
+    `with ${tls ? 'ESMTPS' : 'ESMTP'} id ${traceText(r.messageId)}${tls ? `${eol}\t(${tls})` : ''}${eol}\tfor <${traceText(r.recipient)}>;${eol}\t${rfc5322Date(at)}`;
+  const fields = [received];
+  const result = arrival.auth.spf?.result.trim().toLowerCase() ?? '';
+  if (SPF_RESULTS.has(result)) {
+    const mailFrom = traceText(arrival.envelope.mailFrom);
+    const identity = mailFrom ? 'mailfrom' : 'helo';
+    const domain = traceText(arrival.auth.spf?.domain ?? '') || (mailFrom ? mailFrom.slice(mailFrom.lastIndexOf('@') + 1) : helo);
+    const pairs: [string, string][] = [
+      ['client-ip', ip],
+      ['envelope-from', mailFrom],
+      ['helo', helo],
+      ['receiver', r.gateway],
+      ['identity', identity],
+    ];
+    const list = pairs.filter(([, v]) => v).map(([k, v]) => `${k}=${traceToken(v)};`);
+    fields.unshift(`Received-SPF: ${result} (${traceComment(`${r.gateway}: SPF ${result} for ${domain} from ${ip}, when it arrived`)})${eol}\t${list.join(' ')}`);
+  }
+  return Buffer.concat([Buffer.from(fields.join(eol) + eol, 'utf8'), raw]);
+}
+
 /**
  * The quarantined bytes with a resent block on top (RFC 5322 §3.6.6): who of the tenant's people forwarded
  * the copy (`Resent-From`; an API key, which has no address, as a named postmaster), when, to whom, under

@@ -1,7 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@torii/auth';
-import { Codecs, DeliveryState, Direction, MailSubmitSchema, NotifyCondition, create, timestampFromDate, type DeliveryStatus, type MailSubmit } from '@torii/contracts';
+import {
+  Codecs,
+  DeliveryState,
+  Direction,
+  MailSubmitSchema,
+  NotifyCondition,
+  SpamAction,
+  SpamVerdictSchema,
+  VerdictKind,
+  create,
+  timestampFromDate,
+  timestampNow,
+  type DeliveryStatus,
+  type MailSubmit,
+  type SpamVerdict,
+  type VirusVerdict,
+  VirusStatus,
+} from '@torii/contracts';
 import { composeFailureDsn, headerSection } from '@torii/dsn';
 import { TemporaryError } from '@torii/errors';
 import { ProblemException } from '@torii/http';
@@ -12,15 +29,17 @@ import { DirectoryCache } from '../directory/directory.cache';
 import type { FeedbackView } from '../feedback/feedback.dto';
 import { FeedbackService } from '../feedback/feedback.service';
 import { PolicyService } from '../policy/policy.service';
-import { forwardLimited, notFound, unprocessable } from '../problems';
+import { conflict, forwardLimited, notFound, unprocessable } from '../problems';
 import { displaySender, listSubject } from '../scoring/message-facts';
 import { ScoredRepository } from '../scoring/scored.repository';
 import type { StoredInput } from '../scoring/scoring.service';
+import { VerdictPublisher } from '../scoring/verdict.publisher';
 import { composeDigest, composeWarning } from './quarantine.mail';
 import { QuarantineObjects } from './quarantine.objects';
 import { QuarantineRepository, type Actor, type BoxRow, type ItemRow, type OutboxRow, type SearchFilter } from './quarantine.repository';
 import {
   DIGEST_MAX_ITEMS,
+  MAX_RETENTION_DAYS,
   bareAddress,
   defaultQuotaBytes,
   domainCapacityBytes,
@@ -29,6 +48,7 @@ import {
   oneLine,
   quotaFits,
   signLink,
+  withArrivalTrace,
   withResentFields,
   type LinkPurpose,
 } from './quarantine.rules';
@@ -84,6 +104,7 @@ export class QuarantineService {
     private readonly directory: DirectoryCache,
     private readonly policies: PolicyService,
     private readonly feedback: FeedbackService,
+    private readonly verdicts: VerdictPublisher,
   ) {}
 
   // ---- filing (delivery.quarantined) ----
@@ -342,6 +363,8 @@ export class QuarantineService {
   async forward(tenantId: string, domain: string, address: string, id: string, to: string, principal: Principal): Promise<{ submitId: string; repeated?: true }> {
     const item = await this.ownedItem(tenantId, domain, address, id);
     const target = to.trim().toLowerCase();
+    const inbound = target.endsWith(`@${item.domain}`);
+    if (!inbound) await this.refuseInfected(item, target);
     const now = new Date();
     const submitId = `quarantine-forward-${randomUUID()}`;
     const result = await this.repository.forward(
@@ -369,7 +392,7 @@ export class QuarantineService {
           tenantId,
           domain: item.domain,
           purpose: 'quarantine-forward',
-          direction: target.endsWith(`@${item.domain}`) ? Direction.INBOUND : Direction.OUTBOUND,
+          direction: inbound ? Direction.INBOUND : Direction.OUTBOUND,
           mailFrom: '',
           to: [target],
           bypass: ['spam', 'audit'],
@@ -384,8 +407,42 @@ export class QuarantineService {
   }
 
   /**
-   * Release: a new submission of the box's copy, byte for byte, to the address; delivery skips the spam
-   * verdict (and the archive, which has the original) but not virus checking. The item leaves the box.
+   * QA: a forward out of the domain of a message virus-scan found infected was answered 202, then delivery
+   * dropped the copy (AV3: infected mail never leaves) and nobody was told. Within the domain it is delivered
+   * like a release, the infected parts replaced by a notice (delivery applies the original's verdict to both).
+   * So outside the domain it is refused, saying what was found and what can be done instead.
+   */
+  private async refuseInfected(item: ItemRow, target: string): Promise<void> {
+    const findings = await this.repository.infected(item.messageId, item.tenantId);
+    if (!findings) return;
+    const found = [...new Set(findings.map((f) => (f.filename ? `${f.signature} in ${f.filename}` : f.signature)))].join(', ') || 'a virus';
+    throw conflict(
+      'message-infected',
+      `the message was found infected (${found}); infected mail is not sent outside ${item.domain}, so it cannot be forwarded to ${target}. Release it, or forward it to an address of ${item.domain}: the infected parts are then replaced by a notice`,
+      { findings },
+    );
+  }
+
+  /** `verdict.virus`: an infected message is remembered (see refuseInfected); the rest is not kept. */
+  async onVirusVerdict(verdict: VirusVerdict): Promise<void> {
+    if (verdict.outcome?.failed || verdict.status !== VirusStatus.INFECTED || !verdict.messageId) return;
+    await this.repository.recordInfected(
+      verdict.messageId,
+      verdict.tenantId,
+      verdict.findings.map((f) => ({ part: f.part, filename: f.filename, signature: f.signature })),
+    );
+  }
+
+  /**
+   * Release: a new submission of the box's copy to the address; delivery skips the archive (which has the
+   * original) but not virus checking (the original's verdict applies). The copy carries the original's verdict
+   * as its first pass did (SPAM3, SPAM4; QA): the sender hop's Received line and Received-SPF on top of the box's
+   * bytes (withArrivalTrace), and the original spam verdict published again for the release with "deliver", so
+   * delivery stamps `X-<Brand>-Spam-Check` and `-Spam-Reasons` as on any inbound message and quarantines nothing.
+   * The verdict goes out before the release commits (a failed publish changes nothing: 503, try again); a
+   * release that then finds the item gone leaves a verdict for a submission never made, which nothing reads.
+   * Without a spam record (none is kept for it) the box's bytes go as they are, the spam check bypassed.
+   * The item leaves the box.
    */
   async releaseItem(item: ItemRow, actor: Actor, allowSender: boolean, principal?: Principal): Promise<{ submitId: string; allowed?: string; allowListActive?: boolean }> {
     const now = new Date();
@@ -396,8 +453,13 @@ export class QuarantineService {
       await this.allow(item, allowed, actor, principal);
     }
     const record = await this.scored.find(item.messageId);
-    const mailFrom = (record?.input as unknown as StoredInput | undefined)?.envelope.mailFrom ?? '';
-    const raw = await this.objects.read(item.objectKey);
+    const input = record?.input as unknown as StoredInput | undefined;
+    const mailFrom = input?.envelope.mailFrom ?? '';
+    const boxed = await this.objects.read(item.objectKey);
+    const raw = input
+      ? withArrivalTrace(boxed, input, { gateway: this.config.GATEWAY_HOSTNAME, messageId: item.messageId, recipient: item.address, fallbackDate: record?.scoredAt ?? item.quarantinedAt })
+      : boxed;
+    const verdict = record ? releaseVerdict(record.verdict, submitId, item.address) : undefined;
     const row = await this.submission(raw, {
       submitId,
       tenantId: item.tenantId,
@@ -406,10 +468,11 @@ export class QuarantineService {
       direction: Direction.INBOUND,
       mailFrom,
       to: [item.address],
-      bypass: ['spam', 'audit'],
+      bypass: verdict ? ['audit'] : ['spam', 'audit'],
       related: item.messageId,
       now,
     });
+    if (verdict) await this.verdicts.publish(verdict);
     const removed = await this.repository.remove([item.id], (key) => this.objects.delete(key), this.quotaOf, {
       notices: [row],
       audit: { actor, action: allowSender ? 'spam.quarantine.release-allow' : 'spam.quarantine.release', target: item.id, details: { address: item.address, messageId: item.messageId, ...(allowed ? { allowed } : {}) } },
@@ -490,6 +553,7 @@ export class QuarantineService {
   }
 
   async removeExpired(now = new Date()): Promise<number> {
+    await this.repository.pruneInfected(new Date(now.getTime() - (MAX_RETENTION_DAYS + 1) * 86_400_000));
     let total = 0;
     for (;;) {
       const { found, removed } = await this.repository.removeExpired(now, 100, (key) => this.objects.delete(key), this.quotaOf);
@@ -553,4 +617,24 @@ export class QuarantineService {
     });
     return { submitId: m.submitId, payload: Codecs.mailSubmit.encode(submit) };
   }
+}
+
+/**
+ * The original's spam verdict for its released copy `submitId`: the same score, header value and evidence, and
+ * "deliver" for the one address (a release is not judged again). Undefined when the stored verdict has no
+ * header value (a failed one, which quarantines nothing).
+ */
+export function releaseVerdict(stored: Uint8Array, submitId: string, address: string): SpamVerdict | undefined {
+  const original = Codecs.spamVerdict.decode(stored);
+  if (original.outcome?.failed || !original.headerValue) return undefined;
+  return create(SpamVerdictSchema, {
+    messageId: submitId,
+    tenantId: original.tenantId,
+    outcome: { kind: VerdictKind.SPAM, decidedAt: timestampNow(), failed: false },
+    scorePercent: original.scorePercent,
+    headerValue: original.headerValue,
+    explanation: original.explanation,
+    modelVersion: original.modelVersion,
+    recipients: [{ recipient: address, action: SpamAction.DELIVER, reason: 'quarantine-release' }],
+  });
 }

@@ -47,7 +47,11 @@ const word = (value: string | undefined): AuthResultValue | undefined => (value 
 export interface StoredInput {
   envelope: { mailFrom: string; rcptTo: string[] };
   auth: AuthFacts;
-  client: { ip: string; helo: string; rdns: string };
+  /** `tls`: "version cipher" when the client used TLS (the Received line of a released copy). */
+  client: { ip: string; helo: string; rdns: string; tls?: string };
+  /** When and by which edge host it came in (a released copy's Received line); absent in older records. */
+  receivedAt?: string;
+  receivedBy?: string;
 }
 
 export function storedInputOf(event: MailReceived): StoredInput {
@@ -58,7 +62,14 @@ export function storedInputOf(event: MailReceived): StoredInput {
       dkim: (event.auth?.dkim ?? []).map((d) => ({ result: d.result, domain: d.domain })),
       ...(event.auth?.dmarc ? { dmarc: { result: event.auth.dmarc.result, domain: event.auth.dmarc.domain } } : {}),
     },
-    client: { ip: event.client?.ip ?? '', helo: event.client?.helo ?? '', rdns: event.client?.ptr ?? '' },
+    client: {
+      ip: event.client?.ip ?? '',
+      helo: event.client?.helo ?? '',
+      rdns: event.client?.ptr ?? '',
+      ...(event.client?.tls?.enabled ? { tls: [event.client.tls.version, event.client.tls.cipher].filter(Boolean).join(' ') || 'TLS' } : {}),
+    },
+    ...(event.receivedAt ? { receivedAt: timestampDate(event.receivedAt).toISOString() } : {}),
+    ...(event.receivedBy ? { receivedBy: event.receivedBy } : {}),
   };
 }
 
