@@ -262,13 +262,14 @@ export class QuarantineRepository {
     return this.db.quarantineBox.findUnique({ where: { address } });
   }
 
-  async boxUsage(address: string): Promise<{ usedBytes: number; items: number }> {
-    const agg = await this.db.quarantineItem.aggregate({ where: { address }, _sum: { size: true }, _count: true });
+  /** The box's use by this tenant's items (as search: a box left by a domain's earlier tenant is not this one's). */
+  async boxUsage(tenantId: string, address: string): Promise<{ usedBytes: number; items: number }> {
+    const agg = await this.db.quarantineItem.aggregate({ where: { tenantId, address }, _sum: { size: true }, _count: true });
     return { usedBytes: agg._sum.size ?? 0, items: agg._count };
   }
 
-  async domainUsage(domain: string): Promise<{ address: string; usedBytes: number; items: number }[]> {
-    const rows = await this.db.quarantineItem.groupBy({ by: ['address'], where: { domain }, _sum: { size: true }, _count: true, orderBy: { address: 'asc' } });
+  async domainUsage(tenantId: string, domain: string): Promise<{ address: string; usedBytes: number; items: number }[]> {
+    const rows = await this.db.quarantineItem.groupBy({ by: ['address'], where: { tenantId, domain }, _sum: { size: true }, _count: true, orderBy: { address: 'asc' } });
     return rows.map((r) => ({ address: r.address, usedBytes: r._sum.size ?? 0, items: r._count }));
   }
 
@@ -329,14 +330,15 @@ export class QuarantineRepository {
     for (const address of addresses) {
       const box = await tx.quarantineBox.findUnique({ where: { address } });
       if (!box) continue;
+      // The box's tenant's items only, as search lists them.
       const reader: QuarantineReader = {
         since: (after, take) =>
           tx.quarantineItem.findMany({
-            where: { address, ...(after ? { quarantinedAt: { gt: after } } : {}) },
+            where: { tenantId: box.tenantId, address, ...(after ? { quarantinedAt: { gt: after } } : {}) },
             orderBy: [{ quarantinedAt: 'desc' }, { id: 'desc' }],
             take,
           }),
-        countSince: (after) => tx.quarantineItem.count({ where: { address, ...(after ? { quarantinedAt: { gt: after } } : {}) } }),
+        countSince: (after) => tx.quarantineItem.count({ where: { tenantId: box.tenantId, address, ...(after ? { quarantinedAt: { gt: after } } : {}) } }),
       };
       const row = await compose(box, reader);
       if (row) {

@@ -230,7 +230,7 @@ export class QuarantineService {
   async usage(tenantId: string, domain: string) {
     const name = await this.policies.ownedDomain(tenantId, domain);
     const { capacityBytes, defaultQuotaBytes: share } = await this.capacity(name);
-    const usage = await this.repository.domainUsage(name);
+    const usage = await this.repository.domainUsage(tenantId, name);
     const boxes = new Map((await this.repository.domainBoxes(name)).map((b) => [b.address, b]));
     const addresses = [...new Set([...usage.map((u) => u.address), ...boxes.keys()])].sort().map((address) => {
       const u = usage.find((x) => x.address === address);
@@ -243,7 +243,7 @@ export class QuarantineService {
   async settings(tenantId: string, domain: string, address: string) {
     const owned = await this.policies.ownedAddress(tenantId, domain, address);
     const box = await this.repository.box(owned.address);
-    const { usedBytes, items } = await this.repository.boxUsage(owned.address);
+    const { usedBytes, items } = await this.repository.boxUsage(tenantId, owned.address);
     return {
       address: owned.address,
       quotaBytes: await this.quotaOf(owned.domain, box),
