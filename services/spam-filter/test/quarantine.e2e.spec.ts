@@ -463,6 +463,23 @@ describe('quarantine box end to end', () => {
     expect((audit.body as AuditView[]).filter((a) => a.action === 'spam.quarantine.forward' && a.target === item.id)).toHaveLength(1);
   });
 
+  it('a digest link acting on an item deleted after it was read: the "not in quarantine" page, nothing released', async () => {
+    const event = await send(withId(SPAM, 'q-link-race@e2e'), [`judy@${DOMAIN}`]);
+    const [item] = await filed(event.messageId, 1);
+    const path = new URL(app.get(QuarantineService).linkUrl(item, 'release', new Date())).pathname;
+    // The link's page read the item (the stale row below); the admin deletes it (item and copy) before the release.
+    await api().delete(`${box('judy')}/items/${item.id}`).set('Authorization', `Bearer ${admin}`).expect(204);
+    const stale = jest.spyOn(app.get(QuarantineRepository), 'item').mockResolvedValueOnce(item);
+    try {
+      const page = await api().post(path).expect(404);
+      expect(page.text).toContain('no longer in quarantine');
+    } finally {
+      stale.mockRestore();
+    }
+    expect(await db().quarantineOutbox.count({ where: { submitId: `quarantine-release-${item.id}` } })).toBe(0);
+    expect((await db().auditLog.findMany({ where: { target: item.id }, select: { action: true } })).map((a) => a.action)).toEqual(['spam.quarantine.delete']);
+  });
+
   it('release-and-allow: admin only (403 to the user, 404 elsewhere); delivers and allows the authenticated sender', async () => {
     const sender = 'offers@cheap-meds-online.example';
     const allowList = `${spamBase}/addresses/heidi@${DOMAIN}/lists/allow`;

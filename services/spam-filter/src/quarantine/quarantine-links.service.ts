@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ProblemException } from '@torii/http';
 import { SPAM_FILTER_CONFIG, type SpamFilterConfig } from '../config';
 import { QuarantineRepository } from './quarantine.repository';
 import { escapeHtml, oneLine, verifyLink, type LinkClaims } from './quarantine.rules';
@@ -43,10 +44,12 @@ ${body}
     }
     if (await this.repository.tokenUsed(check.claims.j)) return this.page(409, 'Already done / 処理済み', '<p>This link was already used. / このリンクは使用済みです。</p>');
     const item = await this.repository.item(check.claims.i);
-    if (!item || item.address !== check.claims.a) {
-      return this.page(404, 'Not in quarantine / 隔離されていません', '<p>The message is no longer in quarantine. / このメールはもう隔離ボックスにありません。</p>');
-    }
+    if (!item || item.address !== check.claims.a) return this.notInQuarantine();
     return { claims: check.claims, item };
+  }
+
+  private notInQuarantine(): Page {
+    return this.page(404, 'Not in quarantine / 隔離されていません', '<p>The message is no longer in quarantine. / このメールはもう隔離ボックスにありません。</p>');
   }
 
   async confirmPage(token: string): Promise<Page> {
@@ -74,7 +77,14 @@ ${body}
     if (!(await this.repository.useToken(claims.j))) return this.page(409, 'Already done / 処理済み', '<p>This link was already used. / このリンクは使用済みです。</p>');
     // The box's owner acts through a link we signed for them (the digest went to their address).
     const actor = this.quarantine.actor({ subject: `digest-link:${item.address}`, role: 'user' }, item.tenantId, item.domain);
-    const result = await this.quarantine.releaseItem(item, actor, claims.p === 'allow-sender');
+    let result: Awaited<ReturnType<QuarantineService['releaseItem']>>;
+    try {
+      result = await this.quarantine.releaseItem(item, actor, claims.p === 'allow-sender');
+    } catch (error) {
+      // Deleted or expired since it was read (the release sent nothing): the page an absent item gets.
+      if (error instanceof ProblemException && error.code === 'not-found') return this.notInQuarantine();
+      throw error;
+    }
     return this.page(
       200,
       'Released / 配信しました',

@@ -379,7 +379,7 @@ export class QuarantineService {
         tenantLimit: this.config.QUARANTINE_FORWARD_TENANT_LIMIT,
       },
       async () => {
-        const raw = withResentFields(await this.objects.read(item.objectKey), {
+        const raw = withResentFields(await this.copyOf(item), {
           from: principal.address,
           fromName: `${this.config.TORII_BRAND} ${principal.via === 'api-key' ? 'API key' : principal.role} ${principal.subject}`,
           postmaster: `postmaster@${this.config.GATEWAY_HOSTNAME}`,
@@ -455,7 +455,7 @@ export class QuarantineService {
     const record = await this.scored.find(item.messageId);
     const input = record?.input as unknown as StoredInput | undefined;
     const mailFrom = input?.envelope.mailFrom ?? '';
-    const boxed = await this.objects.read(item.objectKey);
+    const boxed = await this.copyOf(item);
     const raw = input
       ? withArrivalTrace(boxed, input, { gateway: this.config.GATEWAY_HOSTNAME, messageId: item.messageId, recipient: item.address, fallbackDate: record?.scoredAt ?? item.quarantinedAt })
       : boxed;
@@ -486,6 +486,19 @@ export class QuarantineService {
     if (!allowed) return { submitId };
     // The entry is kept either way; while the domain's rules come first it decides nothing (SPAM9): say so.
     return { submitId, allowed, allowListActive: await this.policies.listActive({ domain: item.domain, address: item.address }, 'allow') };
+  }
+
+  /**
+   * The box's copy of an item read before: a copy gone with its item (deleted, released or expired since) is a
+   * 404 for the action, as the item would be now; a copy gone while its item stays is an error.
+   */
+  private async copyOf(item: ItemRow): Promise<Buffer> {
+    try {
+      return await this.objects.read(item.objectKey);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError && !(await this.repository.item(item.id))) throw notFound(`quarantined message ${item.id}`);
+      throw error;
+    }
   }
 
   /** The address's allow list gets the sender (exact From address). An existing entry is fine. */
