@@ -94,8 +94,10 @@ describe('virus-scan: the scan time budget of a message (real clamd, SCAN_MESSAG
     } finally {
       await h.clamd.resume();
     }
-    // clamd answers again: a later delivery scans it (and this message is over the budget with clamd answering).
+    // clamd answers again: a later delivery scans it. Whether 300 parts fit in the 1 s budget depends on the
+    // machine (about 1.4 s here), so the verdict is the whole scan's or the budget's, never anything else.
     const v = await h.verdictOf(event.messageId, 20_000);
-    expect(STATUS[v.status]).toBe('unscannable');
+    if (STATUS[v.status] === 'clean') expect(v.findings).toEqual([]);
+    else expect(v.findings.map((f) => [STATUS[v.status], f.signature])).toEqual([['unscannable', 'Torii.Unscannable.Scan-Time-Budget']]);
   });
 });
