@@ -1,4 +1,4 @@
-import { createZodDto, queryInteger } from '@torii/http';
+import { auditPageQuery, createZodDto, queryInteger } from '@torii/http';
 import { z } from 'zod';
 
 /** The most messages `GET …/domains/{domain}/messages` lists at once. */
@@ -9,12 +9,5 @@ export const RecentMessagesQuerySchema = z.object({
 });
 export class RecentMessagesQueryDto extends createZodDto(RecentMessagesQuerySchema) {}
 
-export const DeliveryAuditQuerySchema = z.object({
-  limit: queryInteger({ min: 1, max: 1000, fallback: 100 }).describe('entries per page (1–1000, default 100)'),
-  before: z
-    .string()
-    .regex(/^[1-9][0-9]{0,17}$/, 'an entry id from an earlier page')
-    .optional()
-    .describe('only entries older than this id (the `id` of the last entry of the previous page)'),
-});
+export const DeliveryAuditQuerySchema = z.object(auditPageQuery);
 export class DeliveryAuditQueryDto extends createZodDto(DeliveryAuditQuerySchema) {}

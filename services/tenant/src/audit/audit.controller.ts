@@ -1,17 +1,12 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@torii/auth';
-import { createZodDto, queryInteger } from '@torii/http';
+import { auditPageQuery, createZodDto } from '@torii/http';
 import { z } from 'zod';
 import { PrismaService } from '../db/prisma.service';
 
 const page = {
-  limit: queryInteger({ min: 1, max: 1000, fallback: 100 }).describe('entries per page (1–1000, default 100)'),
-  before: z
-    .string()
-    .regex(/^[1-9][0-9]{0,17}$/, 'an entry id from an earlier page')
-    .optional()
-    .describe('only entries older than this id (the `id` of the last entry of the previous page)'),
+  ...auditPageQuery,
   action: z
     .string()
     .regex(/^[a-z][a-z0-9.-]{0,63}$/, 'an action name, e.g. address.create')
