@@ -205,4 +205,40 @@ describe('two spam-filter replicas removing the same quarantined item (real Post
     // 850 it counted) landed after the sweep's re-arm and the next crossing went unwarned.
     expect((await clients[0].quarantineBox.findUnique({ where: { address } }))?.warned).toBe(false);
   });
+
+  it('box settings while a removal re-arms the same box: no deadlock, both apply (setBox takes the address lock first)', async () => {
+    const [a, b] = repos;
+    const address = 'settings@race.example';
+    const held = await item('m-settings', { address });
+    await clients[0].quarantineBox.create({ data: { address, domain: 'race.example', tenantId: 't1', warned: true } });
+    // Replica A's delete has removed the item (its row locked until commit) and is about to re-arm the box: the
+    // quota callback holds it there until replica B's settings wait on a lock.
+    let reached!: () => void;
+    let open!: () => void;
+    const atRearm = new Promise<void>((r) => (reached = r));
+    const gate = new Promise<void>((r) => (open = r));
+    const removing = settle(
+      a.remove([held.id], noDelete, async () => {
+        reached();
+        await gate;
+        return 1000;
+      }),
+    );
+    await atRearm;
+    const setting = settle(b.setBox({ address, domain: 'race.example', tenantId: 't1' }, { retentionDays: 30 }, () => true, actor));
+    // B waits on a lock: before, the item rows A deleted (having upserted the box row); now, the address lock.
+    for (let waited = 0; ; waited += 50) {
+      const [row] = await clients[0].$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+      if (row.n > 0) break;
+      if (waited > 20_000) throw new Error('replica B never waited on a lock');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    open();
+    // Before: A's re-arm waited on the box row B had upserted, B on the item rows A deleted: Postgres aborted one
+    // of them (40P01 deadlock detected), a 500 for a delete or a settings change.
+    const [removed, set] = await Promise.all([removing, setting]);
+    expect(removed).toEqual({ ok: [expect.objectContaining({ id: held.id })] });
+    expect(set).toEqual({ ok: expect.objectContaining({ address, retentionDays: 30 }) });
+    expect(await clients[0].quarantineBox.findUnique({ where: { address } })).toMatchObject({ retentionDays: 30, warned: false });
+  });
 });

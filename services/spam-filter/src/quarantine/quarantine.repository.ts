@@ -277,7 +277,11 @@ export class QuarantineRepository {
     return this.db.quarantineBox.findMany({ where: { domain }, orderBy: { address: 'asc' } });
   }
 
-  /** Settings of one box; the quota is checked against the others under the domain's lock. */
+  /**
+   * Settings of one box; the quota is checked against the others under the domain's lock. Then the address's
+   * lock, before any row: a removal (or the sweep) holds it while it deletes items and re-arms the box row, and
+   * setBox touching the box row and then those items without it deadlocked with one (review: 40P01).
+   */
   async setBox(
     key: { address: string; domain: string; tenantId: string },
     settings: { quotaBytes?: number | null; retentionDays?: number; digestHours?: number | null },
@@ -286,6 +290,7 @@ export class QuarantineRepository {
   ): Promise<BoxRow | null> {
     return this.db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`quarantine-domain:${key.domain}`}))`;
+      await this.lockAddress(tx, key.address);
       if (settings.quotaBytes !== undefined && settings.quotaBytes !== null) {
         const others = await tx.quarantineBox.findMany({ where: { domain: key.domain, address: { not: key.address }, quotaBytes: { not: null } } });
         if (!fits(others.map((b) => Number(b.quotaBytes)))) return null;
