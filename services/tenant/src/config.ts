@@ -27,7 +27,10 @@ export const TenantConfigSchema = z.object({
   MAIL_SERVER_ALLOWED_RANGES: list([]),
   /** Ports a tenant's mail server may have: a list of ports and ranges such as `1024-65535`. */
   MAIL_SERVER_PORTS: list(['25', '465', '587', '2525']),
-  /** Failed logins of one account within LOGIN_FAILURE_WINDOW before it is locked (then doubling locks). */
+  /**
+   * Failed logins of one account from one client IP within LOGIN_FAILURE_WINDOW before that account is locked for
+   * that address (then doubling locks); other addresses still log in.
+   */
   LOGIN_MAX_FAILURES: positiveInt(5),
   /** Failed logins from one client IP within LOGIN_FAILURE_WINDOW before it is locked (then doubling locks). */
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(20),
@@ -37,6 +40,19 @@ export const TenantConfigSchema = z.object({
   LOGIN_LOCK_BASE: duration('30s'),
   /** The longest lock (a lock also refuses the right password, so this is what a guesser can cost a user). */
   LOGIN_LOCK_MAX: duration('15m'),
+  /**
+   * Failed logins of one account from all addresses within LOGIN_FAILURE_WINDOW after which every further login
+   * of it is refused for a short back-off (guessing from many addresses), except from an address it logged in from.
+   */
+  LOGIN_ACCOUNT_BACKOFF_AFTER: positiveInt(50),
+  /** The first account-wide back-off; each further failure doubles it, up to LOGIN_ACCOUNT_BACKOFF_MAX. */
+  LOGIN_ACCOUNT_BACKOFF_BASE: duration('1s'),
+  /** The longest account-wide back-off (short: it also slows the owner at an address not yet known). */
+  LOGIN_ACCOUNT_BACKOFF_MAX: duration('1m'),
+  /** How long an address an account logged in from stays exempt from the account-wide back-off. */
+  LOGIN_KNOWN_ADDRESS_TTL: duration('30d'),
+  /** Addresses remembered per account for that exemption (the most recent). */
+  LOGIN_KNOWN_ADDRESSES: positiveInt(10),
   /** Password hashes (scrypt, ~90 ms of a libuv thread each) run at once for logins; the rest wait in line. */
   LOGIN_CONCURRENCY: positiveInt(2),
   /** Logins waiting for a hash slot beyond which a login is answered 503 at once (a flood cannot queue for ever). */

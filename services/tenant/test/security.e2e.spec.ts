@@ -15,6 +15,20 @@ import { SeedService } from '../src/seed/seed.service';
 jest.setTimeout(60_000);
 const prismaConfigPath = join(__dirname, '..', 'prisma.config.ts');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleepUntil = (time: number) => sleep(Math.max(0, time - Date.now()));
+// Locks long enough that a loaded machine reads them well within them; every bound below is from times measured.
+const LOCK_BASE_MS = 5_000;
+const BACKOFF_BASE_MS = 5_000;
+
+/**
+ * A lock of `lockMs` was set by a request sent and answered within `set`, its Retry-After read by one within
+ * `read` (the database and the test share one clock): Retry-After is the lock's end minus the read, rounded up.
+ */
+function expectRetryAfter(response: { headers: Record<string, string> }, lockMs: number, set: [number, number], read: [number, number]): void {
+  const seconds = Number(response.headers['retry-after']);
+  expect(seconds).toBeGreaterThanOrEqual(Math.floor((set[0] + lockMs - read[1]) / 1000));
+  expect(seconds).toBeLessThanOrEqual(Math.ceil((set[1] + lockMs - read[0]) / 1000));
+}
 
 /**
  * The security review's findings on the tenant service (F4 login throttling, F6 where a tenant's server may
@@ -30,8 +44,11 @@ describe('tenant service security', () => {
   const http = (replica = 0) => request(replicas[replica].getHttpServer());
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   let nextIp = 1;
-  /** A fresh client address, so that the per-account rule is tested apart from the per-IP one. */
-  const freshIp = () => `198.51.100.${nextIp++}`;
+  /** A fresh client address, so that each rule is tested apart from the others. */
+  const freshIp = () => {
+    const n = nextIp++;
+    return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  };
   const attempt = (email: string, password: string, options: { ip?: string; replica?: number } = {}) =>
     http(options.replica).post('/v1/auth/login').set('X-Forwarded-For', options.ip ?? freshIp()).send({ email, password });
   const login = async (email: string, password: string) => ((await attempt(email, password).expect(200)).body as { token: string }).token;
@@ -44,8 +61,9 @@ describe('tenant service security', () => {
       DIRECTORY_BUCKET: bucket,
       MIGRATE_ON_BOOT: 'false',
       TRUSTED_PROXIES: '127.0.0.1,::1',
-      // Short locks so that the doubling is seen in a test; counts and window are the defaults (5, 20, 15 min).
-      LOGIN_LOCK_BASE: '2s',
+      // Short locks so that the doubling is seen in a test; counts and window are the defaults (5, 20, 50, 15 min).
+      LOGIN_LOCK_BASE: `${LOCK_BASE_MS}ms`,
+      LOGIN_ACCOUNT_BACKOFF_BASE: `${BACKOFF_BASE_MS}ms`,
     });
     replicas = [await createTenantApp(config, { logger: false }), await createTenantApp({ ...config, REPUBLISH_ON_BOOT: false }, { logger: false })];
     for (const app of replicas) await app.init();
@@ -157,32 +175,94 @@ describe('tenant service security', () => {
   });
 
   describe('F4: login throttling, shared by the replicas', () => {
-    it('locks an account after 5 failures (even the right password, on either replica), doubles the lock, and a success clears it', async () => {
+    it('locks an account for one address after 5 failures from it (even the right password, on either replica), doubling; other addresses still log in; a success clears it', async () => {
       const { email, id } = await tenantWithAdmin(uniqueName('lock'));
-      for (let i = 0; i < 5; i++) await attempt(email, `guess-${i}`, { replica: i % 2 }).expect(401);
+      const ip = freshIp();
+      for (let i = 0; i < 4; i++) await attempt(email, `guess-${i}`, { ip, replica: i % 2 }).expect(401);
+      let set: [number, number] = [Date.now(), 0];
+      await attempt(email, 'guess-4', { ip, replica: 1 }).expect(401);
+      set[1] = Date.now();
       for (const replica of [0, 1]) {
-        const locked = await attempt(email, 'admin-password', { replica }).expect(429);
+        const readFrom = Date.now();
+        const locked = await attempt(email, 'admin-password', { ip, replica }).expect(429);
         expect(locked.body).toMatchObject({ code: 'login-throttled' });
-        expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-        expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(2);
+        expectRetryAfter(locked, LOCK_BASE_MS, set, [readFrom, Date.now()]);
       }
-      await sleep(2_100);
-      // Guessing on after the lock: locked again at once, for twice as long.
-      await attempt(email, 'guess-5').expect(401);
-      const doubled = await attempt(email, 'admin-password', { replica: 1 }).expect(429);
-      expect(Number(doubled.headers['retry-after'])).toBeGreaterThanOrEqual(3);
-      expect(Number(doubled.headers['retry-after'])).toBeLessThanOrEqual(4);
-      await sleep(Number(doubled.headers['retry-after']) * 1000 + 100);
-      await login(email, 'admin-password');
-      // The success cleared the count: 4 more failures do not lock.
-      for (let i = 0; i < 4; i++) await attempt(email, `again-${i}`).expect(401);
-      await login(email, 'admin-password');
+      // Guessing cannot lock the owner out: from any other address the right password works, on either replica,
+      // while the guessing address stays locked.
+      await attempt(email, 'admin-password', { replica: 0 }).expect(200);
+      await attempt(email, 'admin-password', { replica: 1 }).expect(200);
+      await attempt(email, 'admin-password', { ip }).expect(429);
 
-      const audit = await replicas[0].get(PrismaService).auditLog.findMany({ where: { tenantId: id, action: 'user.login-locked' }, orderBy: { id: 'asc' } });
-      expect(audit.map((a) => [a.target, (a.details as { failures: number }).failures])).toEqual([
-        [email, 5],
-        [email, 6],
+      await sleepUntil(set[1] + LOCK_BASE_MS + 100);
+      // Guessing on after the lock: locked again at once, for twice as long.
+      set = [Date.now(), 0];
+      await attempt(email, 'guess-5', { ip }).expect(401);
+      set[1] = Date.now();
+      const readFrom = Date.now();
+      const doubled = await attempt(email, 'admin-password', { ip, replica: 1 }).expect(429);
+      expectRetryAfter(doubled, 2 * LOCK_BASE_MS, set, [readFrom, Date.now()]);
+      await sleepUntil(set[1] + 2 * LOCK_BASE_MS + 100);
+      await attempt(email, 'admin-password', { ip }).expect(200);
+      // The success cleared the count of that address: 4 more failures do not lock.
+      for (let i = 0; i < 4; i++) await attempt(email, `again-${i}`, { ip }).expect(401);
+      await attempt(email, 'admin-password', { ip }).expect(200);
+
+      const audit = await replicas[0].get(PrismaService).auditLog.findMany({ where: { tenantId: id, action: { in: ['user.login-locked', 'user.login-backoff'] } }, orderBy: { id: 'asc' } });
+      expect(audit.map((a) => [a.action, a.target, (a.details as { failures: number }).failures, (a.details as { ip: string }).ip])).toEqual([
+        ['user.login-locked', email, 5, ip],
+        ['user.login-locked', email, 6, ip],
       ]);
+    });
+
+    it('backs off an account guessed at from many addresses (50 failures), doubling, except from an address it logged in from', async () => {
+      const { email, id } = await tenantWithAdmin(uniqueName('spread'));
+      const home = freshIp();
+      await attempt(email, 'admin-password', { ip: home, replica: 1 }).expect(200);
+      // One guess from each of 50 addresses: no address comes near its lock, and none is refused.
+      for (let i = 0; i < 49; i++) await attempt(email, `guess-${i}`, { replica: i % 2 }).expect(401);
+      let set: [number, number] = [Date.now(), 0];
+      await attempt(email, 'guess-49').expect(401);
+      set[1] = Date.now();
+      // A new address waits out the back-off, even with the right password, on either replica...
+      for (const replica of [0, 1]) {
+        const readFrom = Date.now();
+        const refused = await attempt(email, 'admin-password', { replica }).expect(429);
+        expect(refused.body).toMatchObject({ code: 'login-throttled' });
+        expectRetryAfter(refused, BACKOFF_BASE_MS, set, [readFrom, Date.now()]);
+      }
+      // ...but the owner at an address they logged in from does not (the other replica remembered it).
+      await attempt(email, 'admin-password', { ip: home, replica: 0 }).expect(200);
+      // The back-off is short: after it, a new address logs in.
+      await sleepUntil(set[1] + BACKOFF_BASE_MS + 100);
+      await attempt(email, 'admin-password').expect(200);
+
+      // Guessing on doubles it (the owner's logins did not reset the count).
+      set = [Date.now(), 0];
+      await attempt(email, 'guess-50', { replica: 1 }).expect(401);
+      set[1] = Date.now();
+      const readFrom = Date.now();
+      const doubled = await attempt(email, 'admin-password').expect(429);
+      expectRetryAfter(doubled, 2 * BACKOFF_BASE_MS, set, [readFrom, Date.now()]);
+      // From home, a typo is a plain 401 and the right password a login.
+      await attempt(email, 'typo', { ip: home }).expect(401);
+      await attempt(email, 'admin-password', { ip: home, replica: 1 }).expect(200);
+
+      const audit = await replicas[0].get(PrismaService).auditLog.findMany({ where: { tenantId: id, action: { in: ['user.login-locked', 'user.login-backoff'] } }, orderBy: { id: 'asc' } });
+      expect(audit.map((a) => [a.action, a.target, (a.details as { failures: number }).failures])).toEqual([
+        ['user.login-backoff', email, 50],
+        ['user.login-backoff', email, 51],
+        ['user.login-backoff', email, 52],
+      ]);
+    });
+
+    it('remembers the latest 10 addresses an account logged in from, shared by the replicas', async () => {
+      const { email } = await tenantWithAdmin(uniqueName('known'));
+      const addresses = Array.from({ length: 11 }, () => freshIp());
+      for (const [i, ip] of addresses.entries()) await attempt(email, 'admin-password', { ip, replica: i % 2 }).expect(200);
+      const user = await replicas[0].get(PrismaService).user.findUniqueOrThrow({ where: { email } });
+      const known = await replicas[0].get(PrismaService).loginKnownAddress.findMany({ where: { userId: user.id } });
+      expect(known.map((k) => k.ip).sort()).toEqual(addresses.slice(1).sort());
     });
 
     it('locks a client address after 20 failures, whatever the accounts; others are not affected', async () => {
@@ -195,8 +275,10 @@ describe('tenant service security', () => {
     });
 
     it('counts unknown emails like known ones (no difference to probe for)', async () => {
-      for (let i = 0; i < 5; i++) await attempt('ghost@unknown.example', `guess-${i}`).expect(401);
-      await attempt('ghost@unknown.example', 'guess').expect(429);
+      const ip = freshIp();
+      for (let i = 0; i < 5; i++) await attempt('ghost@unknown.example', `guess-${i}`, { ip }).expect(401);
+      await attempt('ghost@unknown.example', 'guess', { ip }).expect(429);
+      await attempt('ghost@unknown.example', 'guess').expect(401);
     });
   });
 });

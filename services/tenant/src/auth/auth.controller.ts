@@ -28,7 +28,7 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiProblemResponse(401, 'invalid-credentials')
-  @ApiProblemResponse(429, 'login-throttled: too many failed logins of this account or from this address; see Retry-After')
+  @ApiProblemResponse(429, 'login-throttled: too many failed logins of this account from this address, from this address, or of this account from many addresses; see Retry-After')
   @ApiProblemResponse(503, 'login-busy: too many logins at once; see Retry-After')
   async login(@Body() body: LoginDto, @Req() request: LoginRequest, @Res({ passthrough: true }) response: { setHeader(name: string, value: string): unknown }): Promise<{ token: string; expiresAt: string }> {
     const forwarded = request.headers['x-forwarded-for'];

@@ -27,12 +27,34 @@ const THROTTLE_ACTOR: Pick<Principal, 'subject' | 'role'> = { subject: 'login-th
 export class LoginThrottleRepository {
   constructor(private readonly db: PrismaService) {}
 
-  /** Milliseconds until the last of `keys`' locks ends, or 0 when none is locked. */
-  async lockedFor(keys: readonly string[]): Promise<number> {
+  /**
+   * Milliseconds until the last lock that holds for this login ends, or 0: a lock of any of `keys` (the account
+   * from this address, this address), or the back-off of `accountWide` (the account from every address) unless
+   * `ip` is one `email`'s user logged in from within `knownTtlMs`.
+   */
+  async lockedFor(keys: readonly string[], accountWide: { key: string; email: string; ip: string | undefined; knownTtlMs: number }): Promise<number> {
     const rows = await this.db.$queryRaw<{ ms: number | null }[]>`
-      SELECT ceil(extract(epoch FROM max("lockedUntil") - now()) * 1000)::float8 AS ms
-      FROM "LoginThrottle" WHERE "key" = ANY(${[...keys]}::text[]) AND "lockedUntil" > now()`;
+      SELECT ceil(extract(epoch FROM max(t."lockedUntil") - now()) * 1000)::float8 AS ms
+      FROM "LoginThrottle" t WHERE t."lockedUntil" > now() AND (
+        t."key" = ANY(${[...keys]}::text[])
+        OR (t."key" = ${accountWide.key} AND NOT EXISTS (
+          SELECT 1 FROM "LoginKnownAddress" k JOIN "User" u ON u."id" = k."userId"
+          WHERE u."email" = ${accountWide.email} AND k."ip" = ${accountWide.ip ?? null}::text
+            AND k."lastSuccessAt" > now() - ${accountWide.knownTtlMs} * interval '1 millisecond')))`;
     return Math.max(0, rows[0]?.ms ?? 0);
+  }
+
+  /**
+   * Remembers that `userId` logged in from `ip` (now), keeping only its `keep` most recent addresses: a later
+   * login from there is exempt from the account-wide back-off.
+   */
+  async rememberAddress(userId: string, ip: string, keep: number): Promise<void> {
+    await this.db.$executeRaw`
+      INSERT INTO "LoginKnownAddress" ("userId", "ip", "lastSuccessAt") VALUES (${userId}::uuid, ${ip}, now())
+      ON CONFLICT ("userId", "ip") DO UPDATE SET "lastSuccessAt" = now()`;
+    await this.db.$executeRaw`
+      DELETE FROM "LoginKnownAddress" WHERE "userId" = ${userId}::uuid AND "ip" NOT IN (
+        SELECT "ip" FROM "LoginKnownAddress" WHERE "userId" = ${userId}::uuid ORDER BY "lastSuccessAt" DESC, "ip" LIMIT ${keep})`;
   }
 
   /**
@@ -57,25 +79,41 @@ export class LoginThrottleRepository {
     return { failures: row?.failures ?? 1, lockedUntil: row?.lockedUntil ?? null };
   }
 
-  /** A successful login clears its account's failures (not its IP's: one good account must not unlock an IP). */
+  /**
+   * A successful login clears the failures of its account from its address (not its IP's: one good account must
+   * not unlock an IP; nor the account-wide count: a login must not give guessers from elsewhere a fresh start).
+   */
   async clear(key: string): Promise<void> {
     await this.db.loginThrottle.deleteMany({ where: { key } });
   }
 
-  /** Forgets keys quiet for the window and no longer locked (random emails of a spray must not pile up). */
-  async purge(windowMs: number): Promise<number> {
-    return this.db.$executeRaw`
+  /**
+   * Forgets keys quiet for the window and no longer locked (random emails of a spray must not pile up), and
+   * addresses not logged in from within `knownTtlMs`.
+   */
+  async purge(windowMs: number, knownTtlMs: number): Promise<number> {
+    const known = await this.db.$executeRaw`
+      DELETE FROM "LoginKnownAddress" WHERE "lastSuccessAt" < now() - ${knownTtlMs} * interval '1 millisecond'`;
+    const keys = await this.db.$executeRaw`
       DELETE FROM "LoginThrottle" WHERE "lastFailureAt" < now() - ${windowMs} * interval '1 millisecond'
         AND ("lockedUntil" IS NULL OR "lockedUntil" < now())`;
+    return known + keys;
   }
 
-  /** The lock of a known user's account, in the tenant's audit log. */
-  async auditLock(user: { email: string; tenantId: string | null }, details: { failures: number; lockedUntil: Date; ip: string | undefined }): Promise<void> {
+  /**
+   * A known user's lock in the tenant's audit log: `user.login-locked` (the account from one address, `ip`) or
+   * `user.login-backoff` (the account from every address but those it logged in from; `ip` the last failure's).
+   */
+  async auditLock(
+    user: { email: string; tenantId: string | null },
+    action: 'user.login-locked' | 'user.login-backoff',
+    details: { failures: number; lockedUntil: Date; ip: string | undefined },
+  ): Promise<void> {
     await this.db.$transaction((tx) =>
       recordChange(tx, {
         actor: THROTTLE_ACTOR,
         tenantId: user.tenantId,
-        action: 'user.login-locked',
+        action,
         target: user.email,
         details: { failures: details.failures, lockedUntil: details.lockedUntil.toISOString(), ip: details.ip ?? null },
       }),
