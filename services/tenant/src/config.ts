@@ -38,7 +38,7 @@ export const TenantConfigSchema = z.object({
   LOGIN_FAILURE_WINDOW: duration('15m'),
   /** The first lock; each further failure after it doubles it, up to LOGIN_LOCK_MAX. */
   LOGIN_LOCK_BASE: duration('30s'),
-  /** The longest lock (a lock also refuses the right password, so this is what a guesser can cost a user). */
+  /** The longest lock of an (account, address) pair or an address (the right password from that address waits too). */
   LOGIN_LOCK_MAX: duration('15m'),
   /**
    * Failed logins of one account from all addresses within LOGIN_FAILURE_WINDOW after which every further login

@@ -11,7 +11,7 @@ const page = {
     .string()
     .regex(/^[a-z][a-z0-9.-]{0,63}$/, 'an action name, e.g. address.create')
     .optional()
-    .describe('only this action, e.g. address.create, server.put, user.login-locked'),
+    .describe('only this action, e.g. address.create, server.put, user.login-locked, user.login-backoff'),
   domain: z.string().min(1).max(253).optional().describe('only changes of this domain'),
 };
 const TenantAuditQuerySchema = z.object(page).strict();
