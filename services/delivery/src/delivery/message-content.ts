@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { Codecs, timestampDate, type MailReceived } from '@torii/contracts';
 import { HeaderRewriter, authservId, formatReceived, formatReceivedSpf, stampDeliveryHeaders, type HeaderBlock } from '@torii/mime';
@@ -6,6 +6,7 @@ import { sidecarKey } from '@torii/storage';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../config/delivery.config';
 import type { MessageRow } from '../persistence/delivery.repository';
 import { MessageObjects } from '../persistence/message-objects';
+import { ReleaseVerdictsRepository } from '../quarantine/release-verdicts.repository';
 import { taggedSubject } from '../spam/spam-headers.rules';
 import { verdictHeaderNames, type DeliverTreatment } from '../verdicts/verdict-join.rules';
 import { stripInfectedParts } from '../virus/part-stripper';
@@ -13,11 +14,13 @@ import { stripInfectedParts } from '../virus/part-stripper';
 /** The bytes that leave the gateway: the stored object streamed through our header edits, body untouched. */
 @Injectable()
 export class MessageContent {
+  private readonly logger = new Logger(MessageContent.name);
   private readonly authservId: string;
 
   constructor(
     private readonly objects: MessageObjects,
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
+    private readonly releases: ReleaseVerdictsRepository,
   ) {
     this.authservId = config.AUTHSERV_ID ?? config.GATEWAY_HOSTNAME;
   }
@@ -35,15 +38,31 @@ export class MessageContent {
   }
 
   async open(message: MessageRow, treatment: DeliverTreatment, recipients: string[]): Promise<Readable> {
+    const arrival = await this.arrival(message);
     const stored = await this.objects.open(message.objectKey);
     // AV2: infected attachments replaced by a notice; everything else passes byte for byte.
     const source = treatment.strip?.length ? stripInfectedParts(stored, treatment.strip, this.config.TORII_BRAND) : stored;
-    const rewriter = new HeaderRewriter((headers) => this.edit(headers, message, treatment, recipients));
+    const rewriter = new HeaderRewriter((headers) => this.edit(headers, message, arrival, treatment, recipients));
     source.on('error', (error) => rewriter.destroy(error));
     return source.pipe(rewriter);
   }
 
-  private edit(headers: HeaderBlock, message: MessageRow, treatment: DeliverTreatment, recipients: string[]): void {
+  /**
+   * The edge's facts the Authentication-Results is made of: a received message's own event; for a quarantine
+   * release (a submission of the original's bytes), the original's, so the mailbox gets the results the first
+   * pass would have given it (a released DMARC-failing spoof still says so). Without the original's row the
+   * release carries no Authentication-Results of ours, as any other submission.
+   */
+  private async arrival(message: MessageRow): Promise<MailReceived | undefined> {
+    if (message.origin === 'received') return Codecs.mailReceived.decode(Buffer.from(JSON.stringify(message.event)));
+    const submit = Codecs.mailSubmit.decode(Buffer.from(JSON.stringify(message.event)));
+    if (submit.purpose !== 'quarantine-release' || !submit.relatedMessageId) return undefined;
+    const original = await this.releases.originalArrival(submit);
+    if (!original) this.logger.warn(`release ${message.id}: no delivery row of the original ${submit.relatedMessageId}; sent without its Authentication-Results`);
+    return original;
+  }
+
+  private edit(headers: HeaderBlock, message: MessageRow, arrival: MailReceived | undefined, treatment: DeliverTreatment, recipients: string[]): void {
     // Our verdict headers are ours alone. Whatever a message brings under their names goes, also for a check the
     // domain does not subscribe to: a sender could otherwise show `X-Torii-Virus-Check: clean` on mail never scanned.
     for (const name of verdictHeaderNames(this.config.TORII_BRAND)) headers.remove(name);
@@ -57,17 +76,19 @@ export class MessageContent {
       headers.prepend(header.name, header.value);
     }
     const forOne = recipients.length === 1 ? recipients[0] : undefined;
-    if (message.origin === 'received') {
-      const event = Codecs.mailReceived.decode(Buffer.from(JSON.stringify(message.event)));
+    if (message.origin === 'received' && arrival) {
       stampDeliveryHeaders(headers, {
         authservId: this.authservId,
-        authenticationResults: this.authenticationResults(event),
-        receivedSpf: this.receivedSpf(event),
-        received: this.received(event, message, forOne),
+        authenticationResults: this.authenticationResults(arrival),
+        receivedSpf: this.receivedSpf(arrival),
+        received: this.received(arrival, message, forOne),
       });
     } else {
+      // A submission: our Received for the hand-over. A quarantine release also gets the original's results (its
+      // sender hop's Received and Received-SPF spam-filter put back on top of the bytes, not stamped again here).
       stampDeliveryHeaders(headers, {
         authservId: this.authservId,
+        authenticationResults: arrival ? this.authenticationResults(arrival) : undefined,
         received: formatReceived({
           fromHelo: 'localhost',
           fromIp: '127.0.0.1',

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Codecs, type MailReceived, type MailSubmit } from '@torii/contracts';
 import { DeliveryDb } from '../persistence/delivery-db';
 
 /**
@@ -30,5 +31,20 @@ export class ReleaseVerdictsRepository {
       await tx.message.updateMany({ where: { id: submitId, evaluateAt: { not: null } }, data: { evaluateAt: new Date() } });
       return created.count;
     });
+  }
+
+  /**
+   * The original's arrival as the edge reported it (its MailReceived, kept whole on its delivery row), for a
+   * quarantine release: delivery stamps the release with the first pass's Authentication-Results from it
+   * (MessageContent). Only a message of the same tenant that delivery received itself counts. Undefined when
+   * there is no such row (delivery keeps its rows; a restored or foreign database may lack it).
+   */
+  async originalArrival(submit: Pick<MailSubmit, 'purpose' | 'relatedMessageId' | 'tenantId'>): Promise<MailReceived | undefined> {
+    if (submit.purpose !== 'quarantine-release' || !submit.relatedMessageId) return undefined;
+    const row = await this.db.message.findFirst({
+      where: { id: submit.relatedMessageId, tenantId: submit.tenantId, origin: 'received' },
+      select: { event: true },
+    });
+    return row ? Codecs.mailReceived.decode(Buffer.from(JSON.stringify(row.event))) : undefined;
   }
 }

@@ -45,7 +45,7 @@ export interface Harness {
   stopApp(): Promise<void>;
   putDomain(domain: string, over?: Partial<MessageInitShape<typeof DomainDirectorySchema>>): Promise<void>;
   /** Stores a raw message (and its sidecar) and returns the MailReceived to publish. */
-  storeMessage(input: { domain: string; direction?: Direction; from: string; to: (string | { address: string; notify?: number[]; orcpt?: string })[]; raw: Buffer; ret?: number; envid?: string; tenantId?: string; sidecar?: boolean }): Promise<MailReceived>;
+  storeMessage(input: { domain: string; direction?: Direction; from: string; to: (string | { address: string; notify?: number[]; orcpt?: string })[]; raw: Buffer; ret?: number; envid?: string; tenantId?: string; sidecar?: boolean; auth?: MessageInitShape<typeof MailReceivedSchema>['auth'] }): Promise<MailReceived>;
   publishReceived(event: MailReceived): Promise<void>;
   close(): Promise<void>;
 }
@@ -155,7 +155,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
           envid: input.envid ?? '',
         },
         client: { ip: '192.0.2.7', port: 40000, helo: 'mx.sender.test', ptr: 'mx.sender.test', tls: { enabled: true, version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' } },
-        auth: {
+        auth: input.auth ?? {
           spf: { result: 'pass', domain: 'sender.test' },
           authenticationResultsHeader: 'gw.torii.test; spf=pass smtp.mailfrom=sender.test',
         },
