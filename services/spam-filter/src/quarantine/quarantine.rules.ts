@@ -190,7 +190,8 @@ const traceComment = (text: string): string => traceText(text).replace(/[\\()]/g
  * Received-SPF with the result the edge found (RFC 7208 §9.1). Rebuilt from the spam record, so the mailbox sees
  * where the message came from and how it authenticated. The original follows unchanged, in its own line
  * endings. (Authentication-Results is delivery's alone: it removes any claiming our authserv-id from a
- * submission, so it cannot be carried this way; the score is, as a verdict: QuarantineService.releaseItem.)
+ * submission and stamps the original's from its own record of the first pass; the score comes as a verdict:
+ * QuarantineService.releaseItem.)
  */
 export function withArrivalTrace(raw: Buffer, arrival: ArrivalFacts, r: { gateway: string; messageId: string; recipient: string; fallbackDate: Date }): Buffer {
   const lf = raw.indexOf(0x0a);
