@@ -220,7 +220,7 @@ describe('forward limits across replicas', () => {
       Array.from({ length: 12 }, (_, n) =>
         replicas[n % 2].repo.forward(
           { tenantId, actor: 'user-race', itemId, to: `t${n}@outside.example`, now, windowMs: 3_600_000, userLimit: 4, tenantLimit: 100 },
-          async () => ({ submitId: `quarantine-forward-${randomUUID()}`, payload: new Uint8Array([1]) }),
+          { submitId: `quarantine-forward-${randomUUID()}`, payload: new Uint8Array([1]) },
           { actor: { principal: { subject: 'user-race', role: 'user' }, tenantId, domain: 'race.test' }, action: 'spam.quarantine.forward', target: itemId },
         ),
       ),

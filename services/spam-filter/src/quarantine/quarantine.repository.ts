@@ -33,6 +33,22 @@ export interface AdmitHooks {
   warning(usedBytes: number): Promise<OutboxRow>;
 }
 
+/** One forward request: who forwards which item where, and the limits in force. */
+export interface ForwardRequest {
+  tenantId: string;
+  actor: string;
+  itemId: string;
+  to: string;
+  now: Date;
+  windowMs: number;
+  userLimit: number;
+  tenantLimit: number;
+}
+
+export type ForwardDecision =
+  | { kind: 'sent' | 'repeat'; submitId: string }
+  | { kind: 'limited'; scope: 'user' | 'tenant'; limit: number; retryAfterSeconds: number };
+
 export type AdmitResult = { kind: 'duplicate' } | { kind: 'refused'; notices: OutboxRow[] } | { kind: 'stored'; id: string; notices: OutboxRow[] };
 
 export interface SearchFilter {
@@ -385,36 +401,49 @@ export class QuarantineRepository {
    * One forward of an item (security review F1), decided under the tenant's lock so replicas count together:
    * the same item to the same address within the window is a `repeat` (the earlier submit id, nothing sent);
    * a user, or the tenant, at its limit within the window is `limited` (seconds until its oldest forward there
-   * leaves the window); otherwise `send` stores the copy and the forward, its notice and its audit commit together.
-   * Rows older than the window are deleted as it goes.
+   * leaves the window); otherwise `sent`: the forward, its notice (`row`, whose object the caller has already
+   * stored) and its audit commit together. Rows older than the window are deleted as it goes.
+   * The copy is built and stored before, outside any transaction: a forward held the tenant's lock and a pool
+   * connection across the S3 read and write, so one tenant's forwards ran one at a time and, queued on the lock,
+   * held the whole pool (review: 12 parallel forwards with 2 s reads made a `SELECT 1` take 5.5 s). On `repeat`
+   * or `limited` nothing is written and the caller deletes the copy it stored.
    */
-  async forward(
-    f: { tenantId: string; actor: string; itemId: string; to: string; now: Date; windowMs: number; userLimit: number; tenantLimit: number },
-    send: () => Promise<OutboxRow>,
-    audit: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> },
-  ): Promise<{ kind: 'sent' | 'repeat'; submitId: string } | { kind: 'limited'; scope: 'user' | 'tenant'; limit: number; retryAfterSeconds: number }> {
+  async forward(f: ForwardRequest, row: OutboxRow, audit: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> }): Promise<ForwardDecision> {
     return this.db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`quarantine-forward:${f.tenantId}`}))`;
-      const since = new Date(f.now.getTime() - f.windowMs);
-      await tx.quarantineForward.deleteMany({ where: { tenantId: f.tenantId, at: { lte: since } } });
-      const earlier = await tx.quarantineForward.findFirst({ where: { tenantId: f.tenantId, itemId: f.itemId, to: f.to }, orderBy: { at: 'desc' } });
-      if (earlier) return { kind: 'repeat' as const, submitId: earlier.submitId };
-      const limited = async (scope: 'user' | 'tenant', limit: number) => {
-        const where = { tenantId: f.tenantId, ...(scope === 'user' ? { actor: f.actor } : {}) };
-        if ((await tx.quarantineForward.count({ where })) < limit) return undefined;
-        // The window frees a place when the oldest forward that fills it ages out.
-        const [oldest] = await tx.quarantineForward.findMany({ where, orderBy: { at: 'desc' }, skip: limit - 1, take: 1 });
-        const freeAt = (oldest?.at.getTime() ?? f.now.getTime()) + f.windowMs;
-        return { kind: 'limited' as const, scope, limit, retryAfterSeconds: Math.max(1, Math.ceil((freeAt - f.now.getTime()) / 1000)) };
-      };
-      const refused = (await limited('user', f.userLimit)) ?? (await limited('tenant', f.tenantLimit));
+      await tx.quarantineForward.deleteMany({ where: { tenantId: f.tenantId, at: { lte: new Date(f.now.getTime() - f.windowMs) } } });
+      const refused = await this.forwardRefusal(tx, f);
       if (refused) return refused;
-      const row = await send();
       await tx.quarantineForward.create({ data: { tenantId: f.tenantId, actor: f.actor, itemId: f.itemId, to: f.to, submitId: row.submitId, at: f.now } });
       await tx.quarantineOutbox.create({ data: { submitId: row.submitId, payload: Buffer.from(row.payload) } });
       await this.audit(tx, audit);
       return { kind: 'sent' as const, submitId: row.submitId };
     }, TX);
+  }
+
+  /**
+   * What `forward` would answer short of sending, read without the lock (no transaction): a forward refused or
+   * repeated here does no S3 work. Only a hint: `forward` decides again under the lock (a race lets through
+   * requests that then find the limit reached, or the repeat, there).
+   */
+  async forwardPrecheck(f: ForwardRequest): Promise<Exclude<ForwardDecision, { kind: 'sent' }> | undefined> {
+    return this.forwardRefusal(this.db, f);
+  }
+
+  /** The repeat or the limit a forward meets now (rows within the window only), or undefined. */
+  private async forwardRefusal(db: Pick<Tx, 'quarantineForward'>, f: ForwardRequest): Promise<Exclude<ForwardDecision, { kind: 'sent' }> | undefined> {
+    const inWindow = { tenantId: f.tenantId, at: { gt: new Date(f.now.getTime() - f.windowMs) } };
+    const earlier = await db.quarantineForward.findFirst({ where: { ...inWindow, itemId: f.itemId, to: f.to }, orderBy: { at: 'desc' } });
+    if (earlier) return { kind: 'repeat' as const, submitId: earlier.submitId };
+    const limited = async (scope: 'user' | 'tenant', limit: number) => {
+      const where = { ...inWindow, ...(scope === 'user' ? { actor: f.actor } : {}) };
+      if ((await db.quarantineForward.count({ where })) < limit) return undefined;
+      // The window frees a place when the oldest forward that fills it ages out.
+      const [oldest] = await db.quarantineForward.findMany({ where, orderBy: { at: 'desc' }, skip: limit - 1, take: 1 });
+      const freeAt = (oldest?.at.getTime() ?? f.now.getTime()) + f.windowMs;
+      return { kind: 'limited' as const, scope, limit, retryAfterSeconds: Math.max(1, Math.ceil((freeAt - f.now.getTime()) / 1000)) };
+    };
+    return (await limited('user', f.userLimit)) ?? (await limited('tenant', f.tenantLimit));
   }
 
   async addNotice(row: OutboxRow, audit?: { actor: Actor; action: SpamAuditAction; target: string; details?: Record<string, unknown> }): Promise<void> {

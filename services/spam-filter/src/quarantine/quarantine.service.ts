@@ -20,7 +20,7 @@ import {
   VirusStatus,
 } from '@torii/contracts';
 import { composeFailureDsn, headerSection } from '@torii/dsn';
-import { TemporaryError } from '@torii/errors';
+import { TemporaryError, describeError } from '@torii/errors';
 import { ProblemException } from '@torii/http';
 import { parseMessage } from '@torii/spam-engine';
 import { ObjectNotFoundError } from '@torii/storage';
@@ -36,7 +36,7 @@ import type { StoredInput } from '../scoring/scoring.service';
 import { VerdictPublisher } from '../scoring/verdict.publisher';
 import { composeDigest, composeWarning } from './quarantine.mail';
 import { QuarantineObjects } from './quarantine.objects';
-import { QuarantineRepository, type Actor, type BoxRow, type ItemRow, type OutboxRow, type SearchFilter } from './quarantine.repository';
+import { QuarantineRepository, type Actor, type BoxRow, type ForwardDecision, type ForwardRequest, type ItemRow, type OutboxRow, type SearchFilter } from './quarantine.repository';
 import {
   DIGEST_MAX_ITEMS,
   MAX_RETENTION_DAYS,
@@ -359,6 +359,11 @@ export class QuarantineService {
    * address again within the window sends nothing and answers the first forward's id (`repeated`). The copy is
    * the box's bytes under a resent block naming the forwarder; its id is random (the item's id, a digest link's
    * claim, stays out of the Received field delivery stamps with it).
+   * The copy is read, built and stored first, outside any transaction, under its own random key; then one short
+   * transaction under the tenant's lock decides (see QuarantineRepository.forward). A request the lock-free
+   * pre-check already refuses or finds repeated does no S3 work; one refused or repeated under the lock (a race)
+   * deletes the copy it stored (best effort: a failed delete, or a failed transaction, leaves an object nothing
+   * references, logged; sweepCopies does not cover `submit/` keys).
    */
   async forward(tenantId: string, domain: string, address: string, id: string, to: string, principal: Principal): Promise<{ submitId: string; repeated?: true }> {
     const item = await this.ownedItem(tenantId, domain, address, id);
@@ -366,44 +371,63 @@ export class QuarantineService {
     const inbound = target.endsWith(`@${item.domain}`);
     if (!inbound) await this.refuseInfected(item, target);
     const now = new Date();
+    const request: ForwardRequest = {
+      tenantId,
+      actor: principal.subject,
+      itemId: item.id,
+      to: target,
+      now,
+      windowMs: this.config.QUARANTINE_FORWARD_WINDOW,
+      userLimit: this.config.QUARANTINE_FORWARD_USER_LIMIT,
+      tenantLimit: this.config.QUARANTINE_FORWARD_TENANT_LIMIT,
+    };
+    const answer = (result: ForwardDecision): { submitId: string; repeated?: true } => {
+      if (result.kind === 'limited') throw forwardLimited(result.scope, result.limit, this.config.QUARANTINE_FORWARD_WINDOW, result.retryAfterSeconds);
+      return result.kind === 'repeat' ? { submitId: result.submitId, repeated: true } : { submitId: result.submitId };
+    };
+    const early = await this.repository.forwardPrecheck(request);
+    if (early) return answer(early);
+
     const submitId = `quarantine-forward-${randomUUID()}`;
-    const result = await this.repository.forward(
-      {
-        tenantId,
-        actor: principal.subject,
-        itemId: item.id,
-        to: target,
-        now,
-        windowMs: this.config.QUARANTINE_FORWARD_WINDOW,
-        userLimit: this.config.QUARANTINE_FORWARD_USER_LIMIT,
-        tenantLimit: this.config.QUARANTINE_FORWARD_TENANT_LIMIT,
-      },
-      async () => {
-        const raw = withResentFields(await this.copyOf(item), {
-          from: principal.address,
-          fromName: `${this.config.TORII_BRAND} ${principal.via === 'api-key' ? 'API key' : principal.role} ${principal.subject}`,
-          postmaster: `postmaster@${this.config.GATEWAY_HOSTNAME}`,
-          to: target,
-          date: now,
-          messageId: `${submitId}@${this.config.GATEWAY_HOSTNAME}`,
-        });
-        return this.submission(raw, {
-          submitId,
-          tenantId,
-          domain: item.domain,
-          purpose: 'quarantine-forward',
-          direction: inbound ? Direction.INBOUND : Direction.OUTBOUND,
-          mailFrom: '',
-          to: [target],
-          bypass: ['spam', 'audit'],
-          related: item.messageId,
-          now,
-        });
-      },
-      { actor: this.actor(principal, tenantId, item.domain), action: 'spam.quarantine.forward', target: item.id, details: { address: item.address, messageId: item.messageId, to: target, submitId } },
-    );
-    if (result.kind === 'limited') throw forwardLimited(result.scope, result.limit, this.config.QUARANTINE_FORWARD_WINDOW, result.retryAfterSeconds);
-    return result.kind === 'repeat' ? { submitId: result.submitId, repeated: true } : { submitId: result.submitId };
+    const raw = withResentFields(await this.copyOf(item), {
+      from: principal.address,
+      fromName: `${this.config.TORII_BRAND} ${principal.via === 'api-key' ? 'API key' : principal.role} ${principal.subject}`,
+      postmaster: `postmaster@${this.config.GATEWAY_HOSTNAME}`,
+      to: target,
+      date: now,
+      messageId: `${submitId}@${this.config.GATEWAY_HOSTNAME}`,
+    });
+    const row = await this.submission(raw, {
+      submitId,
+      tenantId,
+      domain: item.domain,
+      purpose: 'quarantine-forward',
+      direction: inbound ? Direction.INBOUND : Direction.OUTBOUND,
+      mailFrom: '',
+      to: [target],
+      bypass: ['spam', 'audit'],
+      related: item.messageId,
+      now,
+    });
+    const result = await this.repository.forward(request, row, {
+      actor: this.actor(principal, tenantId, item.domain),
+      action: 'spam.quarantine.forward',
+      target: item.id,
+      details: { address: item.address, messageId: item.messageId, to: target, submitId },
+    });
+    // Refused or repeated under the lock: nothing references the copy stored above (its key is this request's
+    // own). A failed transaction keeps it: a commit whose answer was lost may reference it.
+    if (result.kind !== 'sent') await this.deleteSubmission(QuarantineObjects.submitKey(tenantId, submitId, now));
+    return answer(result);
+  }
+
+  /** Best effort: a composed mail nothing will send. A failure leaves an object nothing references (logged). */
+  private async deleteSubmission(key: string): Promise<void> {
+    try {
+      await this.objects.delete(key);
+    } catch (error) {
+      this.logger.warn(`quarantine: unsent copy ${key} not deleted: ${describeError(error)}`);
+    }
   }
 
   /**
