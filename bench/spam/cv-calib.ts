@@ -45,7 +45,14 @@ if (typeof args.manifest !== 'string' || typeof args.root !== 'string') {
   process.exit(2);
 }
 const train = { ...DEFAULT_TRAIN_OPTIONS };
-const gramTrain = { ...train, hashBits: train.gramBits, nbBlend: 0, normPower: train.gramNormPower };
+// Round 10: --ham-weight X / --gram-ham-weight X (loss weight of a ham example), --osb N, --osb-place, --max-features.
+if (typeof args['ham-weight'] === 'string') train.hamWeight = Number(args['ham-weight']);
+const gramTrain = { ...train, hashBits: train.gramBits, nbBlend: 0, normPower: train.gramNormPower, hamWeight: typeof args['gram-ham-weight'] === 'string' ? Number(args['gram-ham-weight']) : undefined };
+const featureOptions = { ...DEFAULT_FEATURE_OPTIONS };
+if (typeof args.osb === 'string') featureOptions.osb = Number(args.osb);
+if (args['osb-place'] === 'grams' || args['osb-place'] === 'words') featureOptions.osbPlace = args['osb-place'];
+if (typeof args['max-features'] === 'string') featureOptions.maxFeatures = Number(args['max-features']);
+console.log(`options: osb ${featureOptions.osb ?? 0}:${featureOptions.osbPlace ?? 'words'} maxf ${featureOptions.maxFeatures ?? 'default'} hamw ${train.hamWeight ?? 1}/${gramTrain.hamWeight ?? 1}`);
 const seeds = listArg(args.seeds).map(Number);
 if (!seeds.length) seeds.push(42, 7);
 const driftSeeds = listArg(args['drift-seeds']).map(Number);
@@ -68,7 +75,7 @@ const dates: number[] = [];
 for (const e of entries) {
   const raw = readMessage(args.root as string, e);
   const mailFrom = mboxSender(raw);
-  const f = extractFeatures({ message: raw, envelope: mailFrom ? { mailFrom } : undefined }, DEFAULT_FEATURE_OPTIONS);
+  const f = extractFeatures({ message: raw, envelope: mailFrom ? { mailFrom } : undefined }, featureOptions);
   const label = e.label === 'spam' ? 1 : 0;
   wordData.push({ buckets: probe.buckets(f.names), label });
   gramData.push({ buckets: gramBuckets(f.grams as Uint32Array, train.gramBits), label });

@@ -37,12 +37,18 @@ if (typeof args.manifest !== 'string' || typeof args.root !== 'string') {
 const features: FeatureOptions = { ...DEFAULT_FEATURE_OPTIONS };
 for (const f of listArg(args.features)) (features as unknown as Record<string, boolean>)[f] = true;
 for (const f of listArg(args['no-features'])) (features as unknown as Record<string, boolean>)[f] = false;
+// Round 10: --osb N (OSB word pairs at distances 2 … N), --osb-place words|grams, --max-features N.
+if (typeof args.osb === 'string') features.osb = Number(args.osb);
+if (args['osb-place'] === 'grams' || args['osb-place'] === 'words') features.osbPlace = args['osb-place'];
+if (typeof args['max-features'] === 'string') features.maxFeatures = Number(args['max-features']);
 const num = (k: string) => (typeof args[k] === 'string' ? { [k]: Number(args[k]) } : {});
 const train: typeof DEFAULT_TRAIN_OPTIONS = { ...DEFAULT_TRAIN_OPTIONS, ...num('epochs'), ...num('eta'), ...num('l2'), ...num('bags'), ...num('nbBlend'), ...num('gramBits'), ...(typeof args.bits === 'string' ? { hashBits: Number(args.bits) } : {}) };
 // --loss hinge / --gram-loss hinge (round 7): a relaxed online SVM in the word / gram model; --gram-l2 X: the gram model's L2.
 if (args.loss === 'hinge') train.loss = 'hinge';
 if (typeof args.norm === 'string') train.normPower = Number(args.norm);
-const gramTrain = { ...train, hashBits: train.gramBits, nbBlend: 0, ...(args['gram-loss'] === 'hinge' ? { loss: 'hinge' as const } : {}), ...(typeof args['gram-l2'] === 'string' ? { l2: Number(args['gram-l2']) } : {}), normPower: typeof args['gram-norm'] === 'string' ? Number(args['gram-norm']) : train.gramNormPower };
+// Round 10: --ham-weight X / --gram-ham-weight X: the loss weight of a ham example in the word / gram model.
+if (typeof args['ham-weight'] === 'string') train.hamWeight = Number(args['ham-weight']);
+const gramTrain = { ...train, hamWeight: typeof args['gram-ham-weight'] === 'string' ? Number(args['gram-ham-weight']) : undefined, hashBits: train.gramBits, nbBlend: 0, ...(args['gram-loss'] === 'hinge' ? { loss: 'hinge' as const } : {}), ...(typeof args['gram-l2'] === 'string' ? { l2: Number(args['gram-l2']) } : {}), normPower: typeof args['gram-norm'] === 'string' ? Number(args['gram-norm']) : train.gramNormPower };
 const seeds = listArg(args.seeds).map(Number);
 if (!seeds.length) seeds.push(42, 7);
 
@@ -134,5 +140,5 @@ if (subsetCol >= 0) {
 const pc = (k: string) => (mean(k) * 100).toFixed(2);
 const on = Object.entries(features).filter(([, v]) => v).map(([k]) => k).join(',');
 console.log(
-  `${formMode ? `form:${formMode} l2 ${formTrain.l2} ` : ''}${train.loss === 'hinge' ? 'loss:hinge ' : ''}${train.normPower !== undefined ? `word-norm ${train.normPower} ` : ''}${gramTrain.loss === 'hinge' ? `gram-loss:hinge l2 ${gramTrain.l2} ` : ''}${withGrams ? `gram-norm ${gramTrain.normPower} ` : ''}[${on}] e${train.epochs} eta${train.eta} l2 ${train.l2} b${train.hashBits}${withGrams ? ` grams b${train.gramBits}` : ''} bags${train.bags} nb${train.nbBlend} | auc ${mean('auc').toFixed(5)} c01 ${pc('c01')} c05 ${pc('c05')} at90 ${pc('c90')}/${pc('f90')} at100 ${pc('c100')}/${pc('f100')}${drift}`,
+  `${features.osb ? `osb ${features.osb}:${features.osbPlace ?? 'words'} ` : ''}${features.maxFeatures ? `maxf ${features.maxFeatures} ` : ''}${train.hamWeight !== undefined || gramTrain.hamWeight !== undefined ? `hamw ${train.hamWeight ?? 1}/${gramTrain.hamWeight ?? 1} ` : ''}${formMode ? `form:${formMode} l2 ${formTrain.l2} ` : ''}${train.loss === 'hinge' ? 'loss:hinge ' : ''}${train.normPower !== undefined ? `word-norm ${train.normPower} ` : ''}${gramTrain.loss === 'hinge' ? `gram-loss:hinge l2 ${gramTrain.l2} ` : ''}${withGrams ? `gram-norm ${gramTrain.normPower} ` : ''}[${on}] e${train.epochs} eta${train.eta} l2 ${train.l2} b${train.hashBits}${withGrams ? ` grams b${train.gramBits}` : ''} bags${train.bags} nb${train.nbBlend} | auc ${mean('auc').toFixed(5)} c01 ${pc('c01')} c05 ${pc('c05')} at90 ${pc('c90')}/${pc('f90')} at100 ${pc('c100')}/${pc('f100')}${drift}`,
 );

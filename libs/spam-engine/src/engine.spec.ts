@@ -7,6 +7,7 @@ import { extractFeatures } from './features';
 import { gramHashes } from './grams';
 import { continueHash, hashFeature, loadModel, ModelFormatError, saveModel, SpamModel } from './model';
 import { agreedSum, DEFAULT_OVERLAY, mergeDeltas, ModelDelta } from './overlay';
+import { fitBuckets, margin } from './train';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
 const shipped = loadModel();
@@ -361,5 +362,22 @@ describe('scoring shortcuts give what the plain computation gives', () => {
       const all = engine.score({ message }, { reasons: 1e6 }).reasons;
       for (const n of [0, 1, 5, 40]) expect(engine.score({ message }, { reasons: n }).reasons).toEqual({ spam: all.spam.slice(0, n), ham: all.ham.slice(0, n) });
     }
+  });
+});
+
+describe('TrainOptions.hamWeight (round 10 experiment, off by default)', () => {
+  // Bucket 0 only in spam, 1 only in ham, 2 in both: a heavier ham loss pulls the shared bucket and the bias towards ham.
+  const data = [
+    ...Array.from({ length: 6 }, () => ({ buckets: Uint32Array.from([0, 2]), label: 1 as const })),
+    ...Array.from({ length: 6 }, () => ({ buckets: Uint32Array.from([1, 2]), label: 0 as const })),
+  ];
+  const opts = { hashBits: 4, epochs: 5, seed: 1 };
+
+  it('is the plain fit at weight 1, and a heavier ham loss lowers the margin of the shared features', () => {
+    const plain = fitBuckets(data, opts);
+    expect(Array.from(fitBuckets(data, { ...opts, hamWeight: 1 }).weights)).toEqual(Array.from(plain.weights));
+    const heavy = fitBuckets(data, { ...opts, hamWeight: 4 });
+    const shared = Uint32Array.from([2]);
+    expect(margin(heavy.weights, heavy.bias, shared)).toBeLessThan(margin(plain.weights, plain.bias, shared));
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_FEATURE_OPTIONS, extractFeatures, FORM_AT, FORM_FEATURE_RE, type FeatureOptions } from './features';
+import { hashFeature } from './model';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name));
 const all: FeatureOptions = { ...DEFAULT_FEATURE_OPTIONS, subjectPairs: true, urlParts: true, htmlStyle: true, mimeShape: true, headerShape: true, textShape: true };
@@ -89,5 +90,28 @@ describe('extractFeatures groups', () => {
   it('a multipart message has a nested shape', () => {
     const raw = ['From: a@b.example', 'Subject: t', 'Content-Type: multipart/alternative; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'hi', '--b', 'Content-Type: text/html', '', '<p>hi</p>', '--b--', ''].join('\n');
     expect(extractFeatures({ message: raw }, all).names).toContain('ms:alternative(plain,html)');
+  });
+});
+
+describe('OSB word pairs (round 10 experiment, off by default)', () => {
+  const raw = 'From: a@b.example\nSubject: claim your free prize\n\nplease claim your free prize today';
+
+  it('are not emitted by default', () => {
+    expect(extractFeatures({ message: raw }).names.some((n) => n.includes(' ~'))).toBe(false);
+  });
+
+  it('in the word model: pairs at distances 2 … osb in Subject and body, each name with its own hash', () => {
+    const f = extractFeatures({ message: raw }, { ...DEFAULT_FEATURE_OPTIONS, osb: 3 });
+    expect(f.names).toEqual(expect.arrayContaining(['s:claim ~2 free', 's:claim ~3 prize', 'please ~2 your', 'please ~3 free', 'claim your']));
+    expect(f.names).not.toContain('please ~4 prize');
+    expect(Array.from(f.hashes as Uint32Array)).toEqual(f.names.map(hashFeature));
+  });
+
+  it('in the gram model: the word features stay as they are and the gram vector grows', () => {
+    const plain = extractFeatures({ message: raw });
+    const f = extractFeatures({ message: raw }, { ...DEFAULT_FEATURE_OPTIONS, osb: 3, osbPlace: 'grams' });
+    expect(f.names).toEqual(plain.names);
+    expect((f.grams as Uint32Array).length).toBeGreaterThan((plain.grams as Uint32Array).length);
+    expect(Array.from(f.gramAt as Uint32Array).filter((a) => a === FORM_AT).length).toBeGreaterThan(Array.from(plain.gramAt as Uint32Array).filter((a) => a === FORM_AT).length);
   });
 });

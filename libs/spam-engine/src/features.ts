@@ -127,6 +127,18 @@ export interface FeatureOptions {
    * the raw header and MIME grams they partly repeat (train-CV: AUC and drift up, bench/spam/RESULTS.md round 5).
    */
   formInGrams: boolean;
+  /**
+   * Orthogonal sparse bigrams (OSBF / CRM114, TREC 2006): word pairs (w_i, w_i+d) for d = 2 … osb, the distance in
+   * the name (`a ~3 b`), beside the adjacent pairs; 0 or 1 = off. Round 10 experiment (RESULTS.md).
+   */
+  osb?: number;
+  /**
+   * Where the OSB pairs go: 'words' (interleaved with the body's words and pairs, under the same cap, so the word
+   * model's 1/√n shrinks) or 'grams' (hashed into the gram model's vector after its grams, like the form features).
+   */
+  osbPlace?: 'words' | 'grams';
+  /** Distinct word features per message (default MAX_FEATURES). Round 10 experiment. */
+  maxFeatures?: number;
 }
 
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
@@ -250,6 +262,9 @@ function headerFeatures(msg: ParsedMessage, options: FeatureOptions, names: stri
   const subject = tokenize(cleanSubject(msg.subject), { prefix: 's:', limit: 40 });
   names.push(...subject);
   if (options.subjectPairs) for (let i = 0; i + 1 < subject.length; i++) names.push(subject[i] + ' ' + subject[i + 1].slice(2));
+  const osb = options.osb ?? 0;
+  if (osb > 1 && (options.osbPlace ?? 'words') === 'words')
+    for (let i = 0; i < subject.length; i++) for (let d = 2; d <= osb && i + d < subject.length; d++) names.push(subject[i] + ' ~' + d + ' ' + subject[i + d].slice(2));
   if (msg.from) {
     tokenize(msg.from.name, { prefix: 'fn:', limit: 8 }, names);
     if (msg.from.domain) {
@@ -318,10 +333,12 @@ function linkFeatures(msg: ParsedMessage, text: string, options: FeatureOptions,
 function bodyFeatures(msg: ParsedMessage, text: string, options: FeatureOptions, names: string[]): { names: string[]; hashes: number[] } {
   const body = tokenize(text, { limit: MAX_BODY_TOKENS });
   if (msg.htmlText) tokenize(stripListNoise(msg.htmlText), { limit: MAX_BODY_TOKENS }, body);
+  const osb = options.osb ?? 0;
+  const osbWords = osb > 1 && (options.osbPlace ?? 'words') === 'words';
   // Every name's hashFeature(), for de-duplication and for the model's buckets; a word pair's is carried on from
   // its first word's, so the pair string is never read.
   const head = names.length;
-  const hashes = new Uint32Array(head + 2 * body.length);
+  const hashes = new Uint32Array(head + (osbWords ? osb + 1 : 2) * body.length);
   for (let i = 0; i < head; i++) hashes[i] = hashFeature(names[i]);
   const tokenHashes = new Uint32Array(body.length);
   for (let i = 0; i < body.length; i++) tokenHashes[i] = hashFeature(body[i]);
@@ -334,9 +351,36 @@ function bodyFeatures(msg: ParsedMessage, text: string, options: FeatureOptions,
       hashes[names.length] = continueHash(Math.imul(tokenHashes[i] ^ 0x20, FNV_PRIME), body[i + 1]);
       names.push(body[i] + ' ' + body[i + 1]);
     }
+    if (osbWords && i < MAX_BIGRAMS && isSpacedWord(body[i]))
+      for (let d = 2; d <= osb && i + d < body.length; d++) {
+        if (!isSpacedWord(body[i + d])) continue;
+        const tail = ' ~' + d + ' ' + body[i + d];
+        hashes[names.length] = continueHash(tokenHashes[i], tail);
+        names.push(body[i] + tail);
+      }
   }
 
-  return distinct(names, hashes, MAX_FEATURES);
+  return distinct(names, hashes, options.maxFeatures ?? MAX_FEATURES);
+}
+
+/** OSB pair hashes (FeatureOptions.osbPlace 'grams'): Subject and body pairs at distances 1 … osb, distinct. */
+function osbGramHashes(msg: ParsedMessage, text: string, osb: number): number[] {
+  const seen = new Set<number>();
+  const add = (words: string[], prefix: string) => {
+    const hs = words.map((w) => hashFeature(w));
+    for (let i = 0; i < words.length && i < MAX_BIGRAMS; i++) {
+      if (!isSpacedWord(words[i])) continue;
+      for (let d = 1; d <= osb && i + d < words.length; d++) {
+        if (!isSpacedWord(words[i + d])) continue;
+        seen.add(continueHash(Math.imul(hs[i] ^ 0x7e, FNV_PRIME), prefix + d + ' ' + words[i + d]));
+      }
+    }
+  };
+  add(tokenize(cleanSubject(msg.subject), { limit: 40 }), 's');
+  const body = tokenize(text, { limit: MAX_BODY_TOKENS });
+  if (msg.htmlText) tokenize(stripListNoise(msg.htmlText), { limit: MAX_BODY_TOKENS }, body);
+  add(body, 'b');
+  return [...seen];
 }
 
 export function extractFeatures(input: MessageInput, options: FeatureOptions = DEFAULT_FEATURE_OPTIONS): Features {
@@ -364,15 +408,20 @@ export function extractFeatures(input: MessageInput, options: FeatureOptions = D
   if (!options.rawGrams) return features;
   const source = gramText(msg, DEFAULT_GRAM_OPTIONS);
   const { hashes: grams, at } = gramHashesAt(source, DEFAULT_GRAM_OPTIONS.n);
-  if (!options.formInGrams) return { ...features, grams, gramText: source, gramAt: at };
-  let k = 0;
-  for (const n of unique.names) if (FORM_FEATURE_RE.test(n)) k++;
+  const osbHashes = (options.osb ?? 0) >= 1 && options.osbPlace === 'grams' ? osbGramHashes(msg, text, options.osb as number) : [];
+  if (!options.formInGrams && !osbHashes.length) return { ...features, grams, gramText: source, gramAt: at };
+  let k = osbHashes.length;
+  if (options.formInGrams) for (const n of unique.names) if (FORM_FEATURE_RE.test(n)) k++;
   const all = new Uint32Array(grams.length + k);
   const allAt = new Uint32Array(grams.length + k);
   all.set(grams);
   allAt.set(at);
   k = grams.length;
-  for (const n of unique.names) {
+  for (const h of osbHashes) {
+    all[k] = h;
+    allAt[k++] = FORM_AT;
+  }
+  if (options.formInGrams) for (const n of unique.names) {
     if (!FORM_FEATURE_RE.test(n)) continue;
     all[k] = continueHash(FORM_HASH, n);
     allAt[k++] = FORM_AT;

@@ -69,6 +69,8 @@ export interface TrainOptions {
    * margins are optimistic for mail of a new campaign.
    */
   calibrationFolds: 'random' | 'campaign' | 'both';
+  /** Loss weight of a ham example (spam: 1); default 1. Round 10 experiment (RESULTS.md). */
+  hamWeight?: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { hashBits: 22, epochs: 10, eta: 0.5, l2: 3e-5, seed: 42, folds: 5, learningRate: 16, deltaLearningRate: 8, bags: 1, nbBlend: 0, gramBits: 22, gramNormPower: 0.4, calibrationFolds: 'both' };
@@ -158,6 +160,7 @@ function fitOnce(data: readonly Bucketed[], hashBits: number, o: TrainOptions): 
         if (y * (bias + s * x) >= 1) continue;
         g = -y;
       } else g = sigmoid(bias + s * x) - ex.label;
+      if (!ex.label && o.hamWeight !== undefined) g *= o.hamWeight;
       for (let i = 0; i < n; i++) {
         const b = ex.buckets[i];
         const grad = g * x + o.l2 * weights[b];
