@@ -1,21 +1,11 @@
-import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { createTestSchema, type TestSchema } from '@torii/db';
-import { TEST_NATS_URL, uniqueName } from '@torii/testing';
+import { uniqueName } from '@torii/testing';
 import request from 'supertest';
-import { parseTenantConfig } from '../src/config';
-import { createTenantApp } from '../src/main';
-import { SeedService } from '../src/seed/seed.service';
+import { startTenantBed, type TenantBed } from './support/tenant-bed';
 
 /** The tenant service's audit log, read back: an admin their tenant's, an operator all of it. */
 describe('tenant audit log API', () => {
-  let db: TestSchema;
-  let app: NestExpressApplication;
-  let nc: NatsConnection;
+  let bed: TenantBed;
   let http: ReturnType<typeof request>;
-  const bucket = uniqueName('dir');
   let operator: string;
 
   const login = async (email: string, password: string): Promise<string> =>
@@ -23,25 +13,12 @@ describe('tenant audit log API', () => {
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
-    db = await createTestSchema({ schema: 'tenant', prismaConfigPath: join(__dirname, '..', 'prisma.config.ts') });
-    const config = parseTenantConfig({ DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, DIRECTORY_BUCKET: bucket, MIGRATE_ON_BOOT: 'false' });
-    app = await createTenantApp(config, { logger: false });
-    await app.init();
-    http = request(app.getHttpServer());
-    await app.get(SeedService).apply({ operators: [{ email: 'op@torii.local', password: 'operator-pw' }], tenants: [] });
-    operator = await login('op@torii.local', 'operator-pw');
-    nc = await connect({ servers: TEST_NATS_URL });
+    bed = await startTenantBed();
+    http = bed.http();
+    operator = bed.operator;
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await new Kvm(nc)
-      .open(bucket)
-      .then(async (kv) => kv.destroy())
-      .catch(() => undefined);
-    await nc?.close();
-    await db?.drop();
-  });
+  afterAll(async () => bed?.close());
 
   async function tenantWithDomain(label: string) {
     const tenant = await http.post('/v1/tenants').set(auth(operator)).send({ name: uniqueName(label) }).expect(201);

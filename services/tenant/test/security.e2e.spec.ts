@@ -1,19 +1,13 @@
-import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConfigError } from '@torii/config';
 import { DEV_INTERNAL_TOKEN, INTERNAL_TOKEN_HEADER } from '@torii/auth';
-import { createTestSchema, type TestSchema } from '@torii/db';
-import { TEST_NATS_URL, uniqueName } from '@torii/testing';
-import request from 'supertest';
+import { uniqueName } from '@torii/testing';
 import { parseTenantConfig } from '../src/config';
 import { PrismaService } from '../src/db/prisma.service';
-import { createTenantApp } from '../src/main';
 import { SeedService } from '../src/seed/seed.service';
+import { startTenantBed, type TenantBed } from './support/tenant-bed';
 
 jest.setTimeout(60_000);
-const prismaConfigPath = join(__dirname, '..', 'prisma.config.ts');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sleepUntil = (time: number) => sleep(Math.max(0, time - Date.now()));
 // Locks long enough that a loaded machine reads them well within them; every bound below is from times measured.
@@ -35,13 +29,11 @@ function expectRetryAfter(response: { headers: Record<string, string> }, lockMs:
  * be, F7 the internal endpoints), on the default settings, with two replicas on one database.
  */
 describe('tenant service security', () => {
-  let db: TestSchema;
+  let bed: TenantBed;
   let replicas: NestExpressApplication[];
-  let nc: NatsConnection;
-  const bucket = uniqueName('dir');
   let operator: string;
   // Replica 0 by default; the client address is set with X-Forwarded-For (the test is the trusted proxy).
-  const http = (replica = 0) => request(replicas[replica].getHttpServer());
+  const http = (replica = 0) => bed.http(replica);
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   let nextIp = 1;
   /** A fresh client address, so that each rule is tested apart from the others. */
@@ -54,33 +46,20 @@ describe('tenant service security', () => {
   const login = async (email: string, password: string) => ((await attempt(email, password).expect(200)).body as { token: string }).token;
 
   beforeAll(async () => {
-    db = await createTestSchema({ schema: 'tenant', prismaConfigPath });
-    const config = parseTenantConfig({
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      DIRECTORY_BUCKET: bucket,
-      MIGRATE_ON_BOOT: 'false',
-      TRUSTED_PROXIES: '127.0.0.1,::1',
-      // Short locks so that the doubling is seen in a test; counts and window are the defaults (5, 20, 50, 15 min).
-      LOGIN_LOCK_BASE: `${LOCK_BASE_MS}ms`,
-      LOGIN_ACCOUNT_BACKOFF_BASE: `${BACKOFF_BASE_MS}ms`,
+    bed = await startTenantBed({
+      replicas: 2,
+      env: {
+        TRUSTED_PROXIES: '127.0.0.1,::1',
+        // Short locks so that the doubling is seen in a test; counts and window are the defaults (5, 20, 50, 15 min).
+        LOGIN_LOCK_BASE: `${LOCK_BASE_MS}ms`,
+        LOGIN_ACCOUNT_BACKOFF_BASE: `${BACKOFF_BASE_MS}ms`,
+      },
     });
-    replicas = [await createTenantApp(config, { logger: false }), await createTenantApp({ ...config, REPUBLISH_ON_BOOT: false }, { logger: false })];
-    for (const app of replicas) await app.init();
-    await replicas[0].get(SeedService).apply({ operators: [{ email: 'op@torii.local', password: 'operator-pw' }], tenants: [] });
-    operator = await login('op@torii.local', 'operator-pw');
-    nc = await connect({ servers: TEST_NATS_URL });
+    replicas = bed.apps;
+    operator = bed.operator;
   });
 
-  afterAll(async () => {
-    for (const app of replicas ?? []) await app.close();
-    await new Kvm(nc)
-      .open(bucket)
-      .then(async (kv) => kv.destroy())
-      .catch(() => undefined);
-    await nc?.close();
-    await db?.drop();
-  });
+  afterAll(async () => bed?.close());
 
   async function tenantWithAdmin(name: string): Promise<{ id: string; admin: string; email: string }> {
     const id = ((await http().post('/v1/tenants').set(auth(operator)).send({ name }).expect(201)).body as { id: string }).id;
@@ -107,7 +86,7 @@ describe('tenant service security', () => {
     });
 
     it('refuses to boot in production without a real INTERNAL_TOKEN', () => {
-      const env = { NODE_ENV: 'production', DATABASE_URL: db.url };
+      const env = { NODE_ENV: 'production', DATABASE_URL: bed.db.url };
       for (const token of [undefined, DEV_INTERNAL_TOKEN, 'too-short']) {
         expect(() => parseTenantConfig({ ...env, INTERNAL_TOKEN: token })).toThrow(ConfigError);
         expect(() => parseTenantConfig({ ...env, INTERNAL_TOKEN: token })).toThrow(/INTERNAL_TOKEN: required in production/);

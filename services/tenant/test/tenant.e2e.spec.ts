@@ -1,24 +1,14 @@
-import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DEV_INTERNAL_TOKEN, INTERNAL_TOKEN_HEADER } from '@torii/auth';
-import { createTestSchema, type TestSchema } from '@torii/db';
-import { TEST_NATS_URL, uniqueName } from '@torii/testing';
+import { uniqueName } from '@torii/testing';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
-import { parseTenantConfig } from '../src/config';
-import { createTenantApp } from '../src/main';
 import { SeedService } from '../src/seed/seed.service';
-
-const prismaConfigPath = join(__dirname, '..', 'prisma.config.ts');
+import { startTenantBed, type TenantBed } from './support/tenant-bed';
 
 describe('tenant service', () => {
-  let db: TestSchema;
-  let app: NestExpressApplication;
-  let nc: NatsConnection;
+  let bed: TenantBed;
   let http: ReturnType<typeof request>;
-  const bucket = uniqueName('dir');
   let operator: string;
 
   const login = async (email: string, password: string): Promise<string> => {
@@ -30,34 +20,19 @@ describe('tenant service', () => {
   const internal = { [INTERNAL_TOKEN_HEADER]: DEV_INTERNAL_TOKEN };
 
   beforeAll(async () => {
-    db = await createTestSchema({ schema: 'tenant', prismaConfigPath });
-    const config = parseTenantConfig({
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      DIRECTORY_BUCKET: bucket,
-      OPERATOR_DOMAINS: 'torii.example.net',
-      MIGRATE_ON_BOOT: 'false',
-      // These tests register servers on loopback and documentation addresses, on port 2526 (the dev sink's).
-      MAIL_SERVER_ALLOWED_RANGES: '127.0.0.0/8,192.0.2.0/24',
-      MAIL_SERVER_PORTS: '25,2526',
+    bed = await startTenantBed({
+      env: {
+        OPERATOR_DOMAINS: 'torii.example.net',
+        // These tests register servers on loopback and documentation addresses, on port 2526 (the dev sink's).
+        MAIL_SERVER_ALLOWED_RANGES: '127.0.0.0/8,192.0.2.0/24',
+        MAIL_SERVER_PORTS: '25,2526',
+      },
     });
-    app = await createTenantApp(config, { logger: false });
-    await app.init();
-    http = request(app.getHttpServer());
-    await app.get(SeedService).apply({ operators: [{ email: 'op@torii.local', password: 'operator-pw' }], tenants: [] });
-    operator = await login('op@torii.local', 'operator-pw');
-    nc = await connect({ servers: TEST_NATS_URL });
+    http = bed.http();
+    operator = bed.operator;
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await new Kvm(nc)
-      .open(bucket)
-      .then(async (kv) => kv.destroy())
-      .catch(() => undefined);
-    await nc?.close();
-    await db?.drop();
-  });
+  afterAll(async () => bed?.close());
 
   async function tenantWithAdmin(name: string): Promise<{ id: string; admin: string }> {
     const tenant = await http.post('/v1/tenants').set(auth(operator)).send({ name }).expect(201);
@@ -269,7 +244,7 @@ describe('tenant service', () => {
   it('writes the domain snapshot to the KV bucket within a second of a change; deletes it with the domain', async () => {
     const { id, admin } = await tenantWithAdmin(uniqueName('kv'));
     const name = `${uniqueName('d').replaceAll('_', '-')}.example`;
-    const kv = await new Kvm(nc).open(bucket);
+    const kv = await new Kvm(bed.nc).open(bed.bucket);
     await http.post(`/v1/tenants/${id}/domains`).set(auth(admin)).send({ name }).expect(201);
     const base = `/v1/tenants/${id}/domains/${name}`;
     await http.put(`${base}/server`).set(auth(admin)).send({ hostname: 'mx.example.org', ips: ['192.0.2.1'], port: 2526 }).expect(200);
@@ -304,7 +279,7 @@ describe('tenant service', () => {
   });
 
   it('seeds idempotently', async () => {
-    const seed = app.get(SeedService);
+    const seed = bed.apps[0].get(SeedService);
     const tenant = uniqueName('seed');
     const file = {
       operators: [{ email: `${tenant}-op@torii.local`, password: 'operator-pw' }],
