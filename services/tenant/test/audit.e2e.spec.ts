@@ -67,5 +67,10 @@ describe('tenant audit log API', () => {
     const onlyB = await http.get(`/v1/audit?tenantId=${b.id}`).set(auth(operator)).expect(200);
     expect((onlyB.body as { tenantId: string }[]).every((e) => e.tenantId === b.id)).toBe(true);
     await http.get('/v1/audit?tenantId=not-a-uuid').set(auth(operator)).expect(400);
+
+    // A domain's deletion is found by its name too (the domain row is gone, the entry keeps the name).
+    await http.delete(`/v1/tenants/${b.id}/domains/${b.domain}`).set(auth(b.admin)).expect(204);
+    const deletion = await http.get(`/v1/tenants/${b.id}/audit?domain=${b.domain}&action=domain.delete`).set(auth(b.admin)).expect(200);
+    expect(deletion.body).toEqual([expect.objectContaining({ action: 'domain.delete', domain: b.domain, target: b.domain })]);
   });
 });

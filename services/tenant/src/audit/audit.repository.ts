@@ -6,6 +6,8 @@ export interface Change {
   tenantId?: string | null;
   /** The domain the change affects: its revision is bumped in the same transaction (snapshot order). */
   domain?: { id: string; name: string };
+  /** The name of a domain that no longer exists (its deletion): logged with the entry, nothing bumped. */
+  domainName?: string;
   action: string;
   target: string;
   details?: Record<string, unknown>;
@@ -19,7 +21,7 @@ export async function recordChange(tx: Tx, change: Change): Promise<void> {
       actor: change.actor.subject,
       actorRole: change.actor.role,
       tenantId: change.tenantId ?? null,
-      domain: change.domain?.name ?? null,
+      domain: change.domain?.name ?? change.domainName ?? null,
       action: change.action,
       target: change.target,
       details: change.details === undefined ? Prisma.JsonNull : (change.details as Prisma.InputJsonValue),

@@ -71,7 +71,7 @@ export class DomainsRepository {
   async delete(domain: DomainRecord, actor: Principal): Promise<void> {
     await this.db.$transaction(async (tx) => {
       await tx.domain.delete({ where: { id: domain.id } });
-      await recordChange(tx, { actor, tenantId: domain.tenantId, action: 'domain.delete', target: domain.name });
+      await recordChange(tx, { actor, tenantId: domain.tenantId, domainName: domain.name, action: 'domain.delete', target: domain.name });
     });
   }
 

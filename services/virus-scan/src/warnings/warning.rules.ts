@@ -44,7 +44,7 @@ export function warningText(input: {
   outcome: Outcome;
 }): WarningText {
   const what: Record<Outcome, string> = {
-    'attachments-removed': 'The infected attachments were removed and replaced by a notice; the rest of the message was delivered.',
+    'attachments-removed': 'The infected attachments were removed and replaced by a notice; the rest of the message went on to the recipient (it may still be held or quarantined by the other checks).',
     'not-delivered': 'The message itself is infected and was not delivered.',
     'not-sent': 'The message was not sent.',
   };
