@@ -121,6 +121,16 @@ describe('publicDiagnostic (what a DSN tells the sender about the last attempt)'
     ['', 'smtp', ''],
   ])('%j → %s; %j', (diagnostic, type, text) => expect(publicDiagnostic(diagnostic)).toEqual({ type, text }));
 
+  it('a reply in SMTP form that no server gave (no Remote-MTA) is the gateway\'s own: X-Torii, not smtp', () => {
+    expect(publicDiagnostic('550 5.1.2 domain example.net does not exist', '')).toEqual({ type: 'X-Torii', text: '550 5.1.2 domain example.net does not exist' });
+    expect(publicDiagnostic('550 5.1.1 User unknown', 'mx.example.net')).toEqual({ type: 'smtp', text: '550 5.1.1 User unknown' });
+    const raw = composeFailureDsn(
+      input({ recipients: [rcpt({ status: '5.1.2', remoteMta: '', diagnostic: '550 5.1.2 domain example.net does not exist' })] }),
+      { type: 'headers', headers: headerSection(original) },
+    )!.toString('latin1');
+    expect(raw).toContain('Diagnostic-Code: X-Torii; 550 5.1.2 domain example.net does not exist');
+  });
+
   it('keeps the tenant server\'s address out of the report, and says no SMTP reply came', () => {
     const raw = composeFailureDsn(
       input({ recipients: [rcpt({ status: '5.4.7', remoteMta: '', diagnostic: 'Error: connect ECONNREFUSED 10.20.30.40:25' })] }),

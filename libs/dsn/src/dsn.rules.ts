@@ -166,7 +166,7 @@ function composeReport(input: DsnInput, recipients: DsnRecipient[], returned: Re
       `Action: ${kind.action}`,
       `Status: ${r.status}`,
       ...(r.remoteMta ? [`Remote-MTA: dns;${r.remoteMta}`] : []),
-      ...(r.diagnostic ? [diagnosticCodeField(r.diagnostic)] : []),
+      ...(r.diagnostic ? [diagnosticCodeField(r.diagnostic, r.remoteMta)] : []),
       `Last-Attempt-Date: ${rfc5322Date(r.lastAttemptAt)}`,
       ...(kind.willRetryUntil ? [`Will-Retry-Until: ${rfc5322Date(kind.willRetryUntil)}`] : []),
     ].join(CRLF),
@@ -225,17 +225,20 @@ const NETWORK_FAILURES: readonly [RegExp, string][] = [
  * it came, as `smtp` (RFC 3464 §2.3.6). Anything else is no SMTP reply at all: a connection refused, a timeout, a
  * DNS failure. It was written into the DSN as `smtp;Error: connect ECONNREFUSED 10.1.2.3:25`, which is not an
  * SMTP reply and told an outside sender the address and port of the tenant's own server (the server Torii stands
- * in front of). It now says what happened in words, as `X-Torii`, with any address left out.
+ * in front of). It now says what happened in words, as `X-Torii`, with any address left out. A reply in SMTP form
+ * that no server gave (`remoteMta` empty: the gateway's own, such as "550 5.1.2 domain … does not exist" when the
+ * recipient's domain has no mail server) is passed on as it is, but as `X-Torii`.
  */
-export function publicDiagnostic(diagnostic: string): { type: 'smtp' | 'X-Torii'; text: string } {
+export function publicDiagnostic(diagnostic: string, remoteMta?: string): { type: 'smtp' | 'X-Torii'; text: string } {
   const line = diagnostic.replace(/\s+/g, ' ').trim();
-  if (line === '' || /^[2-5]\d\d(?:[ -]|$)/.test(line)) return { type: 'smtp', text: line };
+  if (line === '') return { type: 'smtp', text: line };
+  if (/^[2-5]\d\d(?:[ -]|$)/.test(line)) return { type: remoteMta === '' ? 'X-Torii' : 'smtp', text: line };
   for (const [pattern, words] of NETWORK_FAILURES) if (pattern.test(line)) return { type: 'X-Torii', text: words };
   return { type: 'X-Torii', text: withoutAddresses(line) };
 }
 
-function diagnosticCodeField(diagnostic: string): string {
-  const { type, text } = publicDiagnostic(diagnostic);
+function diagnosticCodeField(diagnostic: string, remoteMta: string): string {
+  const { type, text } = publicDiagnostic(diagnostic, remoteMta);
   return `Diagnostic-Code: ${type};${type === 'smtp' ? '' : ' '}${text}`;
 }
 
